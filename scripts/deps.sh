@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package fulcrum needs to build, test and benchmark.
+# Safe to run twice: apt-get skips what is already installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # Boost 1.81 explicitly: the default libboost-dev is 1.74 and its headers conflict.
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
+  libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev sqlite3
+  libhiredis-dev redis-server libfasttext-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  clang libclang-rt-14-dev
+  nginx-light wrk curl
+)
+
+need_install=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_install+=("$p")
+done
+
+# node/npm: keep an existing node (the machine may ship a newer one than Debian's); install Debian's otherwise.
+command -v node >/dev/null 2>&1 || need_install+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_install+=(npm)
+
+if ((${#need_install[@]})); then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}"
+fi

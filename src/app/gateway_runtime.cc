@@ -1,0 +1,83 @@
+#include "app/gateway_runtime.h"
+
+#include <boost/asio/signal_set.hpp>
+
+#include "http/server.h"
+#include "proxy/gateway.h"
+
+namespace fulcrum {
+
+struct GatewayRuntime::Worker {
+  net::io_context io{1};  // one thread per context: Asio can skip its locking
+  std::unique_ptr<Gateway> gateway;
+  std::unique_ptr<HttpServer> server;
+  std::thread thread;
+};
+
+GatewayRuntime::GatewayRuntime(ConfigPtr config, RequestObserver* observer)
+    : config_(std::move(config)), observer_(observer) {}
+
+GatewayRuntime::~GatewayRuntime() { stop(); }
+
+Status GatewayRuntime::start() {
+  auto state = std::make_shared<GatewayState>();
+  state->config = config_;
+  state->credentials = Credentials::from_environment(*config_);
+  const auto def = config_->tier_index(config_->router.default_tier);
+  if (!def) return make_error(Errc::internal, "router.default names no tier");
+  state->router = std::make_unique<DefaultTierRouter>(*def, config_->router.default_tier);
+  state->health = std::make_unique<TierHealth>(*config_);
+  state->observer = observer_;
+
+  for (std::size_t i = 0; i < config_->providers.size(); ++i) {
+    if (!state->credentials.missing(i)) continue;
+    std::string tiers;
+    for (const auto& t : config_->tiers)
+      if (t.provider_index == i) tiers += (tiers.empty() ? "" : ", ") + t.name;
+    warnings_.push_back("provider " + config_->providers[i].name + ": environment variable " +
+                        config_->providers[i].api_key_env + " is not set; requests to tiers " + tiers +
+                        " will be answered 401 until it is set and fulcrum restarted");
+  }
+
+  int n = config_->threads > 0 ? config_->threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (n <= 0) n = 1;
+  std::shared_ptr<const GatewayState> shared = std::move(state);
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->gateway = std::make_unique<Gateway>(shared, w->io.get_executor());
+    ServerOptions so;
+    so.address = config_->listen_address;
+    so.port = i == 0 ? config_->listen_port : port_;  // port 0: the others join the first's port
+    so.max_body_bytes = config_->max_body_bytes;
+    w->server = std::make_unique<HttpServer>(w->io, so, *w->gateway);
+    auto st = w->server->listen();
+    if (!st) return st;
+    port_ = w->server->port();
+    workers_.push_back(std::move(w));
+  }
+  for (auto& w : workers_) {
+    w->server->start();
+    w->thread = std::thread([io = &w->io] { io->run(); });
+  }
+  return Ok{};
+}
+
+void GatewayRuntime::wait_for_signal() {
+  net::io_context signals_io;
+  net::signal_set signals(signals_io, SIGINT, SIGTERM);
+  signals.async_wait([](boost::system::error_code, int) {});
+  signals_io.run();
+  stop();
+}
+
+void GatewayRuntime::stop() {
+  for (auto& w : workers_) {
+    net::post(w->io, [s = w->server.get()] { s->stop_accepting(); });
+    w->io.stop();
+  }
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+  workers_.clear();
+}
+
+}  // namespace fulcrum

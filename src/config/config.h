@@ -1,0 +1,107 @@
+#pragma once
+// The gateway's configuration: immutable once loaded. Shared between worker
+// threads as std::shared_ptr<const Config>; never mutated after load_config
+// returns, so readers need no locking. Secrets are referenced by environment
+// variable name only (Provider::api_key_env), never stored here.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "core/money.h"
+
+namespace fulcrum {
+
+struct Timeouts {
+  std::chrono::milliseconds connect{5000};
+  std::chrono::milliseconds first_byte{120000};  // until the response head arrives
+  std::chrono::milliseconds total{600000};       // whole exchange, streams included
+};
+
+struct RetryPolicy {
+  int max_retries = 2;                        // extra attempts on the same tier
+  std::chrono::milliseconds backoff{200};      // first backoff; doubles each retry
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+struct CooldownPolicy {
+  int failures = 5;                   // consecutive failures that trigger it
+  std::chrono::milliseconds duration{30000};
+};
+
+struct Provider {
+  std::string name;
+  std::string base_url;
+  bool tls = false;
+  std::string host;
+  std::string port;         // always set: from the URL or 80/443
+  std::string path_prefix;  // base path without a trailing '/', e.g. "/v1" or ""
+  std::string api_key_env;  // empty: no Authorization header is sent
+  Timeouts timeouts;
+  int max_connections = 256;  // per worker thread
+  RetryPolicy retry;
+  CooldownPolicy cooldown;
+};
+
+struct Prices {
+  MicroUsdPerMTok input = 0;         // prompt tokens that missed the provider cache
+  MicroUsdPerMTok cached_input = 0;  // prompt tokens that hit it
+  MicroUsdPerMTok output = 0;        // completion tokens, reasoning included
+};
+
+// Prices in force during [from, to) minutes after midnight UTC; wraps midnight
+// when from > to (e.g. 16:30-00:30 off-peak).
+struct PriceWindow {
+  int from_minute = 0;
+  int to_minute = 0;
+  Prices prices;
+};
+
+struct Tier {
+  std::string name;
+  std::string provider;
+  std::size_t provider_index = 0;  // into Config::providers
+  std::string model;               // upstream model id
+  boost::json::object params;      // merged into every request body, tier wins
+  Prices prices;
+  std::vector<PriceWindow> price_windows;
+  std::vector<std::string> fallback;  // tiers tried, in order, when this one fails
+  std::vector<std::size_t> fallback_indices;
+
+  // Prices at a given minute of the UTC day.
+  const Prices& prices_at(int utc_minute) const;
+};
+
+struct RouterConfig {
+  std::string default_tier;
+  std::vector<std::string> aliases;  // model names that go through the router, like "auto"
+};
+
+struct LogConfig {
+  bool access_log = true;
+  std::string level = "info";
+};
+
+struct Config {
+  std::string listen_address = "0.0.0.0";
+  std::uint16_t listen_port = 8080;
+  int threads = 0;  // 0: one per core
+  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::vector<Provider> providers;
+  std::vector<Tier> tiers;
+  RouterConfig router;
+  LogConfig log;
+  std::string source_path;
+
+  const Tier* find_tier(std::string_view name) const;
+  std::optional<std::size_t> tier_index(std::string_view name) const;
+  bool is_router_alias(std::string_view model) const;
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+}  // namespace fulcrum

@@ -1,0 +1,406 @@
+#include "config/load.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "config/url.h"
+
+namespace fulcrum {
+namespace {
+
+// Collects errors with file/line/path context while walking the YAML tree.
+class Reader {
+ public:
+  Reader(std::string source, std::vector<std::string>& errors)
+      : source_(std::move(source)), errors_(errors) {}
+
+  void error(const YAML::Node& at, const std::string& path, const std::string& why) {
+    std::ostringstream os;
+    os << source_;
+    if (at.IsDefined() && at.Mark().line >= 0)
+      os << ':' << at.Mark().line + 1 << ':' << at.Mark().column + 1;
+    os << ": " << (path.empty() ? std::string("(top level)") : path) << ": " << why;
+    errors_.push_back(os.str());
+  }
+
+  // Reports keys of `map` that are not in `allowed` (typos would otherwise be silently ignored).
+  void check_keys(const YAML::Node& map, const std::string& path, std::set<std::string> allowed) {
+    if (!map.IsMap()) return;
+    for (const auto& kv : map) {
+      auto key = kv.first.Scalar();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        error(kv.first, join(path, key), "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  bool expect_map(const YAML::Node& n, const std::string& path) {
+    if (n.IsMap()) return true;
+    error(n, path, "expected a mapping");
+    return false;
+  }
+
+  std::optional<std::string> string(const YAML::Node& parent, const std::string& key,
+                                    const std::string& path, bool required) {
+    auto n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) error(parent, join(path, key), "is required");
+      return std::nullopt;
+    }
+    if (!n.IsScalar()) {
+      error(n, join(path, key), "expected a string");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::optional<long long> integer(const YAML::Node& parent, const std::string& key,
+                                   const std::string& path, long long min, long long max) {
+    auto n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+    long long v = 0;
+    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) {
+      error(n, join(path, key), "expected an integer");
+      return std::nullopt;
+    }
+    if (v < min || v > max) {
+      error(n, join(path, key),
+            "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& parent, const std::string& key, const std::string& path) {
+    auto n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+    bool v = false;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
+      error(n, join(path, key), "expected true or false");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<MicroUsdPerMTok> price(const YAML::Node& parent, const std::string& key,
+                                       const std::string& path, bool required) {
+    auto n = parent[key];
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) error(parent, join(path, key), "is required (USD per 1M tokens)");
+      return std::nullopt;
+    }
+    std::optional<MicroUsdPerMTok> v;
+    if (n.IsScalar()) v = parse_price_per_mtok(n.Scalar());
+    if (!v) error(n, join(path, key), "expected a non-negative USD amount per 1M tokens with at most 6 decimals");
+    return v;
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+  static std::string index(const std::string& path, std::size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string>& errors_;
+};
+
+// YAML -> JSON for tier params. Quoted scalars stay strings; plain scalars
+// become bool/int/double when they read as such (as YAML 1.2 core schema does).
+boost::json::value to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      boost::json::object o;
+      for (const auto& kv : n) o[kv.first.Scalar()] = to_json(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      boost::json::array a;
+      for (const auto& item : n) a.push_back(to_json(item));
+      return a;
+    }
+    case YAML::NodeType::Scalar: {
+      const auto& s = n.Scalar();
+      if (n.Tag() == "!") return boost::json::string(s);  // quoted
+      if (s == "true" || s == "True") return true;
+      if (s == "false" || s == "False") return false;
+      if (s == "null" || s == "~") return nullptr;
+      long long i = 0;
+      if (YAML::convert<long long>::decode(n, i)) return i;
+      double d = 0;
+      if (YAML::convert<double>::decode(n, d)) return d;
+      return boost::json::string(s);
+    }
+    default:
+      return nullptr;
+  }
+}
+
+std::optional<int> parse_hhmm(const std::string& s) {
+  int h = 0, m = 0;
+  char colon = 0;
+  std::istringstream is(s);
+  if (!(is >> h >> colon >> m) || colon != ':' || h < 0 || h > 24 || m < 0 || m > 59) return std::nullopt;
+  if (h == 24 && m != 0) return std::nullopt;
+  if (is.peek() != std::char_traits<char>::eof()) return std::nullopt;
+  return h * 60 + m;
+}
+
+void read_prices(Reader& r, const YAML::Node& n, const std::string& path, Prices& out, bool required) {
+  if (auto v = r.price(n, "input", path, required)) out.input = *v;
+  if (auto v = r.price(n, "cached_input", path, false)) out.cached_input = *v;
+  else out.cached_input = out.input;  // no cache discount unless configured
+  if (auto v = r.price(n, "output", path, required)) out.output = *v;
+}
+
+void read_provider(Reader& r, const std::string& name, const YAML::Node& n, const std::string& path,
+                   Provider& p) {
+  p.name = name;
+  if (!r.expect_map(n, path)) return;
+  r.check_keys(n, path, {"base_url", "api_key_env", "timeouts", "max_connections", "retries", "cooldown"});
+  if (auto url = r.string(n, "base_url", path, true)) {
+    p.base_url = *url;
+    auto parsed = parse_base_url(*url);
+    if (!parsed) {
+      r.error(n["base_url"], Reader::join(path, "base_url"), parsed.error().message);
+    } else {
+      p.tls = parsed->tls;
+      p.host = parsed->host;
+      p.port = parsed->port;
+      p.path_prefix = parsed->path_prefix;
+    }
+  }
+  if (auto env = r.string(n, "api_key_env", path, false)) p.api_key_env = *env;
+  if (auto t = n["timeouts"]; t.IsDefined()) {
+    auto tp = Reader::join(path, "timeouts");
+    if (r.expect_map(t, tp)) {
+      r.check_keys(t, tp, {"connect_ms", "first_byte_ms", "total_ms"});
+      if (auto v = r.integer(t, "connect_ms", tp, 1, 3600000)) p.timeouts.connect = std::chrono::milliseconds(*v);
+      if (auto v = r.integer(t, "first_byte_ms", tp, 1, 36000000)) p.timeouts.first_byte = std::chrono::milliseconds(*v);
+      if (auto v = r.integer(t, "total_ms", tp, 1, 36000000)) p.timeouts.total = std::chrono::milliseconds(*v);
+    }
+  }
+  if (auto v = r.integer(n, "max_connections", path, 1, 100000)) p.max_connections = static_cast<int>(*v);
+  if (auto t = n["retries"]; t.IsDefined()) {
+    auto tp = Reader::join(path, "retries");
+    if (r.expect_map(t, tp)) {
+      r.check_keys(t, tp, {"max", "backoff_ms", "max_backoff_ms"});
+      if (auto v = r.integer(t, "max", tp, 0, 10)) p.retry.max_retries = static_cast<int>(*v);
+      if (auto v = r.integer(t, "backoff_ms", tp, 0, 60000)) p.retry.backoff = std::chrono::milliseconds(*v);
+      if (auto v = r.integer(t, "max_backoff_ms", tp, 0, 600000)) p.retry.max_backoff = std::chrono::milliseconds(*v);
+    }
+  }
+  if (auto t = n["cooldown"]; t.IsDefined()) {
+    auto tp = Reader::join(path, "cooldown");
+    if (r.expect_map(t, tp)) {
+      r.check_keys(t, tp, {"failures", "duration_ms"});
+      if (auto v = r.integer(t, "failures", tp, 1, 1000000)) p.cooldown.failures = static_cast<int>(*v);
+      if (auto v = r.integer(t, "duration_ms", tp, 0, 86400000)) p.cooldown.duration = std::chrono::milliseconds(*v);
+    }
+  }
+}
+
+void read_tier(Reader& r, const std::string& name, const YAML::Node& n, const std::string& path, Tier& t) {
+  t.name = name;
+  if (!r.expect_map(n, path)) return;
+  r.check_keys(n, path, {"provider", "model", "params", "price", "fallback"});
+  if (auto v = r.string(n, "provider", path, true)) t.provider = *v;
+  if (auto v = r.string(n, "model", path, true)) t.model = *v;
+  if (auto p = n["params"]; p.IsDefined() && !p.IsNull()) {
+    auto pp = Reader::join(path, "params");
+    if (r.expect_map(p, pp)) {
+      t.params = to_json(p).as_object();
+      for (const char* reserved : {"model", "messages", "stream"})
+        if (t.params.contains(reserved))
+          r.error(p[reserved], Reader::join(pp, reserved), "cannot be set by a tier (it comes from the request)");
+    }
+  }
+  auto price = n["price"];
+  auto pp = Reader::join(path, "price");
+  if (!price.IsDefined()) {
+    r.error(n, pp, "is required (input, cached_input, output in USD per 1M tokens)");
+  } else if (r.expect_map(price, pp)) {
+    r.check_keys(price, pp, {"input", "cached_input", "output", "windows"});
+    read_prices(r, price, pp, t.prices, true);
+    if (auto w = price["windows"]; w.IsDefined()) {
+      auto wp = Reader::join(pp, "windows");
+      if (!w.IsSequence()) {
+        r.error(w, wp, "expected a list of {from, to, input, cached_input, output}");
+      } else {
+        for (std::size_t i = 0; i < w.size(); ++i) {
+          auto item = w[i];
+          auto ip = Reader::index(wp, i);
+          if (!r.expect_map(item, ip)) continue;
+          r.check_keys(item, ip, {"from", "to", "input", "cached_input", "output"});
+          PriceWindow win;
+          win.prices = t.prices;
+          for (auto [key, dst] : {std::pair{"from", &win.from_minute}, std::pair{"to", &win.to_minute}}) {
+            auto s = r.string(item, key, ip, true);
+            if (!s) continue;
+            auto minute = parse_hhmm(*s);
+            if (!minute) r.error(item[key], Reader::join(ip, key), "expected a UTC time HH:MM");
+            else *dst = *minute % (24 * 60);
+          }
+          if (auto v = r.price(item, "input", ip, false)) win.prices.input = *v;
+          if (auto v = r.price(item, "cached_input", ip, false)) win.prices.cached_input = *v;
+          if (auto v = r.price(item, "output", ip, false)) win.prices.output = *v;
+          t.price_windows.push_back(win);
+        }
+      }
+    }
+  }
+  if (auto f = n["fallback"]; f.IsDefined() && !f.IsNull()) {
+    auto fp = Reader::join(path, "fallback");
+    if (f.IsScalar()) {
+      t.fallback.push_back(f.Scalar());
+    } else if (f.IsSequence()) {
+      for (const auto& item : f) {
+        if (item.IsScalar()) t.fallback.push_back(item.Scalar());
+        else r.error(item, fp, "expected tier names");
+      }
+    } else {
+      r.error(f, fp, "expected a tier name or a list of tier names");
+    }
+  }
+}
+
+}  // namespace
+
+ConfigLoadResult load_config_text(const std::string& yaml_text, const std::string& source_name) {
+  ConfigLoadResult result;
+  auto& errors = result.errors;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    errors.push_back(source_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                     std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+    return result;
+  }
+  Reader r(source_name, errors);
+  auto cfg = std::make_shared<Config>();
+  cfg->source_path = source_name;
+  if (!root.IsMap()) {
+    r.error(root, "", "expected a mapping with providers, tiers and router");
+    return result;
+  }
+  r.check_keys(root, "", {"listen", "threads", "max_body_bytes", "providers", "tiers", "router", "log"});
+
+  if (auto listen = r.string(root, "listen", "", false)) {
+    if (auto hp = parse_host_port(*listen)) {
+      cfg->listen_address = hp->host;
+      cfg->listen_port = hp->port;
+    } else {
+      r.error(root["listen"], "listen", "expected HOST:PORT, e.g. 0.0.0.0:8080");
+    }
+  }
+  if (auto v = r.integer(root, "threads", "", 0, 256)) cfg->threads = static_cast<int>(*v);
+  if (auto v = r.integer(root, "max_body_bytes", "", 1024, 1LL << 30)) cfg->max_body_bytes = static_cast<std::size_t>(*v);
+
+  if (auto log = root["log"]; log.IsDefined()) {
+    if (r.expect_map(log, "log")) {
+      r.check_keys(log, "log", {"access", "level"});
+      if (auto v = r.boolean(log, "access", "log")) cfg->log.access_log = *v;
+      if (auto v = r.string(log, "level", "log", false)) {
+        static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
+        if (!levels.count(*v)) r.error(log["level"], "log.level", "expected one of trace, debug, info, warn, error, off");
+        else cfg->log.level = *v;
+      }
+    }
+  }
+
+  auto providers = root["providers"];
+  if (!providers.IsDefined() || !providers.IsMap() || providers.size() == 0) {
+    r.error(providers.IsDefined() ? providers : root, "providers", "expected a mapping of at least one provider");
+  } else {
+    for (const auto& kv : providers) {
+      Provider p;
+      read_provider(r, kv.first.Scalar(), kv.second, "providers." + kv.first.Scalar(), p);
+      cfg->providers.push_back(std::move(p));
+    }
+  }
+
+  auto tiers = root["tiers"];
+  if (!tiers.IsDefined() || !tiers.IsMap() || tiers.size() == 0) {
+    r.error(tiers.IsDefined() ? tiers : root, "tiers", "expected a mapping of at least one tier");
+  } else {
+    for (const auto& kv : tiers) {
+      const auto name = kv.first.Scalar();
+      const auto path = "tiers." + name;
+      if (name == "auto" || name.empty()) {
+        r.error(kv.first, path, "\"auto\" is reserved for the router; choose another tier name");
+      }
+      Tier t;
+      read_tier(r, name, kv.second, path, t);
+      if (!t.provider.empty()) {
+        bool found = false;
+        for (std::size_t i = 0; i < cfg->providers.size(); ++i)
+          if (cfg->providers[i].name == t.provider) { t.provider_index = i; found = true; }
+        if (!found && !cfg->providers.empty())
+          r.error(kv.second["provider"], path + ".provider", "names no provider \"" + t.provider + "\"");
+      }
+      cfg->tiers.push_back(std::move(t));
+    }
+    // Fallbacks are resolved once all tiers are known (they may name later tiers).
+    std::size_t ti = 0;
+    for (const auto& kv : tiers) {
+      auto& t = cfg->tiers[ti++];
+      for (std::size_t i = 0; i < t.fallback.size(); ++i) {
+        auto idx = cfg->tier_index(t.fallback[i]);
+        auto at = kv.second.IsMap() ? kv.second["fallback"] : kv.second;
+        if (!idx) r.error(at, "tiers." + t.name + ".fallback", "names no tier \"" + t.fallback[i] + "\"");
+        else if (cfg->tiers[*idx].name == t.name) r.error(at, "tiers." + t.name + ".fallback", "a tier cannot fall back to itself");
+        else t.fallback_indices.push_back(*idx);
+      }
+    }
+  }
+
+  auto router = root["router"];
+  if (!router.IsDefined()) {
+    r.error(root, "router", "is required (at least router.default: <tier>)");
+  } else if (r.expect_map(router, "router")) {
+    r.check_keys(router, "router", {"default", "aliases"});
+    if (auto v = r.string(router, "default", "router", true)) {
+      cfg->router.default_tier = *v;
+      if (!cfg->tiers.empty() && !cfg->find_tier(*v))
+        r.error(router["default"], "router.default", "names no tier \"" + *v + "\"");
+    }
+    if (auto a = router["aliases"]; a.IsDefined()) {
+      if (!a.IsSequence()) {
+        r.error(a, "router.aliases", "expected a list of model names");
+      } else {
+        for (const auto& item : a) {
+          if (!item.IsScalar()) { r.error(item, "router.aliases", "expected model names"); continue; }
+          if (cfg->find_tier(item.Scalar()))
+            r.error(item, "router.aliases", "\"" + item.Scalar() + "\" is already a tier name");
+          cfg->router.aliases.push_back(item.Scalar());
+        }
+      }
+    }
+  }
+
+  if (errors.empty()) result.config = std::move(cfg);
+  return result;
+}
+
+ConfigLoadResult load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ConfigLoadResult r;
+    r.errors.push_back(path + ": cannot open the config file");
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_config_text(ss.str(), path);
+}
+
+}  // namespace fulcrum

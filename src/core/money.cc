@@ -1,0 +1,50 @@
+#include "core/money.h"
+
+#include <cstdio>
+#include <limits>
+
+namespace fulcrum {
+
+std::optional<MicroUsdPerMTok> parse_price_per_mtok(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::int64_t whole = 0;
+  std::int64_t frac = 0;
+  int frac_digits = 0;
+  bool seen_dot = false, seen_digit = false;
+  for (char c : text) {
+    if (c == '.') {
+      if (seen_dot) return std::nullopt;
+      seen_dot = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    seen_digit = true;
+    if (seen_dot) {
+      if (++frac_digits > 6) {
+        if (c != '0') return std::nullopt;  // more precision than micro-USD
+        frac_digits = 6;
+        continue;
+      }
+      frac = frac * 10 + (c - '0');
+    } else {
+      if (whole > std::numeric_limits<std::int64_t>::max() / 100 / 1000000) return std::nullopt;
+      whole = whole * 10 + (c - '0');
+    }
+  }
+  if (!seen_digit) return std::nullopt;
+  for (int i = frac_digits; i < 6; ++i) frac *= 10;
+  return whole * 1000000 + frac;
+}
+
+std::string format_usd(PicoUsd amount) {
+  const bool negative = amount < 0;
+  const auto mag = static_cast<unsigned long long>(negative ? -amount : amount);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%llu.%012llu", negative ? "-" : "", mag / 1000000000000ULL,
+                mag % 1000000000000ULL);
+  std::string s(buf);
+  while (s.size() > 2 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
+  return s;
+}
+
+}  // namespace fulcrum

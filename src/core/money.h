@@ -1,0 +1,28 @@
+#pragma once
+// Exact money arithmetic. Prices are held as integer micro-USD per 1M tokens
+// (so "$0.0028 per 1M" is 2800), which makes the cost of N tokens exactly
+// N * price pico-USD (1e-12 USD). int64 pico-USD covers 9.2 million USD,
+// far beyond one request. Decimal strings are parsed exactly, never via double.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fulcrum {
+
+using MicroUsdPerMTok = std::int64_t;
+using PicoUsd = std::int64_t;
+
+// Parses a non-negative decimal like "0.14", "2.5", "10", "0.003625"
+// (at most 6 decimals) into micro-USD. Returns nullopt if malformed.
+std::optional<MicroUsdPerMTok> parse_price_per_mtok(std::string_view text);
+
+inline PicoUsd cost_of_tokens(std::int64_t tokens, MicroUsdPerMTok price) { return tokens * price; }
+
+// "0.000123" style, exact, trailing zeros trimmed (at least one decimal).
+std::string format_usd(PicoUsd amount);
+
+// The same amount as a double in USD, for metrics and JSON numbers only.
+inline double to_usd(PicoUsd amount) { return static_cast<double>(amount) / 1e12; }
+
+}  // namespace fulcrum

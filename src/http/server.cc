@@ -1,0 +1,228 @@
+#include "http/server.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <spdlog/spdlog.h>
+
+namespace fulcrum {
+namespace {
+
+using net::use_awaitable;
+constexpr auto nothrow = net::as_tuple(net::use_awaitable);
+
+// The session's side of an exchange: writes Beast responses onto the socket.
+class SessionSink final : public ResponseSink {
+ public:
+  SessionSink(beast::tcp_stream& stream, bool keep_alive, unsigned version)
+      : stream_(stream), keep_alive_(keep_alive), version_(version) {}
+  ~SessionSink() override { stop_watching(); }
+
+  Task<bool> send(int status, HeaderList headers, std::string body, std::string_view content_type) override {
+    http::response<http::string_body> res{static_cast<http::status>(status), version_};
+    res.set(http::field::server, "fulcrum");
+    res.set(http::field::content_type, content_type);
+    for (auto& [k, v] : headers) res.set(k, v);
+    res.keep_alive(keep_alive_);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    started_ = true;
+    auto [ec, n] = co_await http::async_write(stream_, res, nothrow);
+    failed_ = failed_ || ec;
+    co_return !ec;
+  }
+
+  Task<bool> begin_stream(int status, HeaderList headers, std::string_view content_type) override {
+    http::response<http::empty_body> res{static_cast<http::status>(status), version_};
+    res.set(http::field::server, "fulcrum");
+    res.set(http::field::content_type, content_type);
+    res.set(http::field::cache_control, "no-cache");
+    for (auto& [k, v] : headers) res.set(k, v);
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    started_ = true;
+    http::response_serializer<http::empty_body> sr{res};
+    auto [ec, n] = co_await http::async_write_header(stream_, sr, nothrow);
+    failed_ = failed_ || ec;
+    co_return !ec;
+  }
+
+  Task<bool> write(std::string_view bytes) override {
+    if (failed_) co_return false;
+    if (bytes.empty()) co_return true;
+    auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::buffer(bytes.data(), bytes.size())), nothrow);
+    failed_ = failed_ || ec;
+    co_return !ec;
+  }
+
+  Task<bool> end_stream() override {
+    if (failed_) co_return false;
+    auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), nothrow);
+    failed_ = failed_ || ec;
+    co_return !ec;
+  }
+
+  bool started() const override { return started_; }
+  bool failed() const { return failed_; }
+
+  void watch_client_close(std::function<void()> on_close) override {
+    stop_watching();
+    watch_ = std::make_shared<Watch>();
+    watch_->on_close = std::move(on_close);
+    arm(watch_);
+  }
+
+  void stop_watching() override {
+    if (!watch_) return;
+    watch_->active = false;
+    watch_->on_close = nullptr;
+    if (watch_->pending) {
+      boost::system::error_code ignored;
+      stream_.socket().cancel(ignored);
+    }
+    watch_.reset();
+  }
+
+ private:
+  struct Watch {
+    bool active = true;
+    bool pending = false;
+    std::function<void()> on_close;
+  };
+
+  // Waits for the socket to become readable: either the client closed (recv
+  // peeks 0 bytes or an error) or it sent the next pipelined request, which
+  // stays in the socket for the session to read later.
+  void arm(std::shared_ptr<Watch> w) {
+    w->pending = true;
+    stream_.socket().async_wait(tcp::socket::wait_read, [this, w](boost::system::error_code ec) {
+      w->pending = false;
+      if (!w->active || ec == net::error::operation_aborted) return;
+      char byte;
+      ssize_t n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        w->active = false;
+        failed_ = true;
+        if (auto cb = std::move(w->on_close)) cb();
+      }
+      // n > 0: pipelined bytes; nothing more to learn until the response is done.
+    });
+  }
+
+  beast::tcp_stream& stream_;
+  bool keep_alive_;
+  unsigned version_;
+  bool started_ = false;
+  bool failed_ = false;
+  std::shared_ptr<Watch> watch_;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(net::io_context& io, ServerOptions options, RequestHandler& handler)
+    : io_(io), options_(std::move(options)), handler_(handler), acceptor_(io) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::listen() {
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(options_.address, ec);
+  if (ec) return make_error(Errc::internal, "listen address \"" + options_.address + "\" is not an IP address");
+  tcp::endpoint ep(address, options_.port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    int one = 1;
+    if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+      ec.assign(errno, boost::system::system_category());
+  }
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return make_error(Errc::internal, "cannot listen on " + options_.address + ":" +
+                                                std::to_string(options_.port) + ": " + ec.message());
+  port_ = acceptor_.local_endpoint().port();
+  return Ok{};
+}
+
+void HttpServer::start() { net::co_spawn(io_, accept_loop(), net::detached); }
+
+void HttpServer::stop_accepting() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+Task<void> HttpServer::accept_loop() {
+  while (acceptor_.is_open()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(nothrow);
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    net::co_spawn(io_, session(beast::tcp_stream(std::move(socket))), net::detached);
+  }
+}
+
+Task<void> HttpServer::session(beast::tcp_stream stream) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(options_.max_body_bytes);
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    stream.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(options_.read_timeout);
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
+    }
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      const bool body = ec == http::error::body_limit;
+      auto [status, json] = handler_.reject(body ? 413 : 431, body
+          ? "the request body is larger than the limit of " + std::to_string(options_.max_body_bytes) + " bytes"
+          : std::string("the request headers are too large"));
+      http::response<http::string_body> res{static_cast<http::status>(status), 11};
+      res.set(http::field::content_type, "application/json");
+      res.set(http::field::connection, "close");
+      res.body() = std::move(json);
+      res.prepare_payload();
+      stream.expires_after(std::chrono::seconds(10));
+      co_await http::async_write(stream, res, nothrow);
+      break;
+    }
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != net::error::eof && ec != beast::error::timeout &&
+          ec != net::error::connection_reset && ec != net::error::operation_aborted) {
+        auto [status, json] = handler_.reject(400, "malformed HTTP request: " + ec.message());
+        http::response<http::string_body> res{static_cast<http::status>(status), 11};
+        res.set(http::field::content_type, "application/json");
+        res.set(http::field::connection, "close");
+        res.body() = std::move(json);
+        res.prepare_payload();
+        stream.expires_after(std::chrono::seconds(10));
+        co_await http::async_write(stream, res, nothrow);
+      }
+      break;
+    }
+    stream.expires_never();
+
+    auto& req = parser.get();
+    HttpRequest view;
+    view.method = req.method_string();
+    view.target = req.target();
+    view.body = req.body();
+    view.header = [&req](std::string_view name) -> std::string_view {
+      auto it = req.find(name);
+      return it == req.end() ? std::string_view() : std::string_view(it->value());
+    };
+    SessionSink sink(stream, req.keep_alive(), req.version());
+    co_await handler_.handle(view, sink);
+    sink.stop_watching();
+    if (sink.failed() || !req.keep_alive() || !sink.started()) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+}  // namespace fulcrum

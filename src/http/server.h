@@ -1,0 +1,55 @@
+#pragma once
+// HTTP/1.1 server on one worker thread's io_context: an acceptor (with
+// SO_REUSEPORT, so every worker binds the same port and the kernel spreads
+// connections) and one coroutine per connection that reads requests and
+// hands them to a RequestHandler.
+//
+// Threading: all of a server's work runs on the io_context it was built with.
+// Lifetime: the handler must outlive the io_context's run().
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "http/asio.h"
+#include "http/exchange.h"
+
+namespace fulcrum {
+
+struct ServerOptions {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 8080;  // 0 picks a free port; port() tells which
+  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::size_t max_header_bytes = 64 * 1024;
+  std::chrono::seconds idle_timeout{120};
+  std::chrono::seconds read_timeout{60};  // a request's bytes, once it has started
+};
+
+class HttpServer {
+ public:
+  HttpServer(net::io_context& io, ServerOptions options, RequestHandler& handler);
+  ~HttpServer();
+
+  // Binds and listens; the bound port is then port().
+  Status listen();
+  std::uint16_t port() const { return port_; }
+
+  // Starts accepting on the io_context (returns at once).
+  void start();
+
+  // Stops accepting new connections; existing ones finish their request.
+  void stop_accepting();
+
+ private:
+  Task<void> accept_loop();
+  Task<void> session(beast::tcp_stream stream);
+
+  net::io_context& io_;
+  ServerOptions options_;
+  RequestHandler& handler_;
+  tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace fulcrum

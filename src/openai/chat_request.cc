@@ -1,0 +1,101 @@
+#include "openai/chat_request.h"
+
+#include <boost/json.hpp>
+
+namespace fulcrum {
+
+namespace {
+
+void append_content(const boost::json::value& content, std::string& out) {
+  if (auto s = content.if_string()) {
+    out.append(s->data(), s->size());
+    out.push_back('\n');
+  } else if (auto parts = content.if_array()) {
+    for (const auto& part : *parts) {
+      auto po = part.if_object();
+      if (!po) continue;
+      if (auto it = po->find("text"); it != po->end())
+        if (auto text = it->value().if_string()) {
+          out.append(text->data(), text->size());
+          out.push_back('\n');
+        }
+    }
+  }
+}
+
+}  // namespace
+
+std::string ChatRequest::prompt_text() const {
+  std::string out;
+  auto it = body.find("messages");
+  if (it == body.end()) return out;
+  for (const auto& m : it->value().as_array()) {
+    if (auto mo = m.if_object())
+      if (auto c = mo->find("content"); c != mo->end()) append_content(c->value(), out);
+  }
+  return out;
+}
+
+Result<ChatRequest> parse_chat_request(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec) return make_error(Errc::invalid_json, "the request body is not valid JSON: " + ec.message());
+  auto* obj = v.if_object();
+  if (!obj) return make_error(Errc::invalid_request, "the request body must be a JSON object");
+
+  ChatRequest req;
+  auto messages = obj->find("messages");
+  if (messages == obj->end() || messages->value().is_null())
+    return make_error(Errc::invalid_request, "'messages' is a required property", "messages");
+  auto* arr = messages->value().if_array();
+  if (!arr) return make_error(Errc::invalid_request, "'messages' must be an array", "messages");
+  if (arr->empty()) return make_error(Errc::invalid_request, "'messages' must not be empty", "messages");
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto param = "messages[" + std::to_string(i) + "]";
+    auto* m = (*arr)[i].if_object();
+    if (!m) return make_error(Errc::invalid_request, param + " must be an object", param);
+    auto role = m->find("role");
+    if (role == m->end() || !role->value().is_string())
+      return make_error(Errc::invalid_request, param + ".role must be a string", param + ".role");
+  }
+  if (auto model = obj->find("model"); model != obj->end() && !model->value().is_null()) {
+    auto* s = model->value().if_string();
+    if (!s) return make_error(Errc::invalid_request, "'model' must be a string", "model");
+    req.model = std::string(*s);
+  }
+  if (auto stream = obj->find("stream"); stream != obj->end() && !stream->value().is_null()) {
+    auto* b = stream->value().if_bool();
+    if (!b) return make_error(Errc::invalid_request, "'stream' must be a boolean", "stream");
+    req.stream = *b;
+  }
+  if (auto so = obj->find("stream_options"); so != obj->end()) {
+    if (auto* o = so->value().if_object())
+      if (auto iu = o->find("include_usage"); iu != o->end())
+        req.client_wants_usage = iu->value().is_bool() && iu->value().get_bool();
+  }
+  req.body = std::move(*obj);
+  return req;
+}
+
+void merge_json(boost::json::object& into, const boost::json::object& over) {
+  for (const auto& kv : over) {
+    auto* dst_obj = into.contains(kv.key()) ? into.at(kv.key()).if_object() : nullptr;
+    auto* src_obj = kv.value().if_object();
+    if (dst_obj && src_obj) merge_json(*dst_obj, *src_obj);
+    else into[kv.key()] = kv.value();
+  }
+}
+
+std::string build_upstream_body(const ChatRequest& req, const Tier& tier) {
+  boost::json::object body = req.body;
+  body["model"] = tier.model;
+  merge_json(body, tier.params);
+  if (req.stream) {
+    auto& so = body["stream_options"];
+    if (!so.is_object()) so = boost::json::object();
+    so.as_object()["include_usage"] = true;
+  }
+  return boost::json::serialize(body);
+}
+
+}  // namespace fulcrum

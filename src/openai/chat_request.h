@@ -1,0 +1,39 @@
+#pragma once
+// A chat-completions request parsed once from the client's body. The JSON
+// object is kept whole, so every field fulcrum does not know about (tools,
+// response_format, logprobs, metadata, reasoning_content in assistant turns,
+// vendor extensions) reaches the upstream unchanged.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "config/config.h"
+#include "core/result.h"
+
+namespace fulcrum {
+
+struct ChatRequest {
+  boost::json::object body;
+  std::optional<std::string> model;  // as the client named it; nullopt when absent
+  bool stream = false;
+  bool client_wants_usage = false;   // stream_options.include_usage was true
+
+  // The text of all messages, for token estimates when usage never arrives.
+  std::string prompt_text() const;
+};
+
+// Parses and validates: JSON object, non-empty `messages` of objects with a
+// string `role`, string `model` if present, boolean `stream` if present.
+Result<ChatRequest> parse_chat_request(std::string_view body);
+
+// The body to send to `tier`: model replaced by the tier's upstream id, the
+// tier's params deep-merged over the client's (the tier wins), and for streams
+// stream_options.include_usage forced on so cost can always be accounted.
+std::string build_upstream_body(const ChatRequest& req, const Tier& tier);
+
+// Deep merge: objects merge key by key, anything else in `over` replaces.
+void merge_json(boost::json::object& into, const boost::json::object& over);
+
+}  // namespace fulcrum

@@ -1,0 +1,64 @@
+#include "openai/usage.h"
+
+#include <boost/json.hpp>
+
+namespace fulcrum {
+namespace {
+
+std::int64_t int_field(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return 0;
+  if (auto p = it->value().if_int64()) return *p > 0 ? *p : 0;
+  if (auto p = it->value().if_uint64()) return static_cast<std::int64_t>(*p);
+  if (auto p = it->value().if_double()) return *p > 0 ? static_cast<std::int64_t>(*p) : 0;
+  return 0;
+}
+
+const boost::json::object* object_field(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : it->value().if_object();
+}
+
+}  // namespace
+
+Usage& Usage::operator+=(const Usage& o) {
+  prompt_tokens += o.prompt_tokens;
+  cache_hit_tokens += o.cache_hit_tokens;
+  cache_miss_tokens += o.cache_miss_tokens;
+  completion_tokens += o.completion_tokens;
+  reasoning_tokens += o.reasoning_tokens;
+  estimated = estimated || o.estimated;
+  return *this;
+}
+
+Usage parse_usage(const boost::json::object& u) {
+  Usage out;
+  out.prompt_tokens = int_field(u, "prompt_tokens");
+  out.completion_tokens = int_field(u, "completion_tokens");
+  const bool has_split = u.contains("prompt_cache_hit_tokens") || u.contains("prompt_cache_miss_tokens");
+  if (has_split) {
+    out.cache_hit_tokens = int_field(u, "prompt_cache_hit_tokens");
+    out.cache_miss_tokens = u.contains("prompt_cache_miss_tokens")
+                                ? int_field(u, "prompt_cache_miss_tokens")
+                                : std::max<std::int64_t>(0, out.prompt_tokens - out.cache_hit_tokens);
+  } else if (auto details = object_field(u, "prompt_tokens_details")) {
+    out.cache_hit_tokens = std::min(int_field(*details, "cached_tokens"), out.prompt_tokens);
+    out.cache_miss_tokens = out.prompt_tokens - out.cache_hit_tokens;
+  } else {
+    out.cache_miss_tokens = out.prompt_tokens;
+  }
+  if (out.prompt_tokens == 0) out.prompt_tokens = out.cache_hit_tokens + out.cache_miss_tokens;
+  if (auto details = object_field(u, "completion_tokens_details"))
+    out.reasoning_tokens = int_field(*details, "reasoning_tokens");
+  return out;
+}
+
+Cost price_usage(const Usage& u, const Prices& p) {
+  Cost c;
+  c.input = cost_of_tokens(u.cache_miss_tokens, p.input);
+  c.cached = cost_of_tokens(u.cache_hit_tokens, p.cached_input);
+  c.output = cost_of_tokens(u.completion_tokens, p.output);
+  return c;
+}
+
+}  // namespace fulcrum

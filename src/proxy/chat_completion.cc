@@ -1,0 +1,362 @@
+#include "proxy/chat_completion.h"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include <boost/json.hpp>
+
+#include "core/token_estimate.h"
+#include "openai/chat_request.h"
+#include "openai/error_body.h"
+#include "openai/usage.h"
+#include "proxy/stream_relay.h"
+
+namespace fulcrum {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
+constexpr std::size_t kMaxUpstreamErrorBody = 1024 * 1024;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+std::string format_ms(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", ms);
+  return buf;
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "req_%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+int utc_minute_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch()).count();
+  return static_cast<int>(minutes % (24 * 60));
+}
+
+// Header values must be one line of visible ASCII.
+std::string header_safe(std::string_view s, std::size_t max = 300) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) break;
+    out.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
+  }
+  return out;
+}
+
+// One request's journey, from parsed body to the last byte sent.
+class ChatCompletion {
+ public:
+  ChatCompletion(const GatewayState& state, UpstreamClient& upstream, ResponseSink& sink)
+      : state_(state), config_(*state.config), upstream_(upstream), sink_(sink), t0_(Clock::now()) {
+    record_.id = new_request_id();
+  }
+
+  Task<void> run(const HttpRequest& http_request);
+
+ private:
+  // nullopt: the answer (or a terminal error) was delivered.
+  Task<std::optional<Error>> attempt(std::size_t tier);
+  Task<std::optional<Error>> deliver_whole(std::size_t tier, UpstreamCall& call);
+  Task<std::optional<Error>> deliver_stream(std::size_t tier, UpstreamCall& call);
+  Task<void> fail(const Error& e);
+  Task<bool> backoff(std::chrono::milliseconds delay);
+
+  HeaderList base_headers() const;
+  PicoUsd account(std::size_t tier, const Usage& usage);
+  void finish(int status);
+
+  const GatewayState& state_;
+  const Config& config_;
+  UpstreamClient& upstream_;
+  ResponseSink& sink_;
+  AbortHandle abort_;
+  Clock::time_point t0_;
+  Clock::duration upstream_wait_{0};
+  ChatRequest request_;
+  RequestRecord record_;
+  std::string reason_;
+};
+
+HeaderList ChatCompletion::base_headers() const {
+  HeaderList h;
+  h.emplace_back("x-fulcrum-request-id", record_.id);
+  h.emplace_back("x-fulcrum-tier", record_.tier);
+  h.emplace_back("x-fulcrum-reason", header_safe(record_.reason));
+  const double overhead = ms_between(t0_, Clock::now()) - std::chrono::duration<double, std::milli>(upstream_wait_).count();
+  h.emplace_back("x-fulcrum-overhead-ms", format_ms(overhead));
+  return h;
+}
+
+PicoUsd ChatCompletion::account(std::size_t tier, const Usage& usage) {
+  const auto cost = price_usage(usage, config_.tiers[tier].prices_at(utc_minute_now())).total();
+  record_.usage += usage;
+  record_.cost += cost;
+  return cost;
+}
+
+void ChatCompletion::finish(int status) {
+  const auto now = Clock::now();
+  record_.status = status;
+  record_.total_ms = ms_between(t0_, now);
+  record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();
+  if (state_.observer) state_.observer->on_request_done(record_);
+}
+
+Task<void> ChatCompletion::fail(const Error& e) {
+  record_.error = e.message;
+  const auto http_error = to_http_error(e);
+  if (e.code != Errc::client_closed) {
+    auto headers = base_headers();
+    if (record_.tier.empty()) headers.erase(headers.begin() + 1, headers.begin() + 3);
+    co_await sink_.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
+  }
+  finish(e.code == Errc::client_closed ? 499 : http_error.status);
+}
+
+Task<bool> ChatCompletion::backoff(std::chrono::milliseconds delay) {
+  net::steady_timer timer(co_await net::this_coro::executor, delay);
+  abort_.on_abort([&timer] { timer.cancel(); });
+  co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+  abort_.clear();
+  co_return !abort_.aborted();
+}
+
+Task<void> ChatCompletion::run(const HttpRequest& http_request) {
+  auto parsed = parse_chat_request(http_request.body);
+  if (!parsed) { co_await fail(parsed.error()); co_return; }
+  request_ = std::move(parsed.value());
+  record_.stream = request_.stream;
+  record_.model_requested = request_.model.value_or("");
+
+  // Explicit tier, or the router for "auto", no model, and aliases.
+  std::size_t tier = 0;
+  if (!request_.model || config_.is_router_alias(*request_.model)) {
+    auto decision = state_.router->route(request_);
+    tier = decision.tier_index;
+    reason_ = decision.reason;
+  } else if (auto idx = config_.tier_index(*request_.model)) {
+    tier = *idx;
+    reason_ = "requested tier " + config_.tiers[tier].name;
+  } else {
+    std::string valid = "auto";
+    for (const auto& t : config_.tiers) valid += ", " + t.name;
+    for (const auto& a : config_.router.aliases) valid += ", " + a;
+    co_return co_await fail(make_error(Errc::unknown_model,
+        "The model '" + *request_.model + "' does not exist on this gateway. Valid models: " + valid, "model"));
+  }
+
+  // The chosen tier, then its fallbacks; tiers in cooldown go last.
+  std::vector<std::size_t> plan{tier};
+  for (auto f : config_.tiers[tier].fallback_indices)
+    if (std::find(plan.begin(), plan.end(), f) == plan.end()) plan.push_back(f);
+  const auto now = Clock::now();
+  std::stable_partition(plan.begin(), plan.end(), [&](std::size_t t) { return !state_.health->in_cooldown(t, now); });
+
+  sink_.watch_client_close([this] { abort_.abort(); });
+  std::optional<Error> last;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto t = plan[i];
+    const auto& provider = config_.providers[config_.tiers[t].provider_index];
+    record_.tier = config_.tiers[t].name;
+    record_.upstream_model = config_.tiers[t].model;
+    record_.reason = reason_;
+    if (t != tier) record_.reason += "; fell back to " + config_.tiers[t].name + " after: " + last->message;
+    else if (i > 0) record_.reason += "; tried last (cooling down) after: " + last->message;
+    for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
+      if (retry > 0) {
+        auto delay = std::min(provider.retry.max_backoff, provider.retry.backoff * (1 << (retry - 1)));
+        if (!co_await backoff(delay)) { co_await fail(make_error(Errc::client_closed, "client closed")); co_return; }
+      }
+      ++record_.attempts;
+      last = co_await attempt(t);
+      if (!last) {
+        state_.health->record_success(t);
+        sink_.stop_watching();
+        co_return;
+      }
+      if (last->code == Errc::client_closed) { co_await fail(*last); co_return; }
+      if (!is_retryable(*last)) break;
+      state_.health->record_failure(t, Clock::now());
+    }
+    // Only failures of the upstream (or its missing key) move on to a fallback;
+    // a request the upstream rejected as invalid would be rejected there too.
+    if (!is_retryable(*last) && last->code != Errc::missing_api_key) break;
+  }
+  sink_.stop_watching();
+  co_await fail(*last);
+}
+
+Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier) {
+  const auto& t = config_.tiers[tier];
+  const auto& provider = config_.providers[t.provider_index];
+  if (state_.credentials.missing(t.provider_index)) {
+    co_return make_error(Errc::missing_api_key,
+        "provider '" + provider.name + "' (tier " + t.name + ") has no API key: set the environment variable " +
+        provider.api_key_env + " and restart fulcrum");
+  }
+  UpstreamRequest req;
+  req.target = provider.path_prefix + "/chat/completions";
+  req.body = build_upstream_body(request_, t);
+  req.bearer = state_.credentials.key(t.provider_index);
+  req.expect_event_stream = request_.stream;
+
+  const auto started = Clock::now();
+  auto call = co_await upstream_.start(provider, req, abort_);
+  upstream_wait_ += Clock::now() - started;
+  if (!call) co_return std::move(call).error();
+
+  const int status = call.value()->status();
+  if (status < 200 || status >= 300) {
+    const auto body_started = Clock::now();
+    auto body = co_await call.value()->read_body(kMaxUpstreamErrorBody);
+    upstream_wait_ += Clock::now() - body_started;
+    Error e = make_error(Errc::upstream_status,
+        "provider '" + provider.name + "' answered HTTP " + std::to_string(status) + " for tier " + t.name);
+    e.upstream_status = status;
+    if (body) e.upstream_body = std::move(body.value());
+    e.upstream_content_type = std::string(call.value()->header("content-type"));
+    co_return e;
+  }
+  if (request_.stream && call.value()->is_event_stream()) co_return co_await deliver_stream(tier, *call.value());
+  co_return co_await deliver_whole(tier, *call.value());
+}
+
+Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, UpstreamCall& call) {
+  const auto started = Clock::now();
+  auto body = co_await call.read_body(kMaxUpstreamBody);
+  upstream_wait_ += Clock::now() - started;
+  if (!body) co_return std::move(body).error();
+
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body.value(), ec);
+  const auto* obj = ec ? nullptr : v.if_object();
+  if (!obj || request_.stream) {
+    // A stream was asked for and plain JSON came back (or the JSON is broken):
+    // the client could not use it as it is.
+    co_return make_error(Errc::upstream_bad_response,
+        obj ? "provider answered JSON where an event stream was requested"
+            : "provider answered a 2xx response whose body is not a JSON object");
+  }
+  Usage usage;
+  if (auto it = obj->find("usage"); it != obj->end() && it->value().is_object()) {
+    usage = parse_usage(it->value().get_object());
+  } else {
+    std::string answer;
+    if (auto ch = obj->find("choices"); ch != obj->end() && ch->value().is_array())
+      for (const auto& c : ch->value().get_array())
+        if (auto* co = c.if_object())
+          if (auto m = co->find("message"); m != co->end() && m->value().is_object())
+            for (const char* key : {"content", "reasoning_content"})
+              if (auto s = m->value().get_object().find(key); s != m->value().get_object().end() && s->value().is_string())
+                answer.append(s->value().get_string());
+    usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_.prompt_text());
+    usage.completion_tokens = estimate_tokens(answer);
+    usage.estimated = true;
+  }
+  const auto cost = account(tier, usage);
+  auto headers = base_headers();
+  headers.emplace_back("x-fulcrum-cost-usd", format_usd(cost));
+  if (usage.estimated) headers.emplace_back("x-fulcrum-cost-estimated", "true");
+  record_.ttfb_ms = ms_between(t0_, Clock::now());
+  auto content_type = std::string(call.header("content-type"));
+  co_await sink_.send(200, std::move(headers), std::move(body.value()),
+                      content_type.empty() ? "application/json" : content_type);
+  finish(200);
+  co_return std::nullopt;
+}
+
+Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, UpstreamCall& call) {
+  if (!co_await sink_.begin_stream(200, base_headers(), "text/event-stream")) {
+    call.abort();
+    co_return make_error(Errc::client_closed, "the client closed the connection");
+  }
+  record_.ttfb_ms = ms_between(t0_, Clock::now());
+  StreamAccounting relay(request_.client_wants_usage);
+  PicoUsd cost = 0;
+  bool costed = false;
+  auto cost_comment = [&]() -> std::string {
+    Usage usage = relay.usage();
+    if (!relay.saw_usage()) {
+      usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_.prompt_text());
+      usage.completion_tokens = (relay.answer_code_points() + 3) / 4;
+      usage.estimated = true;
+    }
+    cost = account(tier, usage);
+    costed = true;
+    boost::json::object o;
+    o["request_id"] = record_.id;
+    o["tier"] = record_.tier;
+    o["cost_usd"] = format_usd(cost);
+    o["estimated"] = usage.estimated;
+    o["prompt_tokens"] = usage.prompt_tokens;
+    o["prompt_cache_hit_tokens"] = usage.cache_hit_tokens;
+    o["completion_tokens"] = usage.completion_tokens;
+    o["reasoning_tokens"] = usage.reasoning_tokens;
+    return ": fulcrum-cost " + boost::json::serialize(o) + "\n\n";
+  };
+
+  std::string in, out;
+  std::optional<Error> broken;
+  for (;;) {
+    in.clear();
+    const auto read_started = Clock::now();
+    auto more = co_await call.read_some(in);
+    upstream_wait_ += Clock::now() - read_started;
+    if (!more) {
+      broken = std::move(more).error();
+      break;
+    }
+    relay.feed(in, out, cost_comment);
+    if (relay.overflowed()) {
+      broken = make_error(Errc::upstream_bad_response, "the upstream sent an SSE event larger than 16 MiB");
+      call.abort();
+      break;
+    }
+    if (!more.value()) relay.finish(out, cost_comment);
+    if (!out.empty() && !co_await sink_.write(out)) {
+      call.abort();
+      broken = make_error(Errc::client_closed, "the client closed the connection");
+      break;
+    }
+    out.clear();
+    if (!more.value()) break;
+  }
+
+  int status = 200;
+  if (broken && broken->code != Errc::client_closed) {
+    // Headers are gone: the error becomes a final SSE event.
+    status = to_http_error(*broken).status;
+    record_.error = broken->message;
+    out = "data: " + openai_error_json(*broken) + "\n\n";
+  }
+  if (!costed) out.insert(0, cost_comment());  // stream ended without [DONE]
+  if (!broken || broken->code != Errc::client_closed) {
+    co_await sink_.write(out);
+    co_await sink_.end_stream();
+  } else {
+    status = 499;
+    record_.error = broken->message;
+  }
+  finish(status);
+  co_return std::nullopt;
+}
+
+}  // namespace
+
+Task<void> serve_chat_completion(const GatewayState& state, UpstreamClient& upstream,
+                                 const HttpRequest& request, ResponseSink& sink) {
+  ChatCompletion c(state, upstream, sink);
+  co_await c.run(request);
+}
+
+}  // namespace fulcrum

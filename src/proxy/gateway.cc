@@ -1,0 +1,105 @@
+#include "proxy/gateway.h"
+
+#include <boost/json.hpp>
+
+#include "openai/error_body.h"
+#include "proxy/chat_completion.h"
+
+namespace fulcrum {
+
+namespace {
+// A named view, not a literal: g++ 12 miscompiles char-array arguments to coroutines.
+constexpr std::string_view kJson = "application/json";
+}  // namespace
+
+Gateway::Gateway(std::shared_ptr<const GatewayState> state, net::any_io_executor ex)
+    : state_(std::move(state)), upstream_(ex) {}
+
+std::pair<int, std::string> Gateway::reject(int status, std::string_view why) {
+  Errc code = status == 413 ? Errc::body_too_large : Errc::invalid_request;
+  auto e = make_error(code, std::string(why));
+  auto http_error = to_http_error(e);
+  return {status, http_error.body};
+}
+
+Task<void> Gateway::send_error(ResponseSink& sink, const Error& e, HeaderList headers) {
+  auto http_error = to_http_error(e);
+  co_await sink.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
+}
+
+Task<void> Gateway::models(ResponseSink& sink) {
+  boost::json::array data;
+  auto add = [&data](const std::string& id, const std::string& owner) {
+    boost::json::object m;
+    m["id"] = id;
+    m["object"] = "model";
+    m["created"] = 0;
+    m["owned_by"] = owner;
+    data.push_back(std::move(m));
+  };
+  const auto& cfg = *state_->config;
+  add("auto", "fulcrum");
+  for (const auto& t : cfg.tiers) add(t.name, t.provider);
+  for (const auto& a : cfg.router.aliases) add(a, "fulcrum");
+  boost::json::object root;
+  root["object"] = "list";
+  root["data"] = std::move(data);
+  co_await sink.send(200, {}, boost::json::serialize(root), kJson);
+}
+
+Task<void> Gateway::readiness(ResponseSink& sink) {
+  // Ready when the default tier can be called: its provider needs no key or has one.
+  const auto& cfg = *state_->config;
+  const auto* def = cfg.find_tier(cfg.router.default_tier);
+  boost::json::object root;
+  boost::json::object providers;
+  bool ready = def != nullptr;
+  for (std::size_t i = 0; i < cfg.providers.size(); ++i) {
+    boost::json::object p;
+    if (state_->credentials.missing(i)) {
+      p["api_key"] = "missing: set the environment variable " + cfg.providers[i].api_key_env;
+      if (def && def->provider_index == i) ready = false;
+    } else {
+      p["api_key"] = cfg.providers[i].api_key_env.empty() ? "not needed" : "set";
+    }
+    providers[cfg.providers[i].name] = std::move(p);
+  }
+  root["status"] = ready ? "ready" : "not ready";
+  root["providers"] = std::move(providers);
+  co_await sink.send(ready ? 200 : 503, {}, boost::json::serialize(root), kJson);
+}
+
+Task<void> Gateway::handle(const HttpRequest& request, ResponseSink& sink) {
+  // Errors are built outside the co_await expressions: g++ 12 cannot keep
+  // string-literal temporaries alive across a suspension point.
+  const std::string path(request.target.substr(0, request.target.find('?')));
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool post = request.method == "POST";
+  if (path == "/v1/chat/completions" || path == "/chat/completions") {
+    if (post) {
+      co_await serve_chat_completion(*state_, upstream_, request, sink);
+    } else {
+      HeaderList allow{{"allow", "POST"}};
+      const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);
+      co_await send_error(sink, e, std::move(allow));
+    }
+  } else if (path == "/v1/models" || path == "/models") {
+    if (get) {
+      co_await models(sink);
+    } else {
+      HeaderList allow{{"allow", "GET"}};
+      const auto e = make_error(Errc::method_not_allowed, "use GET for " + path);
+      co_await send_error(sink, e, std::move(allow));
+    }
+  } else if (path == "/healthz") {
+    std::string body = R"({"status":"ok"})";
+    co_await sink.send(200, HeaderList{}, std::move(body), kJson);
+  } else if (path == "/readyz") {
+    co_await readiness(sink);
+  } else {
+    const auto e = make_error(Errc::not_found, "no route for " + std::string(request.method) + " " + path);
+    co_await send_error(sink, e);
+  }
+}
+
+}  // namespace fulcrum

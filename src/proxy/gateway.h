@@ -1,0 +1,46 @@
+#pragma once
+// The gateway's request handler: one per worker thread, answering
+// /v1/chat/completions, /v1/models, /healthz and /readyz.
+//
+// Shared, immutable across threads: GatewayState (config, credentials,
+// router; TierHealth is internally atomic). Per thread: the upstream client
+// and its connection pools.
+#include <memory>
+
+#include "config/config.h"
+#include "http/exchange.h"
+#include "http/upstream_client.h"
+#include "providers/credentials.h"
+#include "providers/tier_health.h"
+#include "proxy/request_record.h"
+#include "routing/router.h"
+
+namespace fulcrum {
+
+struct GatewayState {
+  ConfigPtr config;
+  Credentials credentials;
+  std::unique_ptr<Router> router;
+  std::unique_ptr<TierHealth> health;
+  RequestObserver* observer = nullptr;  // may be null
+};
+
+class Gateway final : public RequestHandler {
+ public:
+  Gateway(std::shared_ptr<const GatewayState> state, net::any_io_executor ex);
+
+  Task<void> handle(const HttpRequest& request, ResponseSink& sink) override;
+  std::pair<int, std::string> reject(int status, std::string_view why) override;
+
+  UpstreamClient& upstream() { return upstream_; }
+
+ private:
+  Task<void> send_error(ResponseSink& sink, const Error& e, HeaderList headers = {});
+  Task<void> models(ResponseSink& sink);
+  Task<void> readiness(ResponseSink& sink);
+
+  std::shared_ptr<const GatewayState> state_;
+  UpstreamClient upstream_;
+};
+
+}  // namespace fulcrum

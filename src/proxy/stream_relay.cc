@@ -1,0 +1,93 @@
+#include "proxy/stream_relay.h"
+
+#include <boost/json.hpp>
+
+namespace fulcrum {
+namespace {
+
+std::int64_t code_points(const boost::json::string& s) {
+  std::int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::int64_t delta_code_points(const boost::json::array& choices) {
+  std::int64_t n = 0;
+  for (const auto& c : choices) {
+    const auto* co = c.if_object();
+    if (!co) continue;
+    auto d = co->find("delta");
+    if (d == co->end() || !d->value().is_object()) continue;
+    const auto& delta = d->value().get_object();
+    for (const char* key : {"content", "reasoning_content"})
+      if (auto it = delta.find(key); it != delta.end())
+        if (auto* s = it->value().if_string()) n += code_points(*s);
+    if (auto tc = delta.find("tool_calls"); tc != delta.end())
+      if (auto* calls = tc->value().if_array())
+        for (const auto& call : *calls)
+          if (auto* callo = call.if_object())
+            if (auto fn = callo->find("function"); fn != callo->end())
+              if (auto* fno = fn->value().if_object())
+                if (auto args = fno->find("arguments"); args != fno->end())
+                  if (auto* s = args->value().if_string()) n += code_points(*s);
+  }
+  return n;
+}
+
+}  // namespace
+
+void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
+                                const std::function<std::string()>& cost_comment) {
+  ++events_;
+  if (!ev.has_data) {
+    out.append(ev.raw);
+    return;
+  }
+  if (ev.data == "[DONE]") {
+    saw_done_ = true;
+    out.append(cost_comment());
+    out.append(ev.raw);
+    return;
+  }
+  boost::system::error_code ec;
+  auto v = boost::json::parse(ev.data, ec);
+  const auto* obj = ec ? nullptr : v.if_object();
+  if (!obj) {  // not ours to judge: relay as is
+    out.append(ev.raw);
+    return;
+  }
+  bool choices_empty = true;
+  if (auto it = obj->find("choices"); it != obj->end())
+    if (auto* arr = it->value().if_array()) {
+      choices_empty = arr->empty();
+      answer_code_points_ += delta_code_points(*arr);
+    }
+  if (auto it = obj->find("usage"); it != obj->end())
+    if (auto* u = it->value().if_object()) {
+      usage_ = parse_usage(*u);
+      saw_usage_ = true;
+      // fulcrum asked for this chunk on its own account; a client that did not
+      // ask for it might not expect a chunk without choices.
+      if (!client_wants_usage_ && choices_empty) return;
+    }
+  out.append(ev.raw);
+}
+
+void StreamAccounting::feed(std::string_view bytes, std::string& out,
+                            const std::function<std::string()>& cost_comment) {
+  parser_.feed(bytes);
+  SseEvent ev;
+  while (parser_.next(ev)) on_event(ev, out, cost_comment);
+}
+
+void StreamAccounting::finish(std::string& out, const std::function<std::string()>& cost_comment) {
+  if (!parser_.pending().empty()) {
+    // Some servers end the stream without the final blank line.
+    const auto tail = parser_.pending();
+    parser_.feed(tail.back() == '\n' || tail.back() == '\r' ? "\n" : "\n\n");
+    SseEvent ev;
+    while (parser_.next(ev)) on_event(ev, out, cost_comment);
+  }
+}
+
+}  // namespace fulcrum
