@@ -151,8 +151,10 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     std::string valid = "auto";
     for (const auto& t : config_.tiers) valid += ", " + t.name;
     for (const auto& a : config_.router.aliases) valid += ", " + a;
-    co_return co_await fail(make_error(Errc::unknown_model,
-        "The model '" + *request_.model + "' does not exist on this gateway. Valid models: " + valid, "model"));
+    const auto e = make_error(Errc::unknown_model,
+        "The model '" + *request_.model + "' does not exist on this gateway. Valid models: " + valid, "model");
+    co_await fail(e);
+    co_return;
   }
 
   // The chosen tier, then its fallbacks; tiers in cooldown go last.
@@ -175,7 +177,11 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
       if (retry > 0) {
         auto delay = std::min(provider.retry.max_backoff, provider.retry.backoff * (1 << (retry - 1)));
-        if (!co_await backoff(delay)) { co_await fail(make_error(Errc::client_closed, "client closed")); co_return; }
+        if (!co_await backoff(delay)) {
+          const auto e = make_error(Errc::client_closed, "the client closed the connection");
+          co_await fail(e);
+          co_return;
+        }
       }
       ++record_.attempts;
       last = co_await attempt(t);
@@ -268,9 +274,10 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   headers.emplace_back("x-fulcrum-cost-usd", format_usd(cost));
   if (usage.estimated) headers.emplace_back("x-fulcrum-cost-estimated", "true");
   record_.ttfb_ms = ms_between(t0_, Clock::now());
-  auto content_type = std::string(call.header("content-type"));
-  co_await sink_.send(200, std::move(headers), std::move(body.value()),
-                      content_type.empty() ? "application/json" : content_type);
+  // Hoisted: g++ 12 destroys ?: temporaries inside a co_await expression twice.
+  std::string content_type(call.header("content-type"));
+  if (content_type.empty()) content_type = "application/json";
+  co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
   finish(200);
   co_return std::nullopt;
 }

@@ -1,0 +1,256 @@
+// The gateway in-process against the scriptable fake upstream: forwarding,
+// streaming, accounting, retries, fallbacks, cooldowns, cancellation, errors.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+
+#include "integration/harness.h"
+
+namespace fulcrum::testing {
+namespace {
+
+namespace json = boost::json;
+
+std::string body_with(const std::string& model, const std::string& fake, bool stream = false,
+                      const std::string& extra = "") {
+  std::string b = R"({"messages":[{"role":"user","content":"What is 2+2?"}])";
+  if (!model.empty()) b += R"(,"model":")" + model + "\"";
+  if (stream) b += R"(,"stream":true)";
+  if (!fake.empty()) b += R"(,"fake":)" + fake;
+  return b + extra + "}";
+}
+
+json::object error_of(const HttpResult& r) { return json::parse(r.body).at("error").as_object(); }
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  Harness h;
+};
+
+TEST_F(GatewayTest, ForwardsANamedTierAndAccountsItsCost) {
+  auto r = h.chat(body_with("flash", R"({"usage":{"prompt_tokens":1000,"prompt_cache_hit_tokens":800,"completion_tokens":300}})",
+                            false, R"(,"tools":[{"type":"function","function":{"name":"f"}}],"temperature":0.2)"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-fulcrum-tier"), "flash");
+  EXPECT_EQ(r.header("x-fulcrum-reason"), "requested tier flash");
+  EXPECT_EQ(r.header("x-fulcrum-request-id").rfind("req_", 0), 0u);
+  EXPECT_FALSE(r.header("x-fulcrum-overhead-ms").empty());
+  // 200 miss x 0.14 + 800 hit x 0.0028 + 300 out x 0.28, per 1M.
+  EXPECT_EQ(r.header("x-fulcrum-cost-usd"), "0.00011424");
+  auto answer = json::parse(r.body).as_object();
+  EXPECT_EQ(answer["choices"].as_array()[0].at("message").at("content").as_string(), "Hello from fake");
+
+  auto sent = h.fake().requests();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].target, "/v1/chat/completions");
+  EXPECT_EQ(sent[0].authorization, "Bearer sk-test-secret");
+  auto up = json::parse(sent[0].body).as_object();
+  EXPECT_EQ(up["model"].as_string(), "fake-flash");
+  EXPECT_EQ(up["thinking"].at("type").as_string(), "disabled");
+  EXPECT_TRUE(up.contains("tools"));
+  EXPECT_EQ(up["temperature"].as_double(), 0.2);
+
+  auto records = h.observer().wait_for(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].usage.cache_hit_tokens, 800);
+  EXPECT_EQ(records[0].cost, 114240000);
+  EXPECT_FALSE(records[0].usage.estimated);
+}
+
+TEST_F(GatewayTest, AutoAbsentAndAliasGoThroughTheRouter) {
+  for (const std::string model : {"auto", "", "gpt-4o"}) {
+    auto r = h.chat(body_with(model, ""));
+    ASSERT_EQ(r.status, 200) << model << r.body;
+    EXPECT_EQ(r.header("x-fulcrum-tier"), "flash") << model;
+    EXPECT_EQ(r.header("x-fulcrum-reason"), "default tier flash") << model;
+  }
+}
+
+TEST_F(GatewayTest, StreamsEventsWithUsageWhenAsked) {
+  auto r = h.chat(body_with("pro", R"({"chunks":4,"reasoning":"thinking...","logprobs":true,"usage":{"prompt_tokens":20,"completion_tokens":9,"reasoning_tokens":3}})",
+                            true, R"(,"stream_options":{"include_usage":true},"logprobs":true)"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("content-type"), "text/event-stream");
+  EXPECT_EQ(r.header("x-fulcrum-tier"), "pro");
+  auto events = sse_data(r.body);
+  ASSERT_GE(events.size(), 8u);
+  EXPECT_EQ(events.back(), "[DONE]");
+  EXPECT_NE(r.body.find("\"reasoning_content\":\"thinking...\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"logprob\":"), std::string::npos);
+  auto usage_chunk = json::parse(events[events.size() - 2]).as_object();
+  EXPECT_EQ(usage_chunk["usage"].at("prompt_tokens").as_int64(), 20);
+  // 20 x 2.5 + 9 x 10 per 1M = 0.00014
+  EXPECT_NE(r.body.find(": fulcrum-cost {"), std::string::npos);
+  EXPECT_NE(r.body.find("\"cost_usd\":\"0.00014\""), std::string::npos) << r.body;
+  EXPECT_LT(r.body.find(": fulcrum-cost"), r.body.find("data: [DONE]"));
+  auto up = json::parse(h.fake().requests()[0].body).as_object();
+  EXPECT_EQ(up["reasoning_effort"].as_string(), "max");
+}
+
+TEST_F(GatewayTest, StripsTheUsageChunkItAskedForOnItsOwnAccount) {
+  auto r = h.chat(body_with("flash", R"({"chunks":3})", true));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.find("\"usage\":{"), std::string::npos) << r.body;
+  auto up = json::parse(h.fake().requests()[0].body).as_object();
+  EXPECT_TRUE(up["stream_options"].at("include_usage").as_bool());
+  auto records = h.observer().wait_for(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_FALSE(records[0].usage.estimated) << "usage came upstream even though the client did not ask";
+  EXPECT_EQ(records[0].usage.completion_tokens, 3);
+  EXPECT_EQ(format_usd(records[0].cost), "0.00000224");
+}
+
+TEST_F(GatewayTest, StreamCutBeforeUsageIsEstimatedAndEndsWithAnErrorEvent) {
+  auto r = h.chat(body_with("flash", R"({"chunks":6,"reset_after":4})", true));
+  ASSERT_EQ(r.status, 200);
+  auto events = sse_data(r.body);
+  ASSERT_EQ(events.size(), 5u) << r.body;  // 4 relayed + the error event
+  EXPECT_NE(events.back().find("\"error\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"estimated\":true"), std::string::npos);
+  auto records = h.observer().wait_for(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_TRUE(records[0].usage.estimated);
+  EXPECT_GT(records[0].usage.completion_tokens, 0);
+  EXPECT_EQ(records[0].status, 502);
+}
+
+TEST_F(GatewayTest, NonStreamWithoutUsageIsEstimated) {
+  auto r = h.chat(body_with("flash", R"({"no_usage":true,"content":"twelve chars"})"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("x-fulcrum-cost-estimated"), "true");
+  auto records = h.observer().wait_for(1);
+  EXPECT_EQ(records[0].usage.completion_tokens, 3);  // 12 chars / 4
+}
+
+TEST_F(GatewayTest, RetriesTransientFailuresThenSucceeds) {
+  auto r = h.chat(body_with("flash", R"({"fail_first":{"key":"retry1","count":2,"status":503}})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-fulcrum-tier"), "flash");
+  EXPECT_EQ(h.fake().requests().size(), 3u);
+  auto records = h.observer().wait_for(1);
+  EXPECT_EQ(records[0].attempts, 3);
+}
+
+TEST_F(GatewayTest, FallsBackToTheNextTierWhenRetriesRunOut) {
+  auto r = h.chat(body_with("flash", R"({"fail_first":{"key":"fb","count":3,"status":500}})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-fulcrum-tier"), "pro");
+  EXPECT_NE(r.header("x-fulcrum-reason").find("fell back to pro"), std::string::npos) << r.header("x-fulcrum-reason");
+  auto sent = h.fake().requests();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(json::parse(sent[3].body).at("model").as_string(), "fake-pro");
+}
+
+TEST_F(GatewayTest, UnreachableUpstreamFallsBackOrAnswers502) {
+  auto r = h.chat(body_with("dead", ""));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-fulcrum-tier"), "pro");
+}
+
+TEST_F(GatewayTest, UpstreamClientErrorsPassThroughWithoutRetry) {
+  auto r = h.chat(body_with("flash", R"({"status":422,"error_body":"{\"error\":{\"message\":\"bad tool schema\",\"type\":\"invalid_request_error\"}}"})"));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(error_of(r).at("message").as_string(), "bad tool schema");
+  EXPECT_EQ(h.fake().requests().size(), 1u);
+}
+
+TEST_F(GatewayTest, TimeoutAnswers504) {
+  auto r = h.chat(body_with("pro", R"({"delay_ms":1300})"));
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_EQ(error_of(r).at("code").as_string(), "upstream_timeout");
+}
+
+TEST_F(GatewayTest, MalformedUpstreamJsonAnswers502) {
+  auto r = h.chat(body_with("pro", R"({"body":"{\"choices\": [trunc"})"));
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_EQ(error_of(r).at("code").as_string(), "upstream_bad_response");
+}
+
+TEST_F(GatewayTest, BadRequestsGetOpenAiErrors) {
+  auto a = h.chat("{nope");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(error_of(a).at("code").as_string(), "invalid_json");
+  auto b = h.chat(R"({"model":"flash"})");
+  EXPECT_EQ(b.status, 400);
+  EXPECT_EQ(error_of(b).at("param").as_string(), "messages");
+  auto c = h.chat(R"({"model":"gpt-5","messages":[{"role":"user","content":"x"}]})");
+  EXPECT_EQ(c.status, 400);
+  EXPECT_NE(std::string(error_of(c).at("message").as_string()).find("Valid models: auto, flash, pro"), std::string::npos);
+  auto d = h.chat(R"({"messages":[{"role":"user","content":")" + std::string(70000, 'x') + "\"}]}");
+  EXPECT_EQ(d.status, 413);
+  EXPECT_EQ(error_of(d).at("code").as_string(), "request_too_large");
+  auto e = http_call(h.port(), "GET", "/v1/chat/completions");
+  EXPECT_EQ(e.status, 405);
+  auto f = http_call(h.port(), "GET", "/nope");
+  EXPECT_EQ(f.status, 404);
+  EXPECT_TRUE(h.fake().requests().empty());
+}
+
+TEST_F(GatewayTest, MissingApiKeyNamesTheVariable) {
+  auto r = h.chat(body_with("keyless", ""));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(std::string(error_of(r).at("message").as_string()).find("FULCRUM_UNSET_KEY"), std::string::npos);
+  EXPECT_TRUE(h.fake().requests().empty());
+}
+
+TEST_F(GatewayTest, ModelsHealthAndReadiness) {
+  auto m = http_call(h.port(), "GET", "/v1/models");
+  ASSERT_EQ(m.status, 200);
+  auto data = json::parse(m.body).at("data").as_array();
+  std::vector<std::string> ids;
+  for (const auto& d : data) ids.emplace_back(d.at("id").as_string());
+  EXPECT_EQ(ids, (std::vector<std::string>{"auto", "flash", "pro", "dead", "keyless", "gpt-4o"}));
+  EXPECT_EQ(http_call(h.port(), "GET", "/healthz").status, 200);
+  auto ready = http_call(h.port(), "GET", "/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_NE(ready.body.find("FULCRUM_UNSET_KEY"), std::string::npos);
+}
+
+TEST_F(GatewayTest, ReusesUpstreamConnections) {
+  auto results = http_calls_keep_alive(h.port(), {body_with("flash", ""), body_with("flash", ""),
+                                                  body_with("flash", R"({"chunks":2})", true), body_with("flash", "")});
+  for (const auto& r : results) EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(h.fake().connections_accepted(), 1) << "one keep-alive client connection on one worker reuses one upstream connection";
+}
+
+TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstreamRequest) {
+  namespace net = boost::asio;
+  for (bool stream : {false, true}) {
+    net::io_context io;
+    net::ip::tcp::socket s(io);
+    s.connect({net::ip::make_address("127.0.0.1"), h.port()});
+    const auto body = body_with("flash", stream ? R"({"chunks":50,"chunk_delay_ms":100})" : R"({"delay_ms":1500})", stream);
+    const auto req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n" + body;
+    net::write(s, net::buffer(req));
+    if (stream) {  // wait for the head, so the relay is under way
+      char buf[512];
+      s.read_some(net::buffer(buf));
+    }
+    s.close();
+    const auto started = std::chrono::steady_clock::now();
+    auto records = h.observer().wait_for(stream ? 2 : 1, std::chrono::seconds(4));
+    ASSERT_FALSE(records.empty()) << "stream=" << stream;
+    EXPECT_EQ(records.back().status, 499) << "stream=" << stream;
+    // Cancelled, not run to the end: well before the 5 s the stream would take.
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
+  }
+}
+
+TEST(GatewayCooldown, SkipsATierThatKeepsFailing) {
+  Harness h({"    cooldown: {failures: 2, duration_ms: 60000}\n", "", true});
+  // 3 failed attempts on flash (first + 2 retries) start the cooldown; pro answers.
+  auto first = h.chat(body_with("flash", R"({"fail_first":{"key":"cd","count":3,"status":503}})"));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.header("x-fulcrum-tier"), "pro");
+  h.fake().clear_requests();
+  auto second = h.chat(body_with("flash", ""));
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(second.header("x-fulcrum-tier"), "pro") << "flash is cooling down";
+  ASSERT_EQ(h.fake().requests().size(), 1u);
+  EXPECT_EQ(json::parse(h.fake().requests()[0].body).at("model").as_string(), "fake-pro");
+}
+
+}  // namespace
+}  // namespace fulcrum::testing

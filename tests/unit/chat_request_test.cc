@@ -1,0 +1,77 @@
+#include "openai/chat_request.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace fulcrum {
+
+TEST(ChatRequest, RejectsBadBodiesNamingTheField) {
+  struct Case { const char* body; Errc code; const char* param; };
+  const Case cases[] = {
+      {"{not json", Errc::invalid_json, ""},
+      {"[1,2]", Errc::invalid_request, ""},
+      {R"({"model":"x"})", Errc::invalid_request, "messages"},
+      {R"({"messages":[]})", Errc::invalid_request, "messages"},
+      {R"({"messages":"hi"})", Errc::invalid_request, "messages"},
+      {R"({"messages":[1]})", Errc::invalid_request, "messages[0]"},
+      {R"({"messages":[{"content":"x"}]})", Errc::invalid_request, "messages[0].role"},
+      {R"({"messages":[{"role":"user"}],"model":5})", Errc::invalid_request, "model"},
+      {R"({"messages":[{"role":"user"}],"stream":"yes"})", Errc::invalid_request, "stream"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_chat_request(c.body);
+    ASSERT_FALSE(r) << c.body;
+    EXPECT_EQ(r.error().code, c.code) << c.body;
+    EXPECT_EQ(r.error().param, c.param) << c.body;
+  }
+}
+
+TEST(ChatRequest, ReadsModelStreamAndUsageOption) {
+  auto r = parse_chat_request(R"({"model":"auto","stream":true,"stream_options":{"include_usage":true},
+    "messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hello"}]}]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->model, "auto");
+  EXPECT_TRUE(r->stream);
+  EXPECT_TRUE(r->client_wants_usage);
+  EXPECT_EQ(r->prompt_text(), "be brief\nhello\n");
+}
+
+TEST(ChatRequest, UpstreamBodyKeepsUnknownFieldsAndMergesTierParams) {
+  auto r = parse_chat_request(R"({"model":"flash","stream":true,
+    "messages":[{"role":"user","content":"q"},
+                {"role":"assistant","content":null,"reasoning_content":"because","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                {"role":"tool","tool_call_id":"c1","content":"42"}],
+    "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],
+    "tool_choice":"auto","response_format":{"type":"json_object"},"logprobs":true,"top_logprobs":3,
+    "n":1,"stop":["\n\n"],"metadata":{"k":"v"},"vendor_extension":{"x":[1,2]},
+    "thinking":{"type":"enabled","budget":5}})");
+  ASSERT_TRUE(r);
+  Tier t;
+  t.model = "deepseek-v4-flash";
+  t.params = boost::json::parse(R"({"thinking":{"type":"disabled"},"reasoning_effort":"max"})").as_object();
+  auto out = boost::json::parse(build_upstream_body(*r, t)).as_object();
+  EXPECT_EQ(out["model"].as_string(), "deepseek-v4-flash");
+  EXPECT_EQ(out["thinking"].at("type").as_string(), "disabled") << "the tier wins";
+  EXPECT_EQ(out["thinking"].at("budget").as_int64(), 5) << "deep merge keeps the client's other keys";
+  EXPECT_EQ(out["reasoning_effort"].as_string(), "max");
+  EXPECT_EQ(out["stream_options"].at("include_usage").as_bool(), true) << "usage is always requested upstream";
+  auto original = boost::json::parse(R"({"messages":[{"role":"user","content":"q"},
+                {"role":"assistant","content":null,"reasoning_content":"because","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                {"role":"tool","tool_call_id":"c1","content":"42"}]})").as_object();
+  EXPECT_EQ(out["messages"], original["messages"]) << "reasoning_content must go back unchanged";
+  for (const char* key : {"tools", "tool_choice", "response_format", "logprobs", "top_logprobs", "n", "stop",
+                          "metadata", "vendor_extension"})
+    EXPECT_TRUE(out.contains(key)) << key;
+}
+
+TEST(ChatRequest, NonStreamingBodyGetsNoStreamOptions) {
+  auto r = parse_chat_request(R"({"messages":[{"role":"user","content":"q"}]})");
+  ASSERT_TRUE(r);
+  Tier t;
+  t.model = "m";
+  auto out = boost::json::parse(build_upstream_body(*r, t)).as_object();
+  EXPECT_FALSE(out.contains("stream_options"));
+  EXPECT_FALSE(r->model.has_value());
+}
+
+}  // namespace fulcrum

@@ -1,0 +1,68 @@
+#include "proxy/stream_relay.h"
+
+#include <gtest/gtest.h>
+
+namespace fulcrum {
+namespace {
+
+const std::string kStream =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}],\"usage\":null}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hmm\"}}],\"usage\":null}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello world\"}}],\"usage\":null}\n\n"
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":4,"
+    "\"prompt_cache_hit_tokens\":8,\"prompt_cache_miss_tokens\":4}}\n\n"
+    "data: [DONE]\n\n";
+
+std::string relay(const std::string& input, std::size_t piece, StreamAccounting& acc) {
+  std::string out;
+  auto comment = [] { return std::string(": cost\n\n"); };
+  for (std::size_t i = 0; i < input.size(); i += piece) acc.feed(input.substr(i, piece), out, comment);
+  acc.finish(out, comment);
+  return out;
+}
+
+}  // namespace
+
+TEST(StreamRelay, DropsTheUsageChunkTheClientDidNotAskFor) {
+  for (std::size_t piece : {1u, 7u, 4096u}) {
+    StreamAccounting acc(false);
+    auto out = relay(kStream, piece, acc);
+    EXPECT_EQ(out.find("prompt_tokens"), std::string::npos);
+    EXPECT_NE(out.find("Hello world"), std::string::npos);
+    EXPECT_NE(out.find(": cost\n\ndata: [DONE]\n\n"), std::string::npos) << "cost comment precedes [DONE]";
+    EXPECT_TRUE(acc.saw_usage());
+    EXPECT_EQ(acc.usage().cache_hit_tokens, 8);
+    EXPECT_EQ(acc.usage().completion_tokens, 4);
+  }
+}
+
+TEST(StreamRelay, KeepsTheUsageChunkWhenAsked) {
+  StreamAccounting acc(true);
+  auto out = relay(kStream, 3, acc);
+  EXPECT_EQ(out, kStream.substr(0, kStream.find("data: [DONE]")) + ": cost\n\ndata: [DONE]\n\n");
+}
+
+TEST(StreamRelay, CountsAnswerTextWhenUsageNeverComes) {
+  StreamAccounting acc(false);
+  const std::string cut = kStream.substr(0, kStream.find("data: {\"choices\":[],"));
+  auto out = relay(cut, 5, acc);
+  EXPECT_FALSE(acc.saw_usage());
+  EXPECT_FALSE(acc.saw_done());
+  EXPECT_EQ(acc.answer_code_points(), 3 + 11);  // "hmm" + "Hello world"
+  EXPECT_EQ(out, cut);
+}
+
+TEST(StreamRelay, FlushesALastEventWithoutBlankLine) {
+  StreamAccounting acc(false);
+  auto out = relay("data: {\"choices\":[]}\n\ndata: [DONE]\n", 4096, acc);
+  EXPECT_TRUE(acc.saw_done());
+  EXPECT_NE(out.find(": cost\n\ndata: [DONE]\n"), std::string::npos);
+}
+
+TEST(StreamRelay, RelaysNonJsonDataUnchanged) {
+  StreamAccounting acc(false);
+  auto out = relay("data: not json\n\n", 2, acc);
+  EXPECT_EQ(out, "data: not json\n\n");
+}
+
+}  // namespace fulcrum
