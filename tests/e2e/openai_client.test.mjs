@@ -1,1 +1,178 @@
+// End-to-end: the real `openai` npm client, unchanged, pointed at the real fulcrum
+// binary, which forwards to the fake upstream binary. Run by ctest (FULCRUM_BIN and
+// FAKE_UPSTREAM_BIN name the binaries) or by hand with those variables set.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
 
+const children = [];
+let fakeUrl;
+let client;
+
+// Starts a program and resolves with the first stdout line matching `pattern`.
+function startAndWaitFor(bin, args, pattern, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${seen}`)), 15000);
+    child.stdout.on('data', (chunk) => {
+      seen += chunk.toString();
+      const m = seen.match(pattern);
+      if (m) { clearTimeout(timer); resolve(m); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${bin} exited with ${code}: ${seen}`)); });
+  });
+}
+
+before(async () => {
+  const fakeBin = process.env.FAKE_UPSTREAM_BIN;
+  const fulcrumBin = process.env.FULCRUM_BIN;
+  assert.ok(fakeBin && fulcrumBin, 'set FULCRUM_BIN and FAKE_UPSTREAM_BIN');
+  const [, fakePort] = await startAndWaitFor(fakeBin, ['0', '1'], /listening on (\d+)/);
+  fakeUrl = `http://127.0.0.1:${fakePort}`;
+  const dir = mkdtempSync(join(tmpdir(), 'fulcrum-e2e-'));
+  const config = join(dir, 'fulcrum.yaml');
+  writeFileSync(config, `
+threads: 1
+providers:
+  fake:
+    base_url: ${fakeUrl}/v1
+    api_key_env: E2E_UPSTREAM_KEY
+    retries: {max: 1, backoff_ms: 1}
+tiers:
+  flash:
+    provider: fake
+    model: deepseek-v4-flash
+    price: {input: 0.14, cached_input: 0.0028, output: 0.28}
+    fallback: [pro]
+  pro:
+    provider: fake
+    model: deepseek-v4-pro
+    params: {thinking: {type: enabled}, reasoning_effort: high}
+    price: {input: 0.435, cached_input: 0.003625, output: 0.87}
+router:
+  default: flash
+`);
+  const [, port] = await startAndWaitFor(fulcrumBin, ['serve', '--config', config, '--listen', '127.0.0.1:0'],
+    /listening on http:\/\/127\.0\.0\.1:(\d+)/, { E2E_UPSTREAM_KEY: 'sk-e2e' });
+  client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused-by-fulcrum', maxRetries: 0 });
+});
+
+after(() => { for (const c of children) c.kill('SIGTERM'); });
+
+async function upstreamRequests() {
+  const res = await fetch(`${fakeUrl}/_fake/requests`);
+  return (await res.json()).map((r) => ({ ...r, body: JSON.parse(r.body) }));
+}
+
+test('non-streaming request through the router', async () => {
+  const { data, response } = await client.chat.completions
+    .create({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] })
+    .withResponse();
+  assert.equal(data.choices[0].message.content, 'Hello from fake');
+  assert.equal(data.usage.prompt_tokens, 10);
+  assert.equal(response.headers.get('x-fulcrum-tier'), 'flash');
+  assert.equal(response.headers.get('x-fulcrum-reason'), 'default tier flash');
+  // 10 prompt x $0.14 + 5 completion x $0.28, per 1M tokens
+  assert.equal(response.headers.get('x-fulcrum-cost-usd'), '0.0000028');
+  assert.match(response.headers.get('x-fulcrum-request-id'), /^req_[0-9a-f]{32}$/);
+});
+
+test('streaming with include_usage: every chunk, then usage', async () => {
+  const stream = await client.chat.completions.create({
+    model: 'pro', stream: true, stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'count' }],
+    fake: { chunks: 5, reasoning: 'let me think', usage: { prompt_tokens: 40, prompt_cache_hit_tokens: 32, completion_tokens: 5 } },
+  });
+  let text = '';
+  let reasoning = '';
+  let usage = null;
+  let chunks = 0;
+  for await (const chunk of stream) {
+    chunks++;
+    if (chunk.usage) usage = chunk.usage;
+    const delta = chunk.choices[0]?.delta ?? {};
+    text += delta.content ?? '';
+    reasoning += delta.reasoning_content ?? '';
+  }
+  assert.equal(text, 'tok0 tok1 tok2 tok3 tok4 ');
+  assert.equal(reasoning, 'let me think', 'reasoning_content passes through');
+  assert.ok(chunks >= 8);
+  assert.equal(usage.prompt_cache_hit_tokens, 32);
+  const sent = (await upstreamRequests()).at(-1).body;
+  assert.equal(sent.model, 'deepseek-v4-pro');
+  assert.deepEqual(sent.thinking, { type: 'enabled' });
+  assert.equal(sent.reasoning_effort, 'high');
+});
+
+test('streaming without include_usage: no usage chunk reaches the client', async () => {
+  const stream = await client.chat.completions.create({
+    model: 'flash', stream: true, messages: [{ role: 'user', content: 'x' }], fake: { chunks: 2 },
+  });
+  let text = '';
+  for await (const chunk of stream) {
+    assert.equal(chunk.usage ?? null, null);
+    assert.ok(chunk.choices.length > 0, 'every chunk the client sees has choices');
+    text += chunk.choices[0].delta.content ?? '';
+  }
+  assert.equal(text, 'tok0 tok1 ');
+  const sent = (await upstreamRequests()).at(-1).body;
+  assert.equal(sent.stream_options.include_usage, true, 'fulcrum still asked upstream for usage');
+});
+
+test('logprobs come back', async () => {
+  const res = await client.chat.completions.create({
+    model: 'flash', logprobs: true, top_logprobs: 2, messages: [{ role: 'user', content: 'x' }],
+    fake: { logprobs: true, logprob: -0.75 },
+  });
+  assert.equal(res.choices[0].logprobs.content[0].logprob, -0.75);
+  const sent = (await upstreamRequests()).at(-1).body;
+  assert.equal(sent.logprobs, true);
+  assert.equal(sent.top_logprobs, 2);
+});
+
+test('tools and reasoning_content on assistant turns pass through', async () => {
+  const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+  const messages = [
+    { role: 'user', content: 'weather in Paris?' },
+    { role: 'assistant', content: null, reasoning_content: 'I should call the tool',
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+  ];
+  const res = await client.chat.completions.create({
+    model: 'flash', tools, tool_choice: 'auto', messages,
+    fake: { tool_call: { name: 'get_weather', arguments: '{"city":"Lyon"}' } },
+  });
+  assert.equal(res.choices[0].message.tool_calls[0].function.name, 'get_weather');
+  assert.equal(res.choices[0].finish_reason, 'tool_calls');
+  const sent = (await upstreamRequests()).at(-1).body;
+  assert.deepEqual(sent.tools, tools);
+  assert.equal(sent.tool_choice, 'auto');
+  assert.deepEqual(sent.messages, messages, 'messages, reasoning_content included, reach the upstream unchanged');
+});
+
+test('errors map to the SDK error classes', async () => {
+  await assert.rejects(
+    client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }),
+    (err) => err instanceof OpenAI.BadRequestError && err.status === 400 && /Valid models: auto, flash, pro/.test(err.message));
+  await assert.rejects(
+    client.chat.completions.create({ model: 'flash', messages: [] }),
+    (err) => err instanceof OpenAI.BadRequestError && err.param === 'messages');
+  await assert.rejects(
+    client.chat.completions.create({ model: 'pro', messages: [{ role: 'user', content: 'x' }], fake: { status: 503 } }),
+    (err) => err instanceof OpenAI.InternalServerError && err.status === 503);
+  await assert.rejects(
+    client.chat.completions.create({ model: 'pro', messages: [{ role: 'user', content: 'x' }], fake: { status: 401 } }),
+    (err) => err instanceof OpenAI.AuthenticationError);
+});
+
+test('models list has the tiers and auto', async () => {
+  const ids = [];
+  for await (const m of client.models.list()) ids.push(m.id);
+  assert.deepEqual(ids, ['auto', 'flash', 'pro']);
+});
