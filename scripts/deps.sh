@@ -11,7 +11,7 @@ packages=(
   libhiredis-dev redis-server libfasttext-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang libclang-rt-14-dev
-  nginx-light wrk curl
+  nginx-light wrk curl bc
 )
 
 need_install=()
