@@ -164,6 +164,17 @@ Task<void> HttpServer::accept_loop() {
   }
 }
 
+Task<void> HttpServer::reject_and_close(beast::tcp_stream& stream, int status, std::string why) {
+  auto [code, json] = handler_.reject(status, why);
+  http::response<http::string_body> res{static_cast<http::status>(code), 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::connection, "close");
+  res.body() = std::move(json);
+  res.prepare_payload();
+  stream.expires_after(std::chrono::seconds(10));
+  co_await http::async_write(stream, res, nothrow);
+}
+
 Task<void> HttpServer::session(beast::tcp_stream stream) {
   beast::flat_buffer buffer;
   for (;;) {
@@ -177,30 +188,21 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
     }
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      // Built outside the co_await: g++ 12 destroys ?: temporaries there twice.
       const bool body = ec == http::error::body_limit;
-      auto [status, json] = handler_.reject(body ? 413 : 431, body
-          ? "the request body is larger than the limit of " + std::to_string(options_.max_body_bytes) + " bytes"
-          : std::string("the request headers are too large"));
-      http::response<http::string_body> res{static_cast<http::status>(status), 11};
-      res.set(http::field::content_type, "application/json");
-      res.set(http::field::connection, "close");
-      res.body() = std::move(json);
-      res.prepare_payload();
-      stream.expires_after(std::chrono::seconds(10));
-      co_await http::async_write(stream, res, nothrow);
+      std::string why = body ? "the request body is larger than the limit of " +
+                                   std::to_string(options_.max_body_bytes) + " bytes"
+                             : std::string("the request headers are too large");
+      co_await reject_and_close(stream, body ? 413 : 431, std::move(why));
       break;
     }
     if (ec) {
-      if (ec != http::error::end_of_stream && ec != net::error::eof && ec != beast::error::timeout &&
-          ec != net::error::connection_reset && ec != net::error::operation_aborted) {
-        auto [status, json] = handler_.reject(400, "malformed HTTP request: " + ec.message());
-        http::response<http::string_body> res{static_cast<http::status>(status), 11};
-        res.set(http::field::content_type, "application/json");
-        res.set(http::field::connection, "close");
-        res.body() = std::move(json);
-        res.prepare_payload();
-        stream.expires_after(std::chrono::seconds(10));
-        co_await http::async_write(stream, res, nothrow);
+      const bool client_went_away = ec == http::error::end_of_stream || ec == net::error::eof ||
+                                    ec == beast::error::timeout || ec == net::error::connection_reset ||
+                                    ec == net::error::operation_aborted;
+      if (!client_went_away) {
+        std::string why = "malformed HTTP request: " + ec.message();
+        co_await reject_and_close(stream, 400, std::move(why));
       }
       break;
     }

@@ -44,6 +44,8 @@ class HttpServer {
  private:
   Task<void> accept_loop();
   Task<void> session(beast::tcp_stream stream);
+  // Answers a request that could not be read whole, then the caller closes.
+  Task<void> reject_and_close(beast::tcp_stream& stream, int status, std::string why);
 
   net::io_context& io_;
   ServerOptions options_;

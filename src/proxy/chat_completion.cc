@@ -65,7 +65,7 @@ class ChatCompletion {
 
  private:
   // nullopt: the answer (or a terminal error) was delivered.
-  Task<std::optional<Error>> attempt(std::size_t tier);
+  Task<std::optional<Error>> attempt(std::size_t tier, const std::string& upstream_body);
   Task<std::optional<Error>> deliver_whole(std::size_t tier, UpstreamCall& call);
   Task<std::optional<Error>> deliver_stream(std::size_t tier, UpstreamCall& call);
   Task<void> fail(const Error& e);
@@ -172,8 +172,13 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     record_.tier = config_.tiers[t].name;
     record_.upstream_model = config_.tiers[t].model;
     record_.reason = reason_;
-    if (t != tier) record_.reason += "; fell back to " + config_.tiers[t].name + " after: " + last->message;
-    else if (i > 0) record_.reason += "; tried last (cooling down) after: " + last->message;
+    if (t != tier) {
+      record_.reason += "; fell back to " + config_.tiers[t].name + " after: " +
+                        (last ? last->message : config_.tiers[tier].name + " is cooling down");
+    } else if (i > 0) {
+      record_.reason += "; tried last (cooling down) after: " + last->message;
+    }
+    const auto upstream_body = build_upstream_body(request_, config_.tiers[t]);  // once per tier, not per retry
     for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
       if (retry > 0) {
         auto delay = std::min(provider.retry.max_backoff, provider.retry.backoff * (1 << (retry - 1)));
@@ -184,7 +189,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
         }
       }
       ++record_.attempts;
-      last = co_await attempt(t);
+      last = co_await attempt(t, upstream_body);
       if (!last) {
         state_.health->record_success(t);
         sink_.stop_watching();
@@ -202,7 +207,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   co_await fail(*last);
 }
 
-Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier) {
+Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::string& upstream_body) {
   const auto& t = config_.tiers[tier];
   const auto& provider = config_.providers[t.provider_index];
   if (state_.credentials.missing(t.provider_index)) {
@@ -212,7 +217,7 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier) {
   }
   UpstreamRequest req;
   req.target = provider.path_prefix + "/chat/completions";
-  req.body = build_upstream_body(request_, t);
+  req.body = upstream_body;
   req.bearer = state_.credentials.key(t.provider_index);
   req.expect_event_stream = request_.stream;
 

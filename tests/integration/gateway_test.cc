@@ -248,6 +248,7 @@ TEST(GatewayCooldown, SkipsATierThatKeepsFailing) {
   auto second = h.chat(body_with("flash", ""));
   ASSERT_EQ(second.status, 200);
   EXPECT_EQ(second.header("x-fulcrum-tier"), "pro") << "flash is cooling down";
+  EXPECT_EQ(second.header("x-fulcrum-reason"), "requested tier flash; fell back to pro after: flash is cooling down");
   ASSERT_EQ(h.fake().requests().size(), 1u);
   EXPECT_EQ(json::parse(h.fake().requests()[0].body).at("model").as_string(), "fake-pro");
 }
