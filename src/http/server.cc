@@ -14,8 +14,8 @@ constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 // The session's side of an exchange: writes Beast responses onto the socket.
 class SessionSink final : public ResponseSink {
  public:
-  SessionSink(beast::tcp_stream& stream, bool keep_alive, unsigned version)
-      : stream_(stream), keep_alive_(keep_alive), version_(version) {}
+  SessionSink(beast::tcp_stream& stream, bool keep_alive, unsigned version, bool head)
+      : stream_(stream), keep_alive_(keep_alive), version_(version), head_(head) {}
   ~SessionSink() override { stop_watching(); }
 
   Task<bool> send(int status, HeaderList headers, std::string body, std::string_view content_type) override {
@@ -27,6 +27,12 @@ class SessionSink final : public ResponseSink {
     res.body() = std::move(body);
     res.prepare_payload();
     started_ = true;
+    if (head_) {  // a HEAD answer has the GET answer's headers and no body
+      http::response_serializer<http::string_body> sr{res};
+      auto [ec, n] = co_await http::async_write_header(stream_, sr, nothrow);
+      failed_ = failed_ || ec;
+      co_return !ec;
+    }
     auto [ec, n] = co_await http::async_write(stream_, res, nothrow);
     failed_ = failed_ || ec;
     co_return !ec;
@@ -112,6 +118,7 @@ class SessionSink final : public ResponseSink {
   beast::tcp_stream& stream_;
   bool keep_alive_;
   unsigned version_;
+  bool head_;
   bool started_ = false;
   bool failed_ = false;
   std::shared_ptr<Watch> watch_;
@@ -217,7 +224,7 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
       auto it = req.find(name);
       return it == req.end() ? std::string_view() : std::string_view(it->value());
     };
-    SessionSink sink(stream, req.keep_alive(), req.version());
+    SessionSink sink(stream, req.keep_alive(), req.version(), req.method() == http::verb::head);
     co_await handler_.handle(view, sink);
     sink.stop_watching();
     if (sink.failed() || !req.keep_alive() || !sink.started()) break;

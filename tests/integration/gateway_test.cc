@@ -202,6 +202,10 @@ TEST_F(GatewayTest, ModelsHealthAndReadiness) {
   for (const auto& d : data) ids.emplace_back(d.at("id").as_string());
   EXPECT_EQ(ids, (std::vector<std::string>{"auto", "flash", "pro", "dead", "keyless", "gpt-4o"}));
   EXPECT_EQ(http_call(h.port(), "GET", "/healthz").status, 200);
+  auto head = http_call(h.port(), "HEAD", "/v1/models");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("content-length"), std::to_string(m.body.size()));
   auto ready = http_call(h.port(), "GET", "/readyz");
   EXPECT_EQ(ready.status, 200);
   EXPECT_NE(ready.body.find("FULCRUM_UNSET_KEY"), std::string::npos);

@@ -56,6 +56,7 @@ HttpResult http_call(std::uint16_t port, const std::string& method, const std::s
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(boost::none);
+  parser.skip(method == "HEAD");  // a HEAD answer announces a body it does not send
   http::read(stream, buffer, parser, ec);
   if (ec && ec != http::error::end_of_stream) return {};
   return to_result(parser.get());
