@@ -18,3 +18,16 @@ if [ "${1:-}" != "--no-sanitize" ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure --parallel "$jobs"
 fi
+
+if [ "${1:-}" != "--no-sanitize" ]; then
+  echo "== Fuzz smoke: each parser fuzz target for ${FUZZ_SECONDS:-15} s"
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFULCRUM_FUZZ=ON -DFULCRUM_WERROR=OFF
+  cmake --build build-fuzz --parallel "$jobs"
+  for target in sse_parser chat_request config; do
+    corpus="$(mktemp -d)"
+    seeds=()
+    [ -d "fuzz/corpus/$target" ] && seeds=("fuzz/corpus/$target")
+    build-fuzz/fuzz/${target}_fuzz -max_total_time="${FUZZ_SECONDS:-15}" -print_final_stats=0 "$corpus" "${seeds[@]}" 2>&1 | tail -1
+    rm -rf "$corpus"
+  done
+fi
