@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (fake upstream) and end-to-end (the real
-# openai npm client), first on the Release build, then on an ASan+UBSan build.
-# Usage: scripts/test.sh [--no-sanitize]
+# openai npm client) on the Release build; a short fuzz run of each parser;
+# then all tests again on an ASan+UBSan build.
+# Usage: scripts/test.sh [--no-sanitize]   (skips the fuzz and sanitizer passes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,23 +12,23 @@ jobs="$(nproc)"
 echo "== Release build: all tests"
 ctest --test-dir build --output-on-failure --parallel "$jobs"
 
-if [ "${1:-}" != "--no-sanitize" ]; then
-  echo "== ASan+UBSan build: all tests"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFULCRUM_SANITIZE=ON
-  cmake --build build-asan --parallel "$jobs"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure --parallel "$jobs"
-fi
+if [ "${1:-}" = "--no-sanitize" ]; then exit 0; fi
 
-if [ "${1:-}" != "--no-sanitize" ]; then
-  echo "== Fuzz smoke: each parser fuzz target for ${FUZZ_SECONDS:-15} s"
-  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFULCRUM_FUZZ=ON -DFULCRUM_WERROR=OFF
-  cmake --build build-fuzz --parallel "$jobs"
-  for target in sse_parser chat_request config; do
-    corpus="$(mktemp -d)"
-    seeds=()
-    [ -d "fuzz/corpus/$target" ] && seeds=("fuzz/corpus/$target")
-    build-fuzz/fuzz/${target}_fuzz -max_total_time="${FUZZ_SECONDS:-15}" -print_final_stats=0 "$corpus" "${seeds[@]}" 2>&1 | tail -1
-    rm -rf "$corpus"
-  done
-fi
+echo "== Fuzz smoke: each parser fuzz target for ${FUZZ_SECONDS:-15} s"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFULCRUM_FUZZ=ON -DFULCRUM_WERROR=OFF
+cmake --build build-fuzz --parallel "$jobs"
+for target in sse_parser chat_request config; do
+  corpus="$(mktemp -d)"
+  seeds=()
+  if [ -d "fuzz/corpus/$target" ]; then seeds=("fuzz/corpus/$target"); fi
+  build-fuzz/fuzz/${target}_fuzz -max_total_time="${FUZZ_SECONDS:-15}" "$corpus" "${seeds[@]}" > "$corpus.log" 2>&1 \
+    || { cat "$corpus.log"; echo "fuzz target $target failed"; exit 1; }
+  echo "$target: $(grep -E '^Done' "$corpus.log")"
+  rm -rf "$corpus" "$corpus.log"
+done
+
+echo "== ASan+UBSan build: all tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFULCRUM_SANITIZE=ON
+cmake --build build-asan --parallel "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure --parallel "$jobs"
