@@ -5,7 +5,9 @@
 #include <map>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
@@ -100,6 +102,7 @@ struct FakeUpstream::Impl {
   std::vector<RecordedRequest> recorded;
   std::map<std::string, int> fail_counts;
   std::atomic<int> next_id{0};
+  std::unique_ptr<net::ssl::context> tls;  // set: serve HTTPS
 
   explicit Impl(FakeUpstream& o) : owner(o) {}
 
@@ -109,14 +112,29 @@ struct FakeUpstream::Impl {
       if (ec) co_return;
       ++owner.connections_;
       sock.set_option(tcp::no_delay(true), ec);
-      net::co_spawn(acceptor.get_executor(), session(beast::tcp_stream(std::move(sock))), net::detached);
+      if (tls) {
+        net::co_spawn(acceptor.get_executor(), tls_session(beast::tcp_stream(std::move(sock))), net::detached);
+      } else {
+        net::co_spawn(acceptor.get_executor(), session(beast::tcp_stream(std::move(sock))), net::detached);
+      }
     }
   }
 
-  static void reset(beast::tcp_stream& s) {
+  template <class Stream>
+  static void reset(Stream& s) {
     boost::system::error_code ec;
-    s.socket().set_option(net::socket_base::linger(true, 0), ec);
-    s.socket().close(ec);
+    auto& sock = beast::get_lowest_layer(s).socket();
+    sock.set_option(net::socket_base::linger(true, 0), ec);
+    sock.close(ec);
+  }
+
+  net::awaitable<void> tls_session(beast::tcp_stream plain) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(plain), *tls);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+    auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, nothrow);
+    if (ec) co_return;  // e.g. the client rejected our certificate
+    beast::get_lowest_layer(stream).expires_never();
+    co_await session(stream);
   }
 
   net::awaitable<bool> sleep_ms(std::int64_t ms) {
@@ -126,7 +144,10 @@ struct FakeUpstream::Impl {
     co_return true;
   }
 
-  net::awaitable<void> session(beast::tcp_stream stream) {
+  net::awaitable<void> session(beast::tcp_stream stream) { co_await session<beast::tcp_stream>(stream); }
+
+  template <class Stream>
+  net::awaitable<void> session(Stream& stream) {
     beast::flat_buffer buffer;
     for (;;) {
       http::request<http::string_body> req;
@@ -162,14 +183,15 @@ struct FakeUpstream::Impl {
       if (!co_await answer(stream, req)) co_return;
       if (!keep) {
         boost::system::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
         co_return;
       }
     }
   }
 
   // Returns false when the connection must not be reused.
-  net::awaitable<bool> answer(beast::tcp_stream& stream, const http::request<http::string_body>& req) {
+  template <class Stream>
+  net::awaitable<bool> answer(Stream& stream, const http::request<http::string_body>& req) {
     boost::system::error_code pec;
     auto parsed = json::parse(req.body(), pec);
     json::object body = !pec && parsed.is_object() ? parsed.get_object() : json::object();
@@ -254,7 +276,8 @@ struct FakeUpstream::Impl {
     return out;
   }
 
-  net::awaitable<bool> stream_answer(beast::tcp_stream& stream, const json::object& script, const std::string& model,
+  template <class Stream>
+  net::awaitable<bool> stream_answer(Stream& stream, const json::object& script, const std::string& model,
                                      bool include_usage) {
     http::response<http::empty_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "text/event-stream");
@@ -339,7 +362,14 @@ struct FakeUpstream::Impl {
   }
 };
 
-FakeUpstream::FakeUpstream(std::uint16_t port, int threads) : impl_(std::make_unique<Impl>(*this)) {
+FakeUpstream::FakeUpstream(std::uint16_t port, int threads, const std::string& cert_pem_file,
+                           const std::string& key_pem_file)
+    : impl_(std::make_unique<Impl>(*this)) {
+  if (!cert_pem_file.empty()) {
+    impl_->tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    impl_->tls->use_certificate_chain_file(cert_pem_file);
+    impl_->tls->use_private_key_file(key_pem_file, net::ssl::context::pem);
+  }
   tcp::endpoint ep(net::ip::make_address("127.0.0.1"), port);
   impl_->acceptor.open(ep.protocol());
   impl_->acceptor.set_option(net::socket_base::reuse_address(true));

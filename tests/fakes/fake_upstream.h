@@ -35,12 +35,16 @@ struct RecordedRequest {
 
 class FakeUpstream {
  public:
-  // port 0 picks a free port.
-  explicit FakeUpstream(std::uint16_t port = 0, int threads = 1);
+  // port 0 picks a free port. With a certificate and key (PEM files) it serves HTTPS.
+  explicit FakeUpstream(std::uint16_t port = 0, int threads = 1, const std::string& cert_pem_file = {},
+                        const std::string& key_pem_file = {});
   ~FakeUpstream();
 
   std::uint16_t port() const { return port_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string tls_base_url(const std::string& host = "localhost") const {
+    return "https://" + host + ":" + std::to_string(port_);
+  }
 
   std::vector<RecordedRequest> requests() const;
   void clear_requests();
