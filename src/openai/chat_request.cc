@@ -1,5 +1,8 @@
 #include "openai/chat_request.h"
 
+#include <optional>
+#include <vector>
+
 #include <boost/json.hpp>
 
 namespace fulcrum {
@@ -38,7 +41,9 @@ std::string ChatRequest::prompt_text() const {
 
 Result<ChatRequest> parse_chat_request(std::string_view text) {
   boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec);
+  // One arena for the whole document: parsing and freeing cost a few large
+  // allocations instead of one per string, array and object.
+  boost::json::value v = boost::json::parse(text, ec, boost::json::make_shared_resource<boost::json::monotonic_resource>());
   if (ec) return make_error(Errc::invalid_json, "the request body is not valid JSON: " + ec.message());
   auto* obj = v.if_object();
   if (!obj) return make_error(Errc::invalid_request, "the request body must be a JSON object");
@@ -73,8 +78,7 @@ Result<ChatRequest> parse_chat_request(std::string_view text) {
       if (auto iu = o->find("include_usage"); iu != o->end())
         req.client_wants_usage = iu->value().is_bool() && iu->value().get_bool();
   }
-  req.body = std::move(*obj);
-  return req;
+  return ChatRequest{std::move(*obj), std::move(req.model), req.stream, req.client_wants_usage};
 }
 
 void merge_json(boost::json::object& into, const boost::json::object& over) {
@@ -86,8 +90,20 @@ void merge_json(boost::json::object& into, const boost::json::object& over) {
   }
 }
 
-std::string build_upstream_body(const ChatRequest& req, const Tier& tier) {
-  boost::json::object body = req.body;
+std::string build_upstream_body(ChatRequest& req, const Tier& tier) {
+  // Save the top-level members the edits touch, edit, serialize, restore.
+  auto& body = req.body;
+  std::vector<std::pair<std::string_view, std::optional<boost::json::value>>> saved;
+  auto save = [&](std::string_view key) {
+    for (const auto& s : saved)
+      if (s.first == key) return;
+    auto it = body.find(key);
+    saved.emplace_back(key, it == body.end() ? std::nullopt : std::optional<boost::json::value>(it->value()));
+  };
+  save("model");
+  if (req.stream) save("stream_options");
+  for (const auto& kv : tier.params) save(kv.key());
+
   body["model"] = tier.model;
   merge_json(body, tier.params);
   if (req.stream) {
@@ -95,7 +111,13 @@ std::string build_upstream_body(const ChatRequest& req, const Tier& tier) {
     if (!so.is_object()) so = boost::json::object();
     so.as_object()["include_usage"] = true;
   }
-  return boost::json::serialize(body);
+  std::string out = boost::json::serialize(body);
+
+  for (auto& [key, value] : saved) {
+    if (value) body[key] = std::move(*value);
+    else body.erase(key);
+  }
+  return out;
 }
 
 }  // namespace fulcrum

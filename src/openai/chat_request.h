@@ -15,6 +15,8 @@
 namespace fulcrum {
 
 struct ChatRequest {
+  // Allocated from one monotonic arena per request (freed at once with it).
+  // Move-construct ChatRequest; move-assigning would copy into another arena.
   boost::json::object body;
   std::optional<std::string> model;  // as the client named it; nullopt when absent
   bool stream = false;
@@ -31,7 +33,9 @@ Result<ChatRequest> parse_chat_request(std::string_view body);
 // The body to send to `tier`: model replaced by the tier's upstream id, the
 // tier's params deep-merged over the client's (the tier wins), and for streams
 // stream_options.include_usage forced on so cost can always be accounted.
-std::string build_upstream_body(const ChatRequest& req, const Tier& tier);
+// Edits `req.body` in place and puts it back as it was before returning
+// (cheaper than copying the whole body, which holds every message).
+std::string build_upstream_body(ChatRequest& req, const Tier& tier);
 
 // Deep merge: objects merge key by key, anything else in `over` replaces.
 void merge_json(boost::json::object& into, const boost::json::object& over);

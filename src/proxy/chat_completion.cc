@@ -82,7 +82,7 @@ class ChatCompletion {
   AbortHandle abort_;
   Clock::time_point t0_;
   Clock::duration upstream_wait_{0};
-  ChatRequest request_;
+  std::optional<ChatRequest> request_;  // emplaced, never assigned: keeps its JSON arena
   RequestRecord record_;
   std::string reason_;
 };
@@ -134,17 +134,17 @@ Task<bool> ChatCompletion::backoff(std::chrono::milliseconds delay) {
 Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   auto parsed = parse_chat_request(http_request.body);
   if (!parsed) { co_await fail(parsed.error()); co_return; }
-  request_ = std::move(parsed.value());
-  record_.stream = request_.stream;
-  record_.model_requested = request_.model.value_or("");
+  request_.emplace(std::move(parsed.value()));
+  record_.stream = request_->stream;
+  record_.model_requested = request_->model.value_or("");
 
   // Explicit tier, or the router for "auto", no model, and aliases.
   std::size_t tier = 0;
-  if (!request_.model || config_.is_router_alias(*request_.model)) {
-    auto decision = state_.router->route(request_);
+  if (!request_->model || config_.is_router_alias(*request_->model)) {
+    auto decision = state_.router->route(*request_);
     tier = decision.tier_index;
     reason_ = decision.reason;
-  } else if (auto idx = config_.tier_index(*request_.model)) {
+  } else if (auto idx = config_.tier_index(*request_->model)) {
     tier = *idx;
     reason_ = "requested tier " + config_.tiers[tier].name;
   } else {
@@ -152,7 +152,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     for (const auto& t : config_.tiers) valid += ", " + t.name;
     for (const auto& a : config_.router.aliases) valid += ", " + a;
     const auto e = make_error(Errc::unknown_model,
-        "The model '" + *request_.model + "' does not exist on this gateway. Valid models: " + valid, "model");
+        "The model '" + *request_->model + "' does not exist on this gateway. Valid models: " + valid, "model");
     co_await fail(e);
     co_return;
   }
@@ -178,7 +178,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     } else if (i > 0) {
       record_.reason += "; tried last (cooling down) after: " + last->message;
     }
-    const auto upstream_body = build_upstream_body(request_, config_.tiers[t]);  // once per tier, not per retry
+    const auto upstream_body = build_upstream_body(*request_, config_.tiers[t]);  // once per tier, not per retry
     for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
       if (retry > 0) {
         auto delay = std::min(provider.retry.max_backoff, provider.retry.backoff * (1 << (retry - 1)));
@@ -219,7 +219,7 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
   req.target = provider.path_prefix + "/chat/completions";
   req.body = upstream_body;
   req.bearer = state_.credentials.key(t.provider_index);
-  req.expect_event_stream = request_.stream;
+  req.expect_event_stream = request_->stream;
 
   const auto started = Clock::now();
   auto call = co_await upstream_.start(provider, req, abort_);
@@ -238,7 +238,7 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
     e.upstream_content_type = std::string(call.value()->header("content-type"));
     co_return e;
   }
-  if (request_.stream && call.value()->is_event_stream()) co_return co_await deliver_stream(tier, *call.value());
+  if (request_->stream && call.value()->is_event_stream()) co_return co_await deliver_stream(tier, *call.value());
   co_return co_await deliver_whole(tier, *call.value());
 }
 
@@ -248,10 +248,12 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   upstream_wait_ += Clock::now() - started;
   if (!body) co_return std::move(body).error();
 
+  // Parsed only to read usage: an arena freed in one go when this returns.
+  boost::json::monotonic_resource arena;
   boost::system::error_code ec;
-  auto v = boost::json::parse(body.value(), ec);
+  auto v = boost::json::parse(body.value(), ec, &arena);
   const auto* obj = ec ? nullptr : v.if_object();
-  if (!obj || request_.stream) {
+  if (!obj || request_->stream) {
     // A stream was asked for and plain JSON came back (or the JSON is broken):
     // the client could not use it as it is.
     co_return make_error(Errc::upstream_bad_response,
@@ -270,7 +272,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
             for (const char* key : {"content", "reasoning_content"})
               if (auto s = m->value().get_object().find(key); s != m->value().get_object().end() && s->value().is_string())
                 answer.append(s->value().get_string());
-    usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_.prompt_text());
+    usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_->prompt_text());
     usage.completion_tokens = estimate_tokens(answer);
     usage.estimated = true;
   }
@@ -293,13 +295,13 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     co_return make_error(Errc::client_closed, "the client closed the connection");
   }
   record_.ttfb_ms = ms_between(t0_, Clock::now());
-  StreamAccounting relay(request_.client_wants_usage);
+  StreamAccounting relay(request_->client_wants_usage);
   PicoUsd cost = 0;
   bool costed = false;
   auto cost_comment = [&]() -> std::string {
     Usage usage = relay.usage();
     if (!relay.saw_usage()) {
-      usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_.prompt_text());
+      usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_->prompt_text());
       usage.completion_tokens = (relay.answer_code_points() + 3) / 4;
       usage.estimated = true;
     }

@@ -49,8 +49,11 @@ void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
     out.append(ev.raw);
     return;
   }
+  // Each event is parsed into a stack arena: no heap traffic for typical chunks.
+  unsigned char scratch[4096];
+  boost::json::monotonic_resource arena(scratch, sizeof scratch);
   boost::system::error_code ec;
-  auto v = boost::json::parse(ev.data, ec);
+  auto v = boost::json::parse(ev.data, ec, &arena);
   const auto* obj = ec ? nullptr : v.if_object();
   if (!obj) {  // not ours to judge: relay as is
     out.append(ev.raw);

@@ -75,3 +75,29 @@ TEST(ChatRequest, NonStreamingBodyGetsNoStreamOptions) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+
+TEST(ChatRequest, BuildingForOneTierLeavesTheRequestAsItWasForTheNext) {
+  auto r = parse_chat_request(R"({"model":"auto","stream":true,"thinking":{"type":"enabled"},
+    "messages":[{"role":"user","content":"q"}]})");
+  ASSERT_TRUE(r);
+  const auto before = boost::json::serialize(r->body);
+  Tier a;
+  a.model = "model-a";
+  a.params = boost::json::parse(R"({"thinking":{"type":"disabled"},"reasoning_effort":"max"})").as_object();
+  Tier b;
+  b.model = "model-b";
+  auto body_a = boost::json::parse(build_upstream_body(*r, a)).as_object();
+  auto body_b = boost::json::parse(build_upstream_body(*r, b)).as_object();
+  EXPECT_EQ(body_a["reasoning_effort"].as_string(), "max");
+  EXPECT_EQ(body_b["model"].as_string(), "model-b");
+  EXPECT_FALSE(body_b.contains("reasoning_effort")) << "tier a's params must not leak into tier b's body";
+  EXPECT_EQ(body_b["thinking"].at("type").as_string(), "enabled");
+  EXPECT_EQ(body_b["stream_options"].at("include_usage").as_bool(), true);
+  auto after = boost::json::parse(boost::json::serialize(r->body)).as_object();
+  EXPECT_EQ(after, boost::json::parse(before).as_object()) << "the request is restored";
+  EXPECT_FALSE(after.contains("stream_options"));
+}
+
+}  // namespace fulcrum
