@@ -2,8 +2,12 @@
 
 #include <sys/socket.h>
 
+#include <array>
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
+
+#include "http/wire_format.h"
 
 namespace fulcrum {
 namespace {
@@ -19,36 +23,21 @@ class SessionSink final : public ResponseSink {
   ~SessionSink() override { stop_watching(); }
 
   Task<bool> send(int status, HeaderList headers, std::string body, std::string_view content_type) override {
-    http::response<http::string_body> res{static_cast<http::status>(status), version_};
-    res.set(http::field::server, "fulcrum");
-    res.set(http::field::content_type, content_type);
-    for (auto& [k, v] : headers) res.set(k, v);
-    res.keep_alive(keep_alive_);
-    res.body() = std::move(body);
-    res.prepare_payload();
+    ResponseHead head{status, version_, keep_alive_, content_type, body.size(), false};
+    const auto bytes = format_response_head(head, headers);
     started_ = true;
-    if (head_) {  // a HEAD answer has the GET answer's headers and no body
-      http::response_serializer<http::string_body> sr{res};
-      auto [ec, n] = co_await http::async_write_header(stream_, sr, nothrow);
-      failed_ = failed_ || ec;
-      co_return !ec;
-    }
-    auto [ec, n] = co_await http::async_write(stream_, res, nothrow);
+    // A HEAD answer has the GET answer's headers and no body.
+    const std::array<net::const_buffer, 2> buffers{net::buffer(bytes), net::buffer(body.data(), head_ ? 0 : body.size())};
+    auto [ec, n] = co_await net::async_write(stream_, buffers, nothrow);
     failed_ = failed_ || ec;
     co_return !ec;
   }
 
   Task<bool> begin_stream(int status, HeaderList headers, std::string_view content_type) override {
-    http::response<http::empty_body> res{static_cast<http::status>(status), version_};
-    res.set(http::field::server, "fulcrum");
-    res.set(http::field::content_type, content_type);
-    res.set(http::field::cache_control, "no-cache");
-    for (auto& [k, v] : headers) res.set(k, v);
-    res.keep_alive(keep_alive_);
-    res.chunked(true);
+    ResponseHead head{status, version_, keep_alive_, content_type, std::nullopt, true};
+    const auto bytes = format_response_head(head, headers);
     started_ = true;
-    http::response_serializer<http::empty_body> sr{res};
-    auto [ec, n] = co_await http::async_write_header(stream_, sr, nothrow);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(bytes), nothrow);
     failed_ = failed_ || ec;
     co_return !ec;
   }
@@ -56,14 +45,17 @@ class SessionSink final : public ResponseSink {
   Task<bool> write(std::string_view bytes) override {
     if (failed_) co_return false;
     if (bytes.empty()) co_return true;
-    auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::buffer(bytes.data(), bytes.size())), nothrow);
+    char size_buf[24];
+    const std::array<net::const_buffer, 3> chunk{net::buffer(chunk_size_line(bytes.size(), size_buf)),
+                                                  net::buffer(bytes.data(), bytes.size()), net::buffer(kCrLf)};
+    auto [ec, n] = co_await net::async_write(stream_, chunk, nothrow);
     failed_ = failed_ || ec;
     co_return !ec;
   }
 
   Task<bool> end_stream() override {
     if (failed_) co_return false;
-    auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), nothrow);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(kLastChunk), nothrow);
     failed_ = failed_ || ec;
     co_return !ec;
   }

@@ -1,6 +1,10 @@
 #include "http/upstream_client.h"
 
+#include <array>
+
 #include <boost/asio/ssl/host_name_verification.hpp>
+
+#include "http/wire_format.h"
 
 namespace fulcrum {
 namespace {
@@ -220,15 +224,11 @@ Task<Result<std::unique_ptr<UpstreamCall>>> UpstreamClient::start(const Provider
   const auto deadline = Clock::now() + p.timeouts.total;
   auto pool = pool_for(p);
 
-  http::request<http::string_body> req{http::verb::post, r.target, 11};
-  req.set(http::field::host, (p.port == "80" && !p.tls) || (p.port == "443" && p.tls) ? p.host : p.host + ":" + p.port);
-  req.set(http::field::user_agent, "fulcrum/0.1");
-  req.set(http::field::content_type, "application/json");
-  req.set(http::field::accept, r.expect_event_stream ? "text/event-stream" : "application/json");
-  if (!r.bearer.empty()) req.set(http::field::authorization, "Bearer " + r.bearer);
-  req.keep_alive(true);
-  req.body() = r.body;
-  req.prepare_payload();
+  const bool default_port = (p.port == "80" && !p.tls) || (p.port == "443" && p.tls);
+  const auto head = format_post_head(r.target, default_port ? p.host : p.host + ":" + p.port,
+                                     r.expect_event_stream ? "text/event-stream" : "application/json", r.bearer,
+                                     r.body.size());
+  const std::array<net::const_buffer, 2> request_bytes{net::buffer(head), net::buffer(r.body)};
 
   // Attempt 0 may use an idle pooled connection; if that one turns out to be
   // closed by the peer before any response byte, attempt 1 uses a fresh one.
@@ -255,7 +255,7 @@ Task<Result<std::unique_ptr<UpstreamCall>>> UpstreamClient::start(const Provider
 
     conn->stream.tcp().expires_at(std::min(deadline, Clock::now() + p.timeouts.first_byte));
     auto call = std::make_unique<UpstreamCall>(pool, std::move(conn), deadline, abort);
-    auto [wec, wn] = co_await http::async_write(call->conn_->stream, req, nothrow);
+    auto [wec, wn] = co_await net::async_write(call->conn_->stream, request_bytes, nothrow);
     boost::system::error_code hec = wec;
     if (!wec) {
       auto [ec, n] = co_await http::async_read_header(call->conn_->stream, call->conn_->buffer, call->parser_, nothrow);

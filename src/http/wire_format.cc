@@ -1,0 +1,71 @@
+#include "http/wire_format.h"
+
+#include <boost/beast/http/status.hpp>
+
+namespace fulcrum {
+namespace {
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  for (char c : value)
+    if (c != '\r' && c != '\n') out.push_back(c);
+  out.append("\r\n");
+}
+
+}  // namespace
+
+std::string format_response_head(const ResponseHead& h, const HeaderList& extra) {
+  std::string out;
+  out.reserve(256 + extra.size() * 64);
+  out.append(h.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  out.append(std::to_string(h.status));
+  out.push_back(' ');
+  out.append(boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(h.status)));
+  out.append("\r\nServer: fulcrum\r\n");
+  append_field(out, "Content-Type", h.content_type);
+  if (h.no_cache) out.append("Cache-Control: no-cache\r\n");
+  for (const auto& [k, v] : extra) append_field(out, k, v);
+  if (h.content_length) append_field(out, "Content-Length", std::to_string(*h.content_length));
+  else out.append("Transfer-Encoding: chunked\r\n");
+  if (!h.keep_alive) out.append("Connection: close\r\n");
+  else if (h.version == 10) out.append("Connection: keep-alive\r\n");
+  out.append("\r\n");
+  return out;
+}
+
+std::string format_post_head(std::string_view target, std::string_view host, std::string_view accept,
+                             std::string_view bearer, std::size_t content_length) {
+  std::string out;
+  out.reserve(256 + target.size() + bearer.size());
+  out.append("POST ");
+  out.append(target);
+  out.append(" HTTP/1.1\r\n");
+  append_field(out, "Host", host);
+  out.append("User-Agent: fulcrum/0.1\r\nContent-Type: application/json\r\n");
+  append_field(out, "Accept", accept);
+  if (!bearer.empty()) {
+    out.append("Authorization: Bearer ");
+    for (char c : bearer)
+      if (c != '\r' && c != '\n') out.push_back(c);
+    out.append("\r\n");
+  }
+  append_field(out, "Content-Length", std::to_string(content_length));
+  out.append("\r\n");
+  return out;
+}
+
+std::string_view chunk_size_line(std::size_t size, char (&buf)[24]) {
+  static constexpr char digits[] = "0123456789abcdef";
+  char* end = buf + sizeof buf;
+  char* p = end;
+  *--p = '\n';
+  *--p = '\r';
+  do {
+    *--p = digits[size & 0xF];
+    size >>= 4;
+  } while (size != 0);
+  return std::string_view(p, static_cast<std::size_t>(end - p));
+}
+
+}  // namespace fulcrum
