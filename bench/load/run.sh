@@ -23,7 +23,8 @@ build/tests/fake_upstream 0 1 > "$out/fake.log" 2>&1 & pids+=($!)
 wait_line "$out/fake.log" "listening on"
 fake_port=$(grep -oE '[0-9]+$' "$out/fake.log")
 
-nginx_port=$((fake_port + 1))
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+nginx_port=$(free_port)
 mkdir -p "$out/nginx"
 cat > "$out/nginx.conf" <<NGINX
 worker_processes 1;
@@ -48,6 +49,8 @@ http {
 }
 NGINX
 nginx -c "$out/nginx.conf" -e "$out/nginx/error.log" & pids+=($!)
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break; sleep 0.1; done
+curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" || { echo "nginx did not start:" >&2; cat "$out/nginx/error.log" >&2; exit 1; }
 
 cat > "$out/fulcrum.yaml" <<YAML
 threads: 1
@@ -71,7 +74,7 @@ measure() {  # name port kind -> "rps p50 p99"
   rps=$(awk '/Requests\/sec/ {print $2}' "$out/wrk-$1-$3.txt")
   p50=$(awk '$1=="50%" {print $2}' "$out/wrk-$1-$3.txt" | to_ms)
   p99=$(awk '$1=="99%" {print $2}' "$out/wrk-$1-$3.txt" | to_ms)
-  if grep -q "Non-2xx" "$out/wrk-$1-$3.txt"; then echo "non-2xx answers in $1/$3" >&2; cat "$out/wrk-$1-$3.txt" >&2; exit 1; fi
+  if [ -z "$rps" ] || grep -q "Non-2xx" "$out/wrk-$1-$3.txt"; then echo "non-2xx answers in $1/$3" >&2; cat "$out/wrk-$1-$3.txt" >&2; exit 1; fi
   echo "$rps $p50 $p99"
 }
 
