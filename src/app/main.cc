@@ -1,6 +1,7 @@
 // fulcrum: an LLM routing gateway. Composition root: subcommands are wired here.
 #include <CLI/CLI.hpp>
 
+#include "app/learn_commands.h"
 #include "app/serve.h"
 
 int main(int argc, char** argv) {
@@ -18,8 +19,29 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "check a config file and print every error");
   validate_cmd->add_option("-c,--config", validate_path, "YAML config file")->required();
 
+  fulcrum::TrainCommand train;
+  auto* train_cmd = app.add_subcommand("train", "train the learned router from labeled outcomes (JSONL)");
+  train_cmd->add_option("--data", train.data_path, "labeled JSONL (format of shared/data/routellm)")->required();
+  train_cmd->add_option("--out", train.out_path, "model file to write")->required();
+  train_cmd->add_option("--weak", train.weak, "weak model name in the data (default: lower mean score)");
+  train_cmd->add_option("--strong", train.strong, "strong model name in the data (default: higher mean score)");
+  train_cmd->add_option("--seed", train.seed, "random seed");
+  train_cmd->add_flag("--keep-contaminated", train.keep_contaminated, "keep rows marked contaminated");
+
+  fulcrum::EvalCommand eval;
+  auto* eval_cmd = app.add_subcommand("eval", "k-fold held-out evaluation: APGR and CPT as RouteLLM computes them");
+  eval_cmd->add_option("--data", eval.data_path, "labeled JSONL")->required();
+  eval_cmd->add_option("--folds", eval.folds, "number of folds")->check(CLI::Range(2, 100));
+  eval_cmd->add_option("--seed", eval.seed, "seed for folds, training and the random baseline");
+  eval_cmd->add_option("--weak", eval.weak, "weak model name in the data");
+  eval_cmd->add_option("--strong", eval.strong, "strong model name in the data");
+  eval_cmd->add_option("--dump-scores", eval.dump_scores_path, "write each prompt's id and held-out score as JSONL");
+  eval_cmd->add_flag("--keep-contaminated", eval.keep_contaminated, "keep rows marked contaminated");
+
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return fulcrum::run_serve(serve);
   if (*validate_cmd) return fulcrum::run_validate(validate_path);
+  if (*train_cmd) return fulcrum::run_train(train);
+  if (*eval_cmd) return fulcrum::run_eval(eval);
   return 2;
 }

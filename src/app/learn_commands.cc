@@ -1,0 +1,144 @@
+#include "app/learn_commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <numeric>
+#include <random>
+#include <unordered_map>
+
+#include <boost/json.hpp>
+
+#include "learn/dataset.h"
+#include "learn/outcome_model.h"
+#include "learn/routellm_metrics.h"
+
+namespace fulcrum {
+namespace {
+
+struct Loaded {
+  Dataset data;
+  ModelPair pair;
+};
+
+std::optional<Loaded> load(const LearnOptions& o) {
+  DatasetOptions dopt;
+  dopt.drop_contaminated = !o.keep_contaminated;
+  auto data = load_dataset(o.data_path, dopt);
+  if (!data) {
+    std::cerr << "fulcrum: " << data.error().message << '\n';
+    return std::nullopt;
+  }
+  auto pair = choose_pair(*data, o.weak, o.strong);
+  if (!pair) {
+    std::cerr << "fulcrum: " << o.data_path << ": " << pair.error().message << '\n';
+    return std::nullopt;
+  }
+  return Loaded{std::move(data.value()), std::move(pair.value())};
+}
+
+void print_row(const char* name, const RouterMetrics& m) {
+  std::printf("| %-22s | %6.3f | %7.2f%% | %7.2f%% | %7.2f%% |\n", name, m.apgr, m.cpt20, m.cpt50, m.cpt80);
+}
+
+}  // namespace
+
+int run_train(const TrainCommand& cmd) {
+  auto loaded = load(cmd);
+  if (!loaded) return 1;
+  std::vector<const LabeledPrompt*> rows;
+  for (const auto& r : loaded->data.rows) rows.push_back(&r);
+  OutcomeTrainOptions opt;
+  opt.sgd.seed = cmd.seed;
+  opt.gain_sgd.seed = cmd.seed;
+  auto model = OutcomeModel::train(rows, loaded->pair, opt);
+  if (auto st = model.save(cmd.out_path); !st) {
+    std::cerr << "fulcrum: " << st.error().message << '\n';
+    return 1;
+  }
+  std::printf("trained on %zu prompts (weak %s, strong %s); model written to %s\n", rows.size(),
+              loaded->pair.weak.c_str(), loaded->pair.strong.c_str(), cmd.out_path.c_str());
+  return 0;
+}
+
+int run_eval(const EvalCommand& cmd) {
+  if (cmd.folds < 2) {
+    std::cerr << "fulcrum: --folds must be at least 2\n";
+    return 2;
+  }
+  auto loaded = load(cmd);
+  if (!loaded) return 1;
+  const auto& rows = loaded->data.rows;
+  const auto& pair = loaded->pair;
+  const std::size_t n = rows.size();
+
+  // Folds are drawn per distinct prompt text, so a prompt that appears twice
+  // never sits on both sides of a split.
+  std::unordered_map<std::string_view, int> fold_of_prompt;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(cmd.seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<int> fold(n);
+  int next = 0;
+  for (auto i : order) {
+    auto [it, fresh] = fold_of_prompt.emplace(rows[i].prompt, next);
+    if (fresh) next = (next + 1) % cmd.folds;
+    fold[i] = it->second;
+  }
+
+  std::vector<double> learned(n), weak(n), strong(n), length(n), random(n);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::mt19937_64 random_rng(cmd.seed ^ 0xabcdefULL);
+  for (std::size_t i = 0; i < n; ++i) {
+    weak[i] = rows[i].scores.at(pair.weak);
+    strong[i] = rows[i].scores.at(pair.strong);
+    length[i] = static_cast<double>(rows[i].prompt.size());
+    random[i] = uniform(random_rng);
+  }
+  OutcomeTrainOptions opt;
+  opt.sgd.seed = cmd.seed;
+  opt.gain_sgd.seed = cmd.seed;
+  std::vector<Feature> scratch;
+  for (int f = 0; f < cmd.folds; ++f) {
+    std::vector<const LabeledPrompt*> train;
+    for (std::size_t i = 0; i < n; ++i)
+      if (fold[i] != f) train.push_back(&rows[i]);
+    auto model = OutcomeModel::train(train, pair, opt);
+    for (std::size_t i = 0; i < n; ++i)
+      if (fold[i] == f) learned[i] = model.score(rows[i].prompt, scratch);
+  }
+
+  const auto m_learned = routellm_metrics(learned, weak, strong);
+  const auto m_length = routellm_metrics(length, weak, strong);
+  const auto m_random = routellm_metrics(random, weak, strong);
+  std::printf("data: %s, %zu prompts; weak %s %.2f%%, strong %s %.2f%%; %d folds, seed %llu\n\n",
+              cmd.data_path.c_str(), n, pair.weak.c_str(), m_learned.weak_quality, pair.strong.c_str(),
+              m_learned.strong_quality, cmd.folds, static_cast<unsigned long long>(cmd.seed));
+  std::printf("| %-22s | %6s | %8s | %8s | %8s |\n", "router", "APGR", "CPT(20%)", "CPT(50%)", "CPT(80%)");
+  std::printf("|------------------------|--------|----------|----------|----------|\n");
+  print_row("learned (held-out)", m_learned);
+  print_row("prompt length", m_length);
+  print_row("random", m_random);
+  std::printf("\nlearned - prompt length APGR: %+.3f\n", m_learned.apgr - m_length.apgr);
+
+  if (!cmd.dump_scores_path.empty()) {
+    std::ofstream out(cmd.dump_scores_path, std::ios::trunc);
+    if (!out) {
+      std::cerr << "fulcrum: " << cmd.dump_scores_path << ": cannot write\n";
+      return 1;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      boost::json::object o;
+      o["id"] = rows[i].id;
+      o["score"] = learned[i];
+      o["fold"] = fold[i];
+      out << boost::json::serialize(o) << '\n';
+    }
+  }
+  return 0;
+}
+
+}  // namespace fulcrum

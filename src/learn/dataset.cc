@@ -1,0 +1,115 @@
+#include "learn/dataset.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+namespace fulcrum {
+namespace {
+
+Error line_error(const std::string& source, std::size_t line, const std::string& field, const std::string& why) {
+  return make_error(Errc::invalid_request, source + ":" + std::to_string(line) + ": " + field + ": " + why, field);
+}
+
+}  // namespace
+
+Result<Dataset> parse_dataset(std::string_view text, const std::string& source, const DatasetOptions& options) {
+  Dataset out;
+  std::set<std::string> models;
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    auto line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    if (ec) return line_error(source, line_no, "(line)", "not valid JSON: " + ec.message());
+    auto* o = v.if_object();
+    if (!o) return line_error(source, line_no, "(line)", "expected a JSON object");
+    LabeledPrompt row;
+    auto str = [&](const char* key, std::string& dst, bool required) -> std::optional<Error> {
+      auto it = o->find(key);
+      if (it == o->end()) {
+        if (required) return line_error(source, line_no, key, "is required");
+        return std::nullopt;
+      }
+      if (!it->value().is_string()) return line_error(source, line_no, key, "must be a string");
+      dst = std::string(it->value().get_string());
+      return std::nullopt;
+    };
+    if (auto e = str("prompt", row.prompt, true)) return *e;
+    if (auto e = str("id", row.id, false)) return *e;
+    if (auto e = str("category", row.category, false)) return *e;
+    if (row.id.empty()) row.id = source + ":" + std::to_string(line_no);
+    if (auto it = o->find("contaminated"); it != o->end()) {
+      if (!it->value().is_bool()) return line_error(source, line_no, "contaminated", "must be true or false");
+      row.contaminated = it->value().get_bool();
+    }
+    auto outcomes = o->find("outcomes");
+    if (outcomes == o->end() || !outcomes->value().is_object() || outcomes->value().get_object().empty())
+      return line_error(source, line_no, "outcomes", "must be an object of model -> {score}");
+    for (const auto& kv : outcomes->value().get_object()) {
+      const std::string model(kv.key());
+      const auto field = "outcomes." + model;
+      auto* mo = kv.value().if_object();
+      if (!mo) return line_error(source, line_no, field, "must be an object with a score");
+      auto sc = mo->find("score");
+      if (sc == mo->end() || !sc->value().is_number())
+        return line_error(source, line_no, field + ".score", "is required and must be a number");
+      row.scores[model] = sc->value().to_number<double>();
+      if (auto r = mo->find("response"); r != mo->end() && r->value().is_string())
+        row.responses[model] = std::string(r->value().get_string());
+      models.insert(model);
+    }
+    if (row.contaminated && options.drop_contaminated) continue;
+    out.rows.push_back(std::move(row));
+  }
+  if (out.rows.empty()) return make_error(Errc::invalid_request, source + ": the workload has no usable rows");
+  out.models.assign(models.begin(), models.end());
+  return out;
+}
+
+Result<Dataset> load_dataset(const std::string& path, const DatasetOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::invalid_request, path + ": cannot open the data file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_dataset(ss.str(), path, options);
+}
+
+Result<ModelPair> choose_pair(const Dataset& data, const std::string& weak, const std::string& strong) {
+  ModelPair pair{weak, strong};
+  if (pair.weak.empty() || pair.strong.empty()) {
+    if (data.models.size() != 2 && (pair.weak.empty() || pair.strong.empty()))
+      return make_error(Errc::invalid_request, "the data has " + std::to_string(data.models.size()) +
+                                                   " models: name the pair with --weak and --strong");
+    std::vector<std::pair<double, std::string>> means;
+    for (const auto& m : data.models) {
+      double sum = 0;
+      std::size_t n = 0;
+      for (const auto& r : data.rows)
+        if (auto it = r.scores.find(m); it != r.scores.end()) { sum += it->second; ++n; }
+      means.emplace_back(n ? sum / static_cast<double>(n) : 0.0, m);
+    }
+    std::sort(means.begin(), means.end());
+    if (pair.weak.empty()) pair.weak = means.front().second == pair.strong ? means.back().second : means.front().second;
+    if (pair.strong.empty()) pair.strong = means.back().second == pair.weak ? means.front().second : means.back().second;
+  }
+  if (pair.weak == pair.strong) return make_error(Errc::invalid_request, "the weak and strong models must differ");
+  for (std::size_t i = 0; i < data.rows.size(); ++i)
+    for (const auto* m : {&pair.weak, &pair.strong})
+      if (!data.rows[i].scores.count(*m))
+        return make_error(Errc::invalid_request, "row " + data.rows[i].id + " has no outcome for model " + *m);
+  return pair;
+}
+
+}  // namespace fulcrum

@@ -1,0 +1,116 @@
+#include "learn/logistic_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <istream>
+#include <numeric>
+#include <ostream>
+
+namespace fulcrum {
+namespace {
+inline double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+constexpr char kMagic[8] = {'F', 'L', 'C', 'R', 'L', 'R', '0', '1'};
+}  // namespace
+
+double LogisticModel::margin(const std::vector<Feature>& x) const {
+  double z = 0;
+  for (const auto& f : x) z += static_cast<double>(weights_[f.index]) * f.value;
+  return z;
+}
+
+double LogisticModel::predict(const std::vector<Feature>& x) const { return sigmoid(platt_a_ * margin(x) + platt_b_); }
+
+void LogisticModel::train(const std::vector<std::vector<Feature>>& x, const std::vector<double>& y,
+                          const TrainOptions& o) {
+  std::vector<float> g2(weights_.size(), 0.0f);
+  std::vector<std::size_t> order(x.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(o.seed);
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (auto i : order) {
+      const double grad = sigmoid(margin(x[i])) - y[i];
+      for (const auto& f : x[i]) {
+        auto& w = weights_[f.index];
+        const double g = grad * f.value + o.l2 * w;
+        g2[f.index] += static_cast<float>(g * g);
+        w -= static_cast<float>(o.learning_rate * g / (std::sqrt(static_cast<double>(g2[f.index])) + 1e-8));
+      }
+    }
+  }
+}
+
+void LogisticModel::calibrate(const std::vector<std::vector<Feature>>& x, const std::vector<double>& y) {
+  // Platt scaling by Newton's method on the log loss of sigmoid(a*m + b).
+  std::vector<double> m(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) m[i] = margin(x[i]);
+  double a = 1.0, b = 0.0;
+  for (int iter = 0; iter < 50; ++iter) {
+    double ga = 0, gb = 0, haa = 1e-9, hab = 0, hbb = 1e-9;
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      const double p = sigmoid(a * m[i] + b);
+      const double d = p - y[i];
+      const double w = p * (1 - p);
+      ga += d * m[i];
+      gb += d;
+      haa += w * m[i] * m[i];
+      hab += w * m[i];
+      hbb += w;
+    }
+    const double det = haa * hbb - hab * hab;
+    if (std::abs(det) < 1e-12) break;
+    const double da = (hbb * ga - hab * gb) / det;
+    const double db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (std::abs(da) + std::abs(db) < 1e-9) break;
+  }
+  platt_a_ = a;
+  platt_b_ = b;
+}
+
+void LogisticModel::add_scaled(const LogisticModel& other, float factor) {
+  for (std::size_t i = 0; i < weights_.size() && i < other.weights_.size(); ++i) weights_[i] += factor * other.weights_[i];
+}
+
+void LogisticModel::save(std::ostream& out) const {
+  out.write(kMagic, sizeof kMagic);
+  const auto n = static_cast<std::uint64_t>(weights_.size());
+  out.write(reinterpret_cast<const char*>(&n), sizeof n);
+  out.write(reinterpret_cast<const char*>(&platt_a_), sizeof platt_a_);
+  out.write(reinterpret_cast<const char*>(&platt_b_), sizeof platt_b_);
+  // Sparse: most buckets stay zero.
+  std::uint64_t nonzero = 0;
+  for (float w : weights_) nonzero += w != 0.0f;
+  out.write(reinterpret_cast<const char*>(&nonzero), sizeof nonzero);
+  for (std::uint32_t i = 0; i < weights_.size(); ++i)
+    if (weights_[i] != 0.0f) {
+      out.write(reinterpret_cast<const char*>(&i), sizeof i);
+      out.write(reinterpret_cast<const char*>(&weights_[i]), sizeof(float));
+    }
+}
+
+Result<LogisticModel> LogisticModel::load(std::istream& in) {
+  char magic[8];
+  std::uint64_t n = 0, nonzero = 0;
+  LogisticModel m(1);
+  if (!in.read(magic, sizeof magic) || !std::equal(magic, magic + 8, kMagic))
+    return make_error(Errc::invalid_request, "not a fulcrum logistic model (bad magic)");
+  if (!in.read(reinterpret_cast<char*>(&n), sizeof n) || n == 0 || n > (std::uint64_t{1} << 28) || (n & (n - 1)))
+    return make_error(Errc::invalid_request, "corrupt model: bad size");
+  if (!in.read(reinterpret_cast<char*>(&m.platt_a_), sizeof m.platt_a_) ||
+      !in.read(reinterpret_cast<char*>(&m.platt_b_), sizeof m.platt_b_) ||
+      !in.read(reinterpret_cast<char*>(&nonzero), sizeof nonzero) || nonzero > n)
+    return make_error(Errc::invalid_request, "corrupt model: truncated header");
+  m.weights_.assign(n, 0.0f);
+  for (std::uint64_t k = 0; k < nonzero; ++k) {
+    std::uint32_t i = 0;
+    float w = 0;
+    if (!in.read(reinterpret_cast<char*>(&i), sizeof i) || !in.read(reinterpret_cast<char*>(&w), sizeof w) || i >= n)
+      return make_error(Errc::invalid_request, "corrupt model: truncated weights");
+    m.weights_[i] = w;
+  }
+  return m;
+}
+
+}  // namespace fulcrum

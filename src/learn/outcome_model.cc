@@ -1,0 +1,85 @@
+#include "learn/outcome_model.h"
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <cstdlib>
+#include <sstream>
+
+namespace fulcrum {
+
+OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
+                                 const OutcomeTrainOptions& o) {
+  std::vector<std::size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(o.sgd.seed ^ 0x5eedULL);
+  std::shuffle(order.begin(), order.end(), rng);
+  const auto n_cal = static_cast<std::size_t>(static_cast<double>(rows.size()) * o.calibration_fraction);
+
+  std::vector<std::vector<Feature>> fit_x, cal_x;
+  std::vector<double> fit_w, fit_s, cal_w, cal_s, fit_g;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const auto& r = *rows[order[k]];
+    std::vector<Feature> f;
+    extract_text_features(r.prompt, o.features, f);
+    const bool cal = k < n_cal;
+    (cal ? cal_x : fit_x).push_back(std::move(f));
+    (cal ? cal_w : fit_w).push_back(std::clamp(r.scores.at(pair.weak), 0.0, 1.0));
+    (cal ? cal_s : fit_s).push_back(std::clamp(r.scores.at(pair.strong), 0.0, 1.0));
+    if (!cal) fit_g.push_back((fit_s.back() - fit_w.back() + 1) / 2);
+  }
+  LogisticModel weak(o.features.hash_bits), strong(o.features.hash_bits);
+  weak.train(fit_x, fit_w, o.sgd);
+  strong.train(fit_x, fit_s, o.sgd);
+  LogisticModel gain(o.features.hash_bits);
+  gain.train(fit_x, fit_g, o.gain_sgd);
+  if (!cal_x.empty()) {
+    weak.calibrate(cal_x, cal_w);
+    strong.calibrate(cal_x, cal_s);
+  }
+  return OutcomeModel(pair, o.features, std::move(weak), std::move(strong), std::move(gain));
+}
+
+TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vector<Feature>& scratch) const {
+  extract_text_features(prompt, features_, scratch);
+  return {weak_.predict(scratch), strong_.predict(scratch), 2 * gain_.predict(scratch) - 1};
+}
+
+Status OutcomeModel::save(const std::string& path) const {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return make_error(Errc::invalid_request, path + ": cannot write the model file");
+  out << "fulcrum-outcome-model 1\n" << pair_.weak << '\n' << pair_.strong << '\n'
+      << features_.hash_bits << ' ' << features_.bigrams << ' ' << features_.char_ngrams << '\n';
+  weak_.save(out);
+  strong_.save(out);
+  gain_.save(out);
+  if (!out) return make_error(Errc::invalid_request, path + ": writing the model failed");
+  return Ok{};
+}
+
+Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::invalid_request, path + ": cannot open the model file");
+  std::string magic, weak, strong, shape;
+  if (!std::getline(in, magic) || magic != "fulcrum-outcome-model 1")
+    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1)");
+  FeatureOptions f;
+  if (!std::getline(in, weak) || !std::getline(in, strong) || !std::getline(in, shape))
+    return make_error(Errc::invalid_request, path + ": truncated header");
+  std::istringstream ss(shape);
+  if (!(ss >> f.hash_bits >> f.bigrams >> f.char_ngrams) || f.hash_bits < 8 || f.hash_bits > 26)
+    return make_error(Errc::invalid_request, path + ": bad feature settings");
+  auto w = LogisticModel::load(in);
+  if (!w) return make_error(Errc::invalid_request, path + ": weak model: " + w.error().message);
+  auto s = LogisticModel::load(in);
+  if (!s) return make_error(Errc::invalid_request, path + ": strong model: " + s.error().message);
+  auto g = LogisticModel::load(in);
+  if (!g) return make_error(Errc::invalid_request, path + ": gain model: " + g.error().message);
+  const auto buckets = std::size_t{1} << f.hash_bits;
+  if (w->buckets() != buckets || s->buckets() != buckets || g->buckets() != buckets)
+    return make_error(Errc::invalid_request, path + ": weights do not match the feature hash size");
+  return OutcomeModel(ModelPair{weak, strong}, f, std::move(w.value()), std::move(s.value()), std::move(g.value()));
+}
+
+}  // namespace fulcrum

@@ -1,0 +1,61 @@
+#pragma once
+// The learned router's model: for each tier of a pair, the calibrated
+// probability that it answers a prompt well. Routing needs the strong tier's
+// expected gain, P(strong good) - P(weak good), not P(weak fails): prompts
+// that defeat both tiers gain nothing from escalation (about 14% of MMLU).
+// Immutable after training or loading; score() is const and thread-safe.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "learn/dataset.h"
+#include "learn/logistic_model.h"
+
+namespace fulcrum {
+
+struct OutcomeTrainOptions {
+  FeatureOptions features;
+  TrainOptions sgd{8, 0.005, 1e-5, 1};  // per-tier models; same regularisation as the gain model
+  // Few epochs at a low rate: the gain signal is weak and overfits fast
+  // (tuned by 5-fold APGR on MMLU and GSM8K, see bench/RESULTS.md).
+  TrainOptions gain_sgd{8, 0.005, 1e-5, 1};
+  double calibration_fraction = 0.2;  // of the training rows, held out for Platt scaling
+};
+
+struct TierProbabilities {
+  double weak = 0;    // calibrated P(weak tier answers well)
+  double strong = 0;  // calibrated P(strong tier answers well)
+  double gain = 0;    // expected strong - weak score, in [-1, 1], from its own model
+};
+
+class OutcomeModel {
+ public:
+  static OutcomeModel train(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
+                            const OutcomeTrainOptions& options);
+
+  TierProbabilities probabilities(std::string_view prompt, std::vector<Feature>& scratch) const;
+  double score(std::string_view prompt, std::vector<Feature>& scratch) const {
+    return probabilities(prompt, scratch).gain;
+  }
+  const ModelPair& pair() const { return pair_; }
+
+  Status save(const std::string& path) const;
+  static Result<OutcomeModel> load(const std::string& path);
+
+ private:
+  OutcomeModel(ModelPair pair, FeatureOptions features, LogisticModel weak, LogisticModel strong, LogisticModel gain)
+      : pair_(std::move(pair)), features_(features), weak_(std::move(weak)), strong_(std::move(strong)),
+        gain_(std::move(gain)) {}
+
+  ModelPair pair_;
+  FeatureOptions features_;
+  LogisticModel weak_;
+  LogisticModel strong_;
+  // Soft-label logistic model of (strong - weak + 1) / 2: its prediction is
+  // (E[gain] + 1) / 2. Modelling the gain directly ranks prompts far better
+  // than subtracting two per-tier models, whose errors dwarf the difference.
+  LogisticModel gain_;
+};
+
+}  // namespace fulcrum

@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "learn/dataset.h"
+#include "learn/logistic_model.h"
+#include "learn/outcome_model.h"
+#include "learn/routellm_metrics.h"
+
+namespace fulcrum {
+
+TEST(RouteLlmMetrics, MatchesAHandComputedCurve) {
+  // Prompts 2 and 4 are the only ones where the strong model gains; the router
+  // scores them highest. Worked by hand in the comments.
+  const std::vector<double> scores{0.1, 0.9, 0.2, 0.8};
+  const std::vector<double> weak{1, 0, 1, 0};
+  const std::vector<double> strong{1, 1, 1, 1};
+  auto m = routellm_metrics(scores, weak, strong, 2);
+  // Edges: quantiles 0, .5, 1 of {0.1, 0.2, 0.8, 0.9} = 0.1, 0.5, 0.9.
+  ASSERT_EQ(m.curve.size(), 3u);
+  EXPECT_DOUBLE_EQ(m.curve[0].strong_percent, 0);    // > 0.9: nobody
+  EXPECT_DOUBLE_EQ(m.curve[0].quality, 50);
+  EXPECT_DOUBLE_EQ(m.curve[1].strong_percent, 50);   // >= 0.5: prompts 2 and 4
+  EXPECT_DOUBLE_EQ(m.curve[1].quality, 100);
+  EXPECT_DOUBLE_EQ(m.curve[2].strong_percent, 100);  // >= 0.1: everyone
+  EXPECT_DOUBLE_EQ(m.weak_quality, 50);
+  EXPECT_DOUBLE_EQ(m.strong_quality, 100);
+  // AUC = .5 x (50+100)/2 + .5 x (100+100)/2 = 87.5; APGR = (87.5 - 50) / (100 - 50).
+  EXPECT_DOUBLE_EQ(m.apgr, 0.75);
+  // Quality 60 / 75 / 90 is reached at 10% / 25% / 40% strong calls.
+  EXPECT_DOUBLE_EQ(m.cpt20, 10);
+  EXPECT_DOUBLE_EQ(m.cpt50, 25);
+  EXPECT_DOUBLE_EQ(m.cpt80, 40);
+}
+
+TEST(RouteLlmMetrics, AnInvertedRouterScoresBelowRandom) {
+  const std::vector<double> scores{0.9, 0.1, 0.8, 0.2};
+  auto m = routellm_metrics(scores, {1, 0, 1, 0}, {1, 1, 1, 1}, 2);
+  EXPECT_DOUBLE_EQ(m.apgr, 0.25);  // AUC = .5 x (50+50)/2 + .5 x (50+100)/2 = 62.5
+}
+
+TEST(RouteLlmMetrics, QuantilesAndInterpolationFollowNumpy) {
+  const std::vector<double> s{1, 2, 3, 4};
+  EXPECT_DOUBLE_EQ(quantile_sorted(s, 0.5), 2.5);
+  EXPECT_DOUBLE_EQ(quantile_sorted(s, 0.1), 1.3);
+  EXPECT_DOUBLE_EQ(np_interp(2.5, {1, 2, 3}, {10, 20, 30}), 25);
+  EXPECT_DOUBLE_EQ(np_interp(0, {1, 2, 3}, {10, 20, 30}), 10);
+  EXPECT_DOUBLE_EQ(np_interp(9, {1, 2, 3}, {10, 20, 30}), 30);
+}
+
+TEST(Dataset, ReportsTheLineAndFieldOfBadRows) {
+  const std::string good = R"({"id":"a","prompt":"p","outcomes":{"w":{"score":1},"s":{"score":0}}})";
+  struct Case { std::string text; std::string expected; };
+  const Case cases[] = {
+      {good + "\n{broken", "x.jsonl:2: (line): not valid JSON"},
+      {good + "\n" + R"({"outcomes":{"w":{"score":1}}})", "x.jsonl:2: prompt: is required"},
+      {R"({"prompt":"p","outcomes":{"w":{"score":"high"}}})", "x.jsonl:1: outcomes.w.score: is required and must be a number"},
+      {R"({"prompt":"p","outcomes":{}})", "x.jsonl:1: outcomes: must be an object"},
+      {R"({"prompt":"p","contaminated":"no","outcomes":{"w":{"score":1}}})", "x.jsonl:1: contaminated: must be true or false"},
+      {"\n\n", "x.jsonl: the workload has no usable rows"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_dataset(c.text, "x.jsonl");
+    ASSERT_FALSE(r) << c.text;
+    EXPECT_NE(r.error().message.find(c.expected), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Dataset, DropsContaminatedRowsAndPicksThePairByMeanScore) {
+  const std::string text =
+      R"({"id":"1","prompt":"a","outcomes":{"big":{"score":1},"small":{"score":0}}})" "\n"
+      R"({"id":"2","prompt":"b","contaminated":true,"outcomes":{"big":{"score":0},"small":{"score":1}}})" "\n"
+      R"({"id":"3","prompt":"c","outcomes":{"big":{"score":1},"small":{"score":1},"extra":{"score":0}}})" "\n";
+  auto d = parse_dataset(text, "t.jsonl");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->rows.size(), 2u);
+  EXPECT_EQ(d->models, (std::vector<std::string>{"big", "extra", "small"}));
+  EXPECT_FALSE(choose_pair(*d)) << "three models: the pair must be named";
+  auto pair = choose_pair(*d, "small", "big");
+  ASSERT_TRUE(pair);
+  EXPECT_FALSE(choose_pair(*d, "small", "extra")) << "row 1 has no outcome for extra";
+  DatasetOptions keep;
+  keep.drop_contaminated = false;
+  EXPECT_EQ(parse_dataset(text, "t.jsonl", keep)->rows.size(), 3u);
+}
+
+namespace {
+// A synthetic workload with a known answer: prompts about "proofs" defeat the
+// weak model only; prompts about "greetings" both models answer.
+std::vector<LabeledPrompt> synthetic(int n) {
+  std::vector<LabeledPrompt> rows;
+  for (int i = 0; i < n; ++i) {
+    LabeledPrompt r;
+    const bool hard = i % 2 == 0;
+    r.id = std::to_string(i);
+    r.prompt = hard ? "prove the theorem about group " + std::to_string(i % 7) + " using induction"
+                    : "say hello to friend number " + std::to_string(i % 5);
+    r.scores["weak"] = hard ? 0 : 1;
+    r.scores["strong"] = 1;
+    rows.push_back(r);
+  }
+  return rows;
+}
+}  // namespace
+
+TEST(OutcomeModel, LearnsWhereTheStrongTierGainsAndRoundTrips) {
+  auto rows = synthetic(400);
+  std::vector<const LabeledPrompt*> ptrs;
+  for (const auto& r : rows) ptrs.push_back(&r);
+  OutcomeTrainOptions opt;
+  opt.features.hash_bits = 16;
+  opt.sgd.learning_rate = opt.gain_sgd.learning_rate = 0.1;
+  auto model = OutcomeModel::train(ptrs, ModelPair{"weak", "strong"}, opt);
+  std::vector<Feature> scratch;
+  const auto hard = model.probabilities("prove the lemma by induction", scratch);
+  const auto easy = model.probabilities("say hello to my friend", scratch);
+  EXPECT_GT(hard.gain, easy.gain + 0.3);
+  EXPECT_LT(hard.weak, 0.3);
+  EXPECT_GT(easy.weak, 0.7);
+  EXPECT_GT(hard.strong, 0.7);
+
+  const std::string path = ::testing::TempDir() + "/outcome.model";
+  ASSERT_TRUE(model.save(path));
+  auto loaded = OutcomeModel::load(path);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_DOUBLE_EQ(loaded->score("prove the lemma by induction", scratch), hard.gain);
+  EXPECT_EQ(loaded->pair().strong, "strong");
+
+  std::ofstream(path, std::ios::trunc) << "not a model";
+  EXPECT_FALSE(OutcomeModel::load(path));
+}
+
+}  // namespace fulcrum
