@@ -23,9 +23,9 @@ Status GatewayRuntime::start() {
   auto state = std::make_shared<GatewayState>();
   state->config = config_;
   state->credentials = Credentials::from_environment(*config_);
-  const auto def = config_->tier_index(config_->router.default_tier);
-  if (!def) return make_error(Errc::internal, "router.default names no tier");
-  state->router = std::make_unique<DefaultTierRouter>(*def, config_->router.default_tier);
+  auto router = build_router(config_);
+  if (!router) return std::move(router).error();
+  state->router = std::move(router.value());
   state->health = std::make_unique<TierHealth>(*config_);
   state->observer = observer_;
 

@@ -4,6 +4,7 @@
 // returns, so readers need no locking. Secrets are referenced by environment
 // variable name only (Provider::api_key_env), never stored here.
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "config/router_config.h"
 #include "core/money.h"
 
 namespace fulcrum {
@@ -79,6 +81,10 @@ struct Tier {
 struct RouterConfig {
   std::string default_tier;
   std::vector<std::string> aliases;  // model names that go through the router, like "auto"
+  std::string model_path;            // learned outcome model (fulcrum train); empty: none
+  PromptSelection prompt;
+  std::map<std::string, DomainInfo> domains;
+  std::vector<PolicyConfig> policies;  // tried in order; the first that decides wins
 };
 
 struct LogConfig {

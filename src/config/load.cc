@@ -7,111 +7,12 @@
 #include <boost/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "config/load_router.h"
 #include "config/url.h"
+#include "config/yaml_reader.h"
 
 namespace fulcrum {
 namespace {
-
-// Collects errors with file/line/path context while walking the YAML tree.
-class Reader {
- public:
-  Reader(std::string source, std::vector<std::string>& errors)
-      : source_(std::move(source)), errors_(errors) {}
-
-  void error(const YAML::Node& at, const std::string& path, const std::string& why) {
-    std::ostringstream os;
-    os << source_;
-    if (at.IsDefined() && at.Mark().line >= 0)
-      os << ':' << at.Mark().line + 1 << ':' << at.Mark().column + 1;
-    os << ": " << (path.empty() ? std::string("(top level)") : path) << ": " << why;
-    errors_.push_back(os.str());
-  }
-
-  // Reports keys of `map` that are not in `allowed` (typos would otherwise be silently ignored).
-  void check_keys(const YAML::Node& map, const std::string& path, std::set<std::string> allowed) {
-    if (!map.IsMap()) return;
-    for (const auto& kv : map) {
-      auto key = kv.first.Scalar();
-      if (!allowed.count(key)) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        error(kv.first, join(path, key), "unknown key (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  bool expect_map(const YAML::Node& n, const std::string& path) {
-    if (n.IsMap()) return true;
-    error(n, path, "expected a mapping");
-    return false;
-  }
-
-  std::optional<std::string> string(const YAML::Node& parent, const std::string& key,
-                                    const std::string& path, bool required) {
-    auto n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) {
-      if (required) error(parent, join(path, key), "is required");
-      return std::nullopt;
-    }
-    if (!n.IsScalar()) {
-      error(n, join(path, key), "expected a string");
-      return std::nullopt;
-    }
-    return n.Scalar();
-  }
-
-  std::optional<long long> integer(const YAML::Node& parent, const std::string& key,
-                                   const std::string& path, long long min, long long max) {
-    auto n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
-    long long v = 0;
-    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) {
-      error(n, join(path, key), "expected an integer");
-      return std::nullopt;
-    }
-    if (v < min || v > max) {
-      error(n, join(path, key),
-            "must be between " + std::to_string(min) + " and " + std::to_string(max));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<bool> boolean(const YAML::Node& parent, const std::string& key, const std::string& path) {
-    auto n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
-    bool v = false;
-    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
-      error(n, join(path, key), "expected true or false");
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<MicroUsdPerMTok> price(const YAML::Node& parent, const std::string& key,
-                                       const std::string& path, bool required) {
-    auto n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) {
-      if (required) error(parent, join(path, key), "is required (USD per 1M tokens)");
-      return std::nullopt;
-    }
-    std::optional<MicroUsdPerMTok> v;
-    if (n.IsScalar()) v = parse_price_per_mtok(n.Scalar());
-    if (!v) error(n, join(path, key), "expected a non-negative USD amount per 1M tokens with at most 6 decimals");
-    return v;
-  }
-
-  static std::string join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-  static std::string index(const std::string& path, std::size_t i) {
-    return path + "[" + std::to_string(i) + "]";
-  }
-
- private:
-  std::string source_;
-  std::vector<std::string>& errors_;
-};
 
 // YAML -> JSON for tier params. Quoted scalars stay strings; plain scalars
 // become bool/int/double when they read as such (as YAML 1.2 core schema does).
@@ -367,24 +268,7 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
   if (!router.IsDefined()) {
     r.error(root, "router", "is required (at least router.default: <tier>)");
   } else if (r.expect_map(router, "router")) {
-    r.check_keys(router, "router", {"default", "aliases"});
-    if (auto v = r.string(router, "default", "router", true)) {
-      cfg->router.default_tier = *v;
-      if (!cfg->tiers.empty() && !cfg->find_tier(*v))
-        r.error(router["default"], "router.default", "names no tier \"" + *v + "\"");
-    }
-    if (auto a = router["aliases"]; a.IsDefined()) {
-      if (!a.IsSequence()) {
-        r.error(a, "router.aliases", "expected a list of model names");
-      } else {
-        for (const auto& item : a) {
-          if (!item.IsScalar()) { r.error(item, "router.aliases", "expected model names"); continue; }
-          if (cfg->find_tier(item.Scalar()))
-            r.error(item, "router.aliases", "\"" + item.Scalar() + "\" is already a tier name");
-          cfg->router.aliases.push_back(item.Scalar());
-        }
-      }
-    }
+    read_router_section(r, router, *cfg);
   }
 
   if (errors.empty()) result.config = std::move(cfg);

@@ -141,9 +141,13 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   // Explicit tier, or the router for "auto", no model, and aliases.
   std::size_t tier = 0;
   if (!request_->model || config_.is_router_alias(*request_->model)) {
-    auto decision = state_.router->route(*request_);
-    tier = decision.tier_index;
-    reason_ = decision.reason;
+    auto decision = state_.router->route(RouteInput{*request_, http_request.header, record_.id});
+    if (!decision) {
+      co_await fail(decision.error());
+      co_return;
+    }
+    tier = decision->tier_index;
+    reason_ = std::move(decision->reason);
   } else if (auto idx = config_.tier_index(*request_->model)) {
     tier = *idx;
     reason_ = "requested tier " + config_.tiers[tier].name;

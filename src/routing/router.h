@@ -1,49 +1,43 @@
 #pragma once
-// The seam between the gateway and routing policies. A Router picks the tier
-// for requests whose model is "auto", absent, or a configured alias, and says
+// The seam between the gateway and routing. A Router picks the tier for
+// requests whose model is "auto", absent, or a configured alias, and says
 // why. Implementations must be thread-safe for concurrent route() calls
-// (they are shared, immutable, by all worker threads) and must not block:
+// (one immutable instance serves all worker threads) and must not block:
 // route() runs on the event loop.
 #include <cstddef>
-#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "config/config.h"
+#include "core/result.h"
 #include "openai/chat_request.h"
+#include "routing/features.h"
 
 namespace fulcrum {
 
-// What the router knew about the request when it decided.
-struct RequestFeatures {
-  std::size_t message_count = 0;
-  std::int64_t prompt_chars = 0;
-  std::int64_t prompt_tokens_estimate = 0;
+struct RouteInput {
+  const ChatRequest& request;
+  HeaderLookup header;           // may be empty
+  std::string_view request_id;   // stable per request (weighted splits)
 };
 
 struct RoutingDecision {
   std::size_t tier_index = 0;  // into Config::tiers
-  std::string reason;          // short, human-readable, ASCII (goes into a header)
+  std::string reason;          // short, human-readable (goes into x-fulcrum-reason)
   RequestFeatures features;
 };
 
 class Router {
  public:
   virtual ~Router() = default;
-  virtual RoutingDecision route(const ChatRequest& request) const = 0;
+  // Fails only on bad client input (e.g. a declared budget that is not a number).
+  virtual Result<RoutingDecision> route(const RouteInput& input) const = 0;
 };
 
-RequestFeatures extract_features(const ChatRequest& request);
-
-// Always answers the configured default tier.
-class DefaultTierRouter final : public Router {
- public:
-  DefaultTierRouter(std::size_t default_tier, std::string tier_name)
-      : tier_(default_tier), reason_("default tier " + std::move(tier_name)) {}
-  RoutingDecision route(const ChatRequest& request) const override;
-
- private:
-  std::size_t tier_;
-  std::string reason_;
-};
+// The configured router: features (and the learned model, if router.model is
+// set), then router.policies in order, then router.default. Loads the model
+// file; a relative path is taken from the config file's directory.
+Result<std::unique_ptr<Router>> build_router(ConfigPtr config);
 
 }  // namespace fulcrum

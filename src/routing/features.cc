@@ -1,0 +1,165 @@
+#include "routing/features.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include <boost/json.hpp>
+
+#include "core/token_estimate.h"
+#include "learn/outcome_model.h"
+
+namespace fulcrum {
+namespace {
+
+void append_text(const boost::json::value& content, std::string& out) {
+  if (auto s = content.if_string()) {
+    out.append(s->data(), s->size());
+    out.push_back('\n');
+  } else if (auto parts = content.if_array()) {
+    for (const auto& part : *parts)
+      if (auto po = part.if_object())
+        if (auto t = po->find("text"); t != po->end())
+          if (auto s2 = t->value().if_string()) {
+            out.append(s2->data(), s2->size());
+            out.push_back('\n');
+          }
+  }
+}
+
+std::optional<double> parse_number(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v) || v < 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::optional<double> RequestFeatures::number(FeatureId id) const {
+  switch (id) {
+    case FeatureId::domain_risk: return domain_risk;
+    case FeatureId::complexity: return complexity;
+    case FeatureId::score: return score;
+    case FeatureId::p_weak: return p_weak;
+    case FeatureId::p_strong: return p_strong;
+    case FeatureId::error_cost_usd: return error_cost_usd;
+    case FeatureId::latency_budget_ms: return latency_budget_ms;
+    case FeatureId::budget_usd: return budget_usd;
+    case FeatureId::prompt_tokens: return static_cast<double>(prompt_tokens_estimate);
+    case FeatureId::message_count: return static_cast<double>(message_count);
+    case FeatureId::has_code: return has_code ? 1.0 : 0.0;
+    case FeatureId::has_math: return has_math ? 1.0 : 0.0;
+    case FeatureId::task:
+    case FeatureId::domain: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string_view RequestFeatures::text(FeatureId id) const {
+  if (id == FeatureId::task) return task;
+  if (id == FeatureId::domain) return domain;
+  return {};
+}
+
+std::string RequestFeatures::to_json() const {
+  boost::json::object o;
+  o["message_count"] = message_count;
+  o["prompt_chars"] = prompt_chars;
+  o["prompt_tokens_estimate"] = prompt_tokens_estimate;
+  o["has_code"] = has_code;
+  o["has_math"] = has_math;
+  o["task"] = task;
+  o["domain"] = domain;
+  o["domain_risk"] = domain_risk;
+  auto opt = [&](const char* key, const std::optional<double>& v) {
+    o[key] = v ? boost::json::value(*v) : boost::json::value(nullptr);
+  };
+  opt("error_cost_usd", error_cost_usd);
+  opt("latency_budget_ms", latency_budget_ms);
+  opt("budget_usd", budget_usd);
+  opt("score", score);
+  opt("p_weak", p_weak);
+  opt("p_strong", p_strong);
+  opt("complexity", complexity);
+  return boost::json::serialize(o);
+}
+
+std::string FeatureExtractor::prompt_text(const ChatRequest& request) const {
+  std::vector<const boost::json::value*> picked;
+  if (auto it = request.body.find("messages"); it != request.body.end())
+    for (const auto& m : it->value().as_array()) {
+      const auto& mo = m.as_object();
+      auto role = mo.find("role");
+      if (role == mo.end() || !role->value().is_string()) continue;
+      const std::string_view r = role->value().get_string();
+      if (std::find(config_.prompt.roles.begin(), config_.prompt.roles.end(), r) == config_.prompt.roles.end()) continue;
+      if (auto c = mo.find("content"); c != mo.end()) picked.push_back(&c->value());
+    }
+  std::size_t first = 0;
+  if (config_.prompt.last_n > 0 && picked.size() > static_cast<std::size_t>(config_.prompt.last_n))
+    first = picked.size() - static_cast<std::size_t>(config_.prompt.last_n);
+  std::string out;
+  for (std::size_t i = first; i < picked.size(); ++i) append_text(*picked[i], out);
+  if (!out.empty()) out.pop_back();  // the last separator
+  return out;
+}
+
+Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, const HeaderLookup& header) const {
+  RequestFeatures f;
+  if (auto it = request.body.find("messages"); it != request.body.end()) f.message_count = it->value().as_array().size();
+  const auto text = prompt_text(request);
+  f.prompt_chars = static_cast<std::int64_t>(text.size());
+  f.prompt_tokens_estimate = estimate_tokens(text);
+  f.has_code = text.find("```") != std::string::npos || text.find("def ") != std::string::npos ||
+               text.find("#include") != std::string::npos || text.find("function ") != std::string::npos ||
+               text.find("};") != std::string::npos;
+  f.has_math = text.find('=') != std::string::npos || text.find("\\frac") != std::string::npos ||
+               text.find('^') != std::string::npos || text.find("solve") != std::string::npos;
+
+  // Declared values: a header wins over the same name in metadata.
+  const boost::json::object* metadata = nullptr;
+  if (auto it = request.body.find("metadata"); it != request.body.end()) metadata = it->value().if_object();
+  auto declared = [&](const char* name) -> std::pair<std::string, std::string> {
+    if (header) {
+      auto h = header(name);
+      if (!h.empty()) return {std::string(h), std::string("header ") + name};
+    }
+    if (metadata)
+      if (auto it = metadata->find(name); it != metadata->end()) {
+        if (auto s = it->value().if_string()) return {std::string(*s), std::string("metadata.") + name};
+        if (it->value().is_number()) {
+          return {boost::json::serialize(it->value()), std::string("metadata.") + name};
+        }
+      }
+    return {};
+  };
+  f.task = declared("x-fulcrum-task").first;
+  f.domain = declared("x-fulcrum-domain").first;
+  for (auto [name, dst] : {std::pair{"x-fulcrum-error-cost", &f.error_cost_usd},
+                           std::pair{"x-fulcrum-latency-budget-ms", &f.latency_budget_ms},
+                           std::pair{"x-fulcrum-budget-usd", &f.budget_usd}}) {
+    auto [value, where] = declared(name);
+    if (value.empty()) continue;
+    auto v = parse_number(value);
+    if (!v) return make_error(Errc::invalid_request, where + " must be a non-negative number, got \"" + value + "\"", name);
+    *dst = v;
+  }
+  if (auto d = config_.domains.find(f.domain); d != config_.domains.end()) {
+    f.domain_risk = d->second.risk;
+    if (!f.error_cost_usd && d->second.error_cost_usd) f.error_cost_usd = d->second.error_cost_usd;
+  }
+  if (model_) {
+    thread_local std::vector<Feature> scratch;
+    const auto p = model_->probabilities(text, scratch);
+    f.score = p.gain;
+    f.p_weak = p.weak;
+    f.p_strong = p.strong;
+    f.complexity = 10.0 * (1.0 - p.weak);
+  }
+  return f;
+}
+
+}  // namespace fulcrum

@@ -1,0 +1,64 @@
+#pragma once
+// What the router knows about a request when it decides: measured from the
+// body (prompt size, code and math markers), declared by the client (task,
+// domain, error cost, latency and money budgets, through x-fulcrum-* headers
+// or the same names in the body's `metadata`), looked up in the config
+// (domain risk) and predicted by the learned model (score, per-tier
+// probabilities, complexity).
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "openai/chat_request.h"
+
+namespace fulcrum {
+
+class OutcomeModel;
+
+struct RequestFeatures {
+  std::size_t message_count = 0;
+  std::int64_t prompt_chars = 0;
+  std::int64_t prompt_tokens_estimate = 0;
+  bool has_code = false;
+  bool has_math = false;
+  std::string task;
+  std::string domain;
+  int domain_risk = 0;
+  std::optional<double> error_cost_usd;
+  std::optional<double> latency_budget_ms;
+  std::optional<double> budget_usd;
+  // From the learned model, when one is configured.
+  std::optional<double> score;       // expected quality gain of the strong tier
+  std::optional<double> p_weak;      // P(weak tier answers well)
+  std::optional<double> p_strong;    // P(strong tier answers well)
+  std::optional<double> complexity;  // 0..10: 10 x (1 - p_weak)
+
+  std::optional<double> number(FeatureId id) const;  // nullopt: unknown for this request
+  std::string_view text(FeatureId id) const;         // task and domain
+  std::string to_json() const;
+};
+
+using HeaderLookup = std::function<std::string_view(std::string_view)>;
+
+// Extracts features; thread-safe (const). `model` may be null.
+class FeatureExtractor {
+ public:
+  FeatureExtractor(const RouterConfig& config, const OutcomeModel* model) : config_(config), model_(model) {}
+
+  // Fails (invalid_request naming the header or metadata field) when a
+  // declared number does not parse.
+  Result<RequestFeatures> extract(const ChatRequest& request, const HeaderLookup& header) const;
+
+  // The text the router reads: the configured roles' messages, last N of them.
+  std::string prompt_text(const ChatRequest& request) const;
+
+ private:
+  const RouterConfig& config_;
+  const OutcomeModel* model_;
+};
+
+}  // namespace fulcrum

@@ -1,0 +1,43 @@
+#pragma once
+// One routing policy. A policy either decides (a tier and why) or passes, and
+// the router asks the next one; the default tier answers when all pass.
+// Policies are immutable after construction and decide() is const: one
+// instance serves every worker thread. decide() must not block or allocate
+// beyond the reason string.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "routing/features.h"
+
+namespace fulcrum {
+
+struct PolicyDecision {
+  std::size_t tier = 0;
+  std::string reason;
+};
+
+struct RouteContext {
+  std::uint64_t request_hash = 0;  // stable per request (split policies)
+  int utc_minute = 0;              // for time-of-day prices
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual std::optional<PolicyDecision> decide(const RequestFeatures& f, const RouteContext& ctx) const = 0;
+};
+
+// The registry: policy type in the config -> implementation.
+std::unique_ptr<Policy> make_rules_policy(const PolicyConfig& p, const Config& c);
+std::unique_ptr<Policy> make_split_policy(const PolicyConfig& p, const Config& c);
+std::unique_ptr<Policy> make_threshold_policy(const PolicyConfig& p, const Config& c);
+std::unique_ptr<Policy> make_expected_cost_policy(const PolicyConfig& p, const Config& c);
+std::unique_ptr<Policy> make_policy(const PolicyConfig& p, const Config& c);
+
+// "0.123" with up to `digits` decimals, trailing zeros trimmed (for reasons).
+std::string fmt(double v, int digits = 3);
+
+}  // namespace fulcrum

@@ -1,0 +1,258 @@
+// Policies and the router, from YAML config to decision and reason.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "config/load.h"
+#include "learn/outcome_model.h"
+#include "routing/policy.h"
+#include "routing/router.h"
+
+namespace fulcrum {
+namespace {
+
+const std::string kTiers = R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
+tiers:
+  flash: {provider: p, model: f, price: {input: 0.14, output: 0.28}}
+  pro: {provider: p, model: pr, price: {input: 2.5, output: 10}}
+  pro-max: {provider: p, model: pr, price: {input: 2.5, output: 10}}
+)";
+
+ConfigPtr load(const std::string& router_yaml) {
+  auto r = load_config_text(kTiers + router_yaml, "test.yaml");
+  std::string all;
+  for (const auto& e : r.errors) all += e + "\n";
+  EXPECT_TRUE(r.config) << all;
+  return r.config;
+}
+
+std::vector<std::string> errors_of(const std::string& router_yaml) {
+  return load_config_text(kTiers + router_yaml, "test.yaml").errors;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  for (const auto& e : v)
+    if (e.find(s) != std::string::npos) return true;
+  return false;
+}
+
+RouteContext ctx(std::uint64_t hash = 0) { return RouteContext{hash, 12 * 60}; }
+
+}  // namespace
+
+// The article's routing_policy(): domain risk >= 8 -> Pro; risk >= 5 and
+// complexity > 5 -> Pro; error cost > $10 -> Pro; otherwise Flash.
+TEST(RulesPolicy, ExpressesTheArticlesRoutingPolicy) {
+  auto c = load(R"(router:
+  default: flash
+  policies:
+    - type: rules
+      rules:
+        - {name: high-risk, when: {domain_risk: {gte: 8}}, tier: pro}
+        - {name: risky-and-complex, when: {domain_risk: {gte: 5}, complexity: {gt: 5}}, tier: pro}
+        - {name: costly-errors, when: {error_cost_usd: {gt: 10}}, tier: pro}
+)");
+  ASSERT_TRUE(c);
+  auto policy = make_policy(c->router.policies[0], *c);
+  RequestFeatures f;
+  f.domain_risk = 9;
+  auto d = policy->decide(f, ctx());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier, 1u);
+  EXPECT_EQ(d->reason, "rule high-risk: domain_risk 9 >= 8 -> pro");
+
+  f.domain_risk = 6;
+  EXPECT_FALSE(policy->decide(f, ctx())) << "complexity unknown: the second rule cannot hold";
+  f.complexity = 5.5;
+  d = policy->decide(f, ctx());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason, "rule risky-and-complex: domain_risk 6 >= 5 and complexity 5.5 > 5 -> pro");
+  f.complexity = 5.0;
+  EXPECT_FALSE(policy->decide(f, ctx())) << "complexity must be strictly above 5";
+
+  f.domain_risk = 0;
+  f.error_cost_usd = 10;
+  EXPECT_FALSE(policy->decide(f, ctx()));
+  f.error_cost_usd = 10.01;
+  d = policy->decide(f, ctx());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason, "rule costly-errors: error_cost_usd 10.01 > 10 -> pro");
+}
+
+// The article's document_router() table by task type.
+TEST(RulesPolicy, ExpressesTheArticlesTaskTable) {
+  auto c = load(R"(router:
+  default: flash
+  policies:
+    - type: rules
+      rules:
+        - {name: pro_required, when: {task: [legal_contract, medical_diagnosis, financial_audit]}, tier: pro}
+        - {name: flash_ok, when: {task: [classification, extraction, summarization]}, tier: flash}
+    - type: split
+      weights: {flash: 70, pro: 30}
+)");
+  ASSERT_TRUE(c);
+  auto rules = make_policy(c->router.policies[0], *c);
+  RequestFeatures f;
+  f.task = "medical_diagnosis";
+  EXPECT_EQ(rules->decide(f, ctx())->tier, 1u);
+  EXPECT_EQ(rules->decide(f, ctx())->reason, "rule pro_required: task medical_diagnosis in legal_contract,... -> pro");
+  f.task = "extraction";
+  EXPECT_EQ(rules->decide(f, ctx())->tier, 0u);
+  f.task = "brainstorm";  // hybrid: falls through to the 70/30 split
+  EXPECT_FALSE(rules->decide(f, ctx()));
+}
+
+TEST(SplitPolicy, IsDeterministicPerRequestAndHonoursWeights) {
+  auto c = load("router:\n  default: flash\n  policies: [{type: split, weights: {flash: 70, pro: 30}}]\n");
+  ASSERT_TRUE(c);
+  auto router = build_router(c);
+  ASSERT_TRUE(router);
+  auto req = parse_chat_request(R"({"messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_TRUE(req);
+  int pro = 0;
+  const int n = 10000;
+  for (int i = 0; i < n; ++i) {
+    const auto id = "req_" + std::to_string(i);
+    auto a = (*router)->route(RouteInput{*req, nullptr, id});
+    auto b = (*router)->route(RouteInput{*req, nullptr, id});
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->tier_index, b->tier_index);
+    pro += a->tier_index == 1;
+  }
+  EXPECT_NEAR(static_cast<double>(pro) / n, 0.30, 0.02);
+}
+
+TEST(RouterConfig, ReportsPolicyErrorsWithPaths) {
+  auto e = errors_of(R"(router:
+  default: flash
+  policies:
+    - type: rules
+      rules:
+        - {when: {colour: red}, tier: pro}
+        - {when: {task: {gt: 3}}, tier: nowhere}
+    - type: split
+      weights: {flash: 0}
+    - type: threshold
+      below: flash
+      levels: [{at: 0.3, tier: pro-max}, {at: 0.1, tier: pro}]
+    - type: magic
+)");
+  EXPECT_TRUE(contains(e, "router.policies[0].rules[0].when.colour: unknown feature")) << e.size();
+  EXPECT_TRUE(contains(e, "router.policies[0].rules[1].when.task.gt: task is text: use eq, ne or in"));
+  EXPECT_TRUE(contains(e, "router.policies[0].rules[1].tier: names no tier \"nowhere\""));
+  EXPECT_TRUE(contains(e, "router.policies[1].weights: the weights must add up to more than 0"));
+  EXPECT_TRUE(contains(e, "router.policies[2].levels: levels must be in increasing order"));
+  EXPECT_TRUE(contains(e, "router.policies[3].type: unknown policy type \"magic\""));
+}
+
+TEST(Router, ThresholdAndExpectedCostNeedTheModel) {
+  auto c = load("router:\n  default: flash\n  policies: [{type: threshold, below: flash, levels: [{at: 0.2, tier: pro}]}]\n");
+  ASSERT_TRUE(c);
+  auto r = build_router(c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("router.policies[0]: this policy needs the learned model"), std::string::npos);
+}
+
+TEST(Router, DeclaredFeaturesFromHeadersAndMetadata) {
+  auto c = load(R"(router:
+  default: flash
+  domains: {medical: {risk: 9, error_cost_usd: 50}}
+  policies:
+    - type: rules
+      rules: [{name: risky, when: {domain_risk: {gte: 8}}, tier: pro}]
+)");
+  auto router = build_router(c);
+  ASSERT_TRUE(router);
+  auto req = parse_chat_request(R"({"messages":[{"role":"user","content":"x"}],"metadata":{"x-fulcrum-domain":"medical","x-fulcrum-budget-usd":"0.5"}})");
+  ASSERT_TRUE(req);
+  auto d = (*router)->route(RouteInput{*req, nullptr, "r1"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u);
+  EXPECT_EQ(d->features.domain, "medical");
+  EXPECT_EQ(d->features.error_cost_usd, 50.0) << "the domain's error cost applies when none is declared";
+  EXPECT_EQ(d->features.budget_usd, 0.5);
+
+  HeaderLookup headers = [](std::string_view name) -> std::string_view {
+    if (name == "x-fulcrum-domain") return "retail";
+    if (name == "x-fulcrum-error-cost") return "2.5";
+    return {};
+  };
+  d = (*router)->route(RouteInput{*req, headers, "r2"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 0u) << "the header wins over metadata";
+  EXPECT_EQ(d->reason, "default tier flash");
+  EXPECT_EQ(d->features.error_cost_usd, 2.5);
+
+  HeaderLookup bad = [](std::string_view name) -> std::string_view {
+    return name == "x-fulcrum-latency-budget-ms" ? "fast" : "";
+  };
+  auto e = (*router)->route(RouteInput{*req, bad, "r3"});
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().param, "x-fulcrum-latency-budget-ms");
+}
+
+namespace {
+// A model where prompts about proofs gain from the strong tier and greetings do not.
+std::string train_tiny_model() {
+  std::vector<LabeledPrompt> rows;
+  for (int i = 0; i < 400; ++i) {
+    LabeledPrompt r;
+    const bool hard = i % 2 == 0;
+    r.prompt = hard ? "prove the theorem about group " + std::to_string(i % 7) + " by induction"
+                    : "say hello to friend number " + std::to_string(i % 5);
+    r.scores["weak"] = hard ? 0 : 1;
+    r.scores["strong"] = 1;
+    rows.push_back(r);
+  }
+  std::vector<const LabeledPrompt*> ptrs;
+  for (const auto& r : rows) ptrs.push_back(&r);
+  OutcomeTrainOptions opt;
+  opt.features.hash_bits = 16;
+  opt.sgd.learning_rate = opt.gain_sgd.learning_rate = 0.1;
+  const auto path = ::testing::TempDir() + "/tiny.model";
+  EXPECT_TRUE(OutcomeModel::train(ptrs, ModelPair{"weak", "strong"}, opt).save(path));
+  return path;
+}
+}  // namespace
+
+TEST(Router, ThresholdLevelsOnTheLearnedScore) {
+  const auto model = train_tiny_model();
+  auto c = load("router:\n  default: flash\n  model: " + model +
+                "\n  policies: [{type: threshold, below: flash, levels: [{at: 0.3, tier: pro}, {at: 0.99, tier: pro-max}]}]\n");
+  auto router = build_router(c);
+  ASSERT_TRUE(router) << router.error().message;
+  auto hard = parse_chat_request(R"({"messages":[{"role":"user","content":"prove the lemma by induction"}]})");
+  auto easy = parse_chat_request(R"({"messages":[{"role":"user","content":"say hello to my friend"}]})");
+  auto dh = (*router)->route(RouteInput{*hard, nullptr, "a"});
+  auto de = (*router)->route(RouteInput{*easy, nullptr, "b"});
+  ASSERT_TRUE(dh && de);
+  EXPECT_EQ(dh->tier_index, 1u) << dh->reason;
+  EXPECT_NE(dh->reason.find(">= 0.3 -> pro"), std::string::npos) << dh->reason;
+  EXPECT_GT(*dh->features.score, 0.3);
+  EXPECT_LT(*dh->features.score, 0.99) << "pro-max is for still higher scores";
+  EXPECT_EQ(de->tier_index, 0u) << de->reason;
+  EXPECT_NE(de->reason.find("< 0.3 -> flash"), std::string::npos) << de->reason;
+  EXPECT_GT(*dh->features.complexity, *de->features.complexity);
+}
+
+TEST(Router, ExpectedCostWeighsPriceAgainstTheCostOfErrors) {
+  const auto model = train_tiny_model();
+  auto c = load("router:\n  default: flash\n  model: " + model +
+                "\n  policies: [{type: expected_cost, weak: flash, strong: pro, error_cost_usd: 0.0001}]\n");
+  auto router = build_router(c);
+  ASSERT_TRUE(router) << router.error().message;
+  auto hard = parse_chat_request(R"({"messages":[{"role":"user","content":"prove the lemma by induction"}]})");
+  // Cheap errors: Flash wins even where it likely fails.
+  auto d = (*router)->route(RouteInput{*hard, nullptr, "a"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 0u) << d->reason;
+  // A $10 error (declared by the client) makes Pro the cheaper bet.
+  HeaderLookup costly = [](std::string_view n) -> std::string_view { return n == "x-fulcrum-error-cost" ? "10" : ""; };
+  d = (*router)->route(RouteInput{*hard, costly, "a"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
+  EXPECT_NE(d->reason.find("expected cost (error $10)"), std::string::npos) << d->reason;
+}
+
+}  // namespace fulcrum
