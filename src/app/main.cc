@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/learn_commands.h"
+#include "app/route_command.h"
 #include "app/serve.h"
 
 int main(int argc, char** argv) {
@@ -38,10 +39,17 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--dump-scores", eval.dump_scores_path, "write each prompt's id and held-out score as JSONL");
   eval_cmd->add_flag("--keep-contaminated", eval.keep_contaminated, "keep rows marked contaminated");
 
+  fulcrum::RouteCommand route;
+  auto* route_cmd = app.add_subcommand("route", "print the routing decision for a request body (or prompt) on stdin");
+  route_cmd->add_option("-c,--config", route.config_path, "YAML config file")->required();
+  route_cmd->add_flag("--explain", route.explain, "also print every feature the router saw");
+  route_cmd->add_option("-H,--header", route.headers, "a request header, \"name: value\" (repeatable)");
+
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return fulcrum::run_serve(serve);
   if (*validate_cmd) return fulcrum::run_validate(validate_path);
   if (*train_cmd) return fulcrum::run_train(train);
   if (*eval_cmd) return fulcrum::run_eval(eval);
+  if (*route_cmd) return fulcrum::run_route(route);
   return 2;
 }

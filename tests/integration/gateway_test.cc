@@ -242,8 +242,29 @@ TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstreamRequest) {
   }
 }
 
+TEST(GatewayRouting, PoliciesDecideAndExplainAutoRequests) {
+  HarnessOptions o;
+  o.router_extra =
+      "  domains: {medical: {risk: 9}}\n"
+      "  policies:\n"
+      "    - type: rules\n"
+      "      rules: [{name: high-risk, when: {domain_risk: {gte: 8}}, tier: pro}]\n";
+  Harness h(o);
+  auto routed = h.chat(body_with("auto", ""), {{"x-fulcrum-domain", "medical"}});
+  ASSERT_EQ(routed.status, 200) << routed.body;
+  EXPECT_EQ(routed.header("x-fulcrum-tier"), "pro");
+  EXPECT_EQ(routed.header("x-fulcrum-reason"), "rule high-risk: domain_risk 9 >= 8 -> pro");
+  auto plain = h.chat(body_with("auto", ""));
+  EXPECT_EQ(plain.header("x-fulcrum-tier"), "flash");
+  auto named = h.chat(body_with("flash", ""), {{"x-fulcrum-domain", "medical"}});
+  EXPECT_EQ(named.header("x-fulcrum-tier"), "flash") << "a named tier is not re-routed";
+  auto bad = h.chat(body_with("auto", ""), {{"x-fulcrum-budget-usd", "plenty"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(error_of(bad).at("param").as_string(), "x-fulcrum-budget-usd");
+}
+
 TEST(GatewayCooldown, SkipsATierThatKeepsFailing) {
-  Harness h({"    cooldown: {failures: 2, duration_ms: 60000}\n", "", true});
+  Harness h({"    cooldown: {failures: 2, duration_ms: 60000}\n", "", true, ""});
   // 3 failed attempts on flash (first + 2 retries) start the cooldown; pro answers.
   auto first = h.chat(body_with("flash", R"({"fail_first":{"key":"cd","count":3,"status":503}})"));
   ASSERT_EQ(first.status, 200);

@@ -140,7 +140,7 @@ Harness::Harness(const HarnessOptions& o) {
       "    price: {input: 1, output: 1}\n"
       "router:\n"
       "  default: flash\n"
-      "  aliases: [gpt-4o]\n";
+      "  aliases: [gpt-4o]\n" + o.router_extra;
   auto loaded = load_config_text(yaml, "harness.yaml");
   if (!loaded.config) {
     std::string all;

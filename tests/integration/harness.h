@@ -48,6 +48,7 @@ struct HarnessOptions {
   std::string provider_extra;  // YAML lines added under the fake provider (4-space indent)
   std::string top_extra;       // YAML lines added at top level
   bool api_key = true;         // set FULCRUM_TEST_KEY for the provider
+  std::string router_extra;    // YAML lines added under router: (2-space indent)
 };
 
 // A fake upstream, and a gateway in front of it with tiers:

@@ -1,0 +1,73 @@
+#include "app/route_command.h"
+
+#include <iostream>
+#include <iterator>
+#include <map>
+
+#include <boost/json.hpp>
+
+#include "config/load.h"
+#include "routing/router.h"
+
+namespace fulcrum {
+
+int run_route(const RouteCommand& cmd) {
+  auto loaded = load_config_file(cmd.config_path);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) std::cerr << e << '\n';
+    return 1;
+  }
+  auto router = build_router(loaded.config);
+  if (!router) {
+    std::cerr << "fulcrum: " << router.error().message << '\n';
+    return 1;
+  }
+  std::map<std::string, std::string, std::less<>> headers;
+  for (const auto& h : cmd.headers) {
+    auto colon = h.find(':');
+    if (colon == std::string::npos) {
+      std::cerr << "fulcrum: --header expects \"name: value\", got \"" << h << "\"\n";
+      return 2;
+    }
+    auto value = h.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    std::string name = h.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    headers[name] = value;
+  }
+
+  std::string input(std::istreambuf_iterator<char>(std::cin), {});
+  // A JSON object is a request body; anything else is the prompt itself.
+  boost::system::error_code ec;
+  auto parsed_json = boost::json::parse(input, ec);
+  if (ec || !parsed_json.is_object()) {
+    while (!input.empty() && (input.back() == '\n' || input.back() == '\r')) input.pop_back();
+    boost::json::object body;
+    body["model"] = "auto";
+    body["messages"] = boost::json::array{boost::json::object{{"role", "user"}, {"content", input}}};
+    input = boost::json::serialize(body);
+  }
+  auto request = parse_chat_request(input);
+  if (!request) {
+    std::cerr << "fulcrum: stdin: " << request.error().message << '\n';
+    return 1;
+  }
+  HeaderLookup lookup = [&headers](std::string_view name) -> std::string_view {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string_view() : std::string_view(it->second);
+  };
+  auto decision = (*router)->route(RouteInput{*request, lookup, "fulcrum-route"});
+  if (!decision) {
+    std::cerr << "fulcrum: " << decision.error().message << '\n';
+    return 1;
+  }
+  boost::json::object out;
+  out["tier"] = loaded.config->tiers[decision->tier_index].name;
+  out["upstream_model"] = loaded.config->tiers[decision->tier_index].model;
+  out["reason"] = decision->reason;
+  if (cmd.explain) out["features"] = boost::json::parse(decision->features.to_json());
+  std::cout << boost::json::serialize(out) << '\n';
+  return 0;
+}
+
+}  // namespace fulcrum

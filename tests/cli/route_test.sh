@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Usage: route_test.sh FULCRUM_BIN — `fulcrum route` on a rules config, no upstream called.
+set -euo pipefail
+bin="$1"
+dir="$(mktemp -d)"; trap 'rm -rf "$dir"' EXIT
+cat > "$dir/f.yaml" <<'YAML'
+providers: {p: {base_url: "http://127.0.0.1:9", api_key_env: UNSET_FOR_ROUTE_TEST}}
+tiers:
+  flash: {provider: p, model: f, price: {input: 0.14, output: 0.28}}
+  pro: {provider: p, model: pr, price: {input: 2.5, output: 10}}
+router:
+  default: flash
+  domains: {legal: {risk: 8}}
+  policies:
+    - type: rules
+      rules:
+        - {name: risky, when: {domain_risk: {gte: 8}}, tier: pro}
+        - {name: long, when: {prompt_tokens: {gt: 50}}, tier: pro}
+YAML
+out=$(echo "short question" | "$bin" route --config "$dir/f.yaml")
+[ "$out" = '{"tier":"flash","upstream_model":"f","reason":"default tier flash"}' ] || { echo "FAIL: $out"; exit 1; }
+out=$(echo '{"messages":[{"role":"user","content":"x"}],"metadata":{"x-fulcrum-domain":"legal"}}' | "$bin" route --config "$dir/f.yaml" --explain)
+echo "$out" | grep -q '"reason":"rule risky: domain_risk 8 >= 8 -> pro"' || { echo "FAIL: $out"; exit 1; }
+echo "$out" | grep -q '"domain":"legal"' || { echo "FAIL: no features in $out"; exit 1; }
+out=$(head -c 400 /dev/zero | tr '\0' 'a' | sed 's/aaaa/word /g' | "$bin" route --config "$dir/f.yaml")
+echo "$out" | grep -q '"reason":"rule long: prompt_tokens' || { echo "FAIL: $out"; exit 1; }
+if echo x | "$bin" route --config "$dir/f.yaml" -H "x-fulcrum-budget-usd: lots" 2>/dev/null; then echo "FAIL: bad budget accepted"; exit 1; fi
+if echo x | "$bin" route --config /nonexistent.yaml 2>/dev/null; then echo "FAIL: missing config accepted"; exit 1; fi
+echo "route: ok"
