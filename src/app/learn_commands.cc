@@ -26,17 +26,24 @@ struct Loaded {
 std::optional<Loaded> load(const LearnOptions& o) {
   DatasetOptions dopt;
   dopt.drop_contaminated = !o.keep_contaminated;
-  auto data = load_dataset(o.data_path, dopt);
-  if (!data) {
-    std::cerr << "fulcrum: " << data.error().message << '\n';
-    return std::nullopt;
+  Dataset all;
+  for (const auto& path : o.data_paths) {
+    auto data = load_dataset(path, dopt);
+    if (!data) {
+      std::cerr << "fulcrum: " << data.error().message << '\n';
+      return std::nullopt;
+    }
+    for (auto& r : data->rows) all.rows.push_back(std::move(r));
+    for (auto& m : data->models)
+      if (std::find(all.models.begin(), all.models.end(), m) == all.models.end()) all.models.push_back(m);
   }
-  auto pair = choose_pair(*data, o.weak, o.strong);
+  std::sort(all.models.begin(), all.models.end());
+  auto pair = choose_pair(all, o.weak, o.strong);
   if (!pair) {
-    std::cerr << "fulcrum: " << o.data_path << ": " << pair.error().message << '\n';
+    std::cerr << "fulcrum: " << pair.error().message << '\n';
     return std::nullopt;
   }
-  return Loaded{std::move(data.value()), std::move(pair.value())};
+  return Loaded{std::move(all), std::move(pair.value())};
 }
 
 void print_row(const char* name, const RouterMetrics& m) {
@@ -53,6 +60,7 @@ int run_train(const TrainCommand& cmd) {
   OutcomeTrainOptions opt;
   opt.sgd.seed = cmd.seed;
   opt.gain_sgd.seed = cmd.seed;
+  opt.features.hash_bits = cmd.hash_bits;
   auto model = OutcomeModel::train(rows, loaded->pair, opt);
   if (auto st = model.save(cmd.out_path); !st) {
     std::cerr << "fulcrum: " << st.error().message << '\n';
@@ -101,6 +109,7 @@ int run_eval(const EvalCommand& cmd) {
   OutcomeTrainOptions opt;
   opt.sgd.seed = cmd.seed;
   opt.gain_sgd.seed = cmd.seed;
+  opt.features.hash_bits = cmd.hash_bits;
   std::vector<Feature> scratch;
   for (int f = 0; f < cmd.folds; ++f) {
     std::vector<const LabeledPrompt*> train;
@@ -115,7 +124,7 @@ int run_eval(const EvalCommand& cmd) {
   const auto m_length = routellm_metrics(length, weak, strong);
   const auto m_random = routellm_metrics(random, weak, strong);
   std::printf("data: %s, %zu prompts; weak %s %.2f%%, strong %s %.2f%%; %d folds, seed %llu\n\n",
-              cmd.data_path.c_str(), n, pair.weak.c_str(), m_learned.weak_quality, pair.strong.c_str(),
+              cmd.data_paths.front().c_str(), n, pair.weak.c_str(), m_learned.weak_quality, pair.strong.c_str(),
               m_learned.strong_quality, cmd.folds, static_cast<unsigned long long>(cmd.seed));
   std::printf("| %-22s | %6s | %8s | %8s | %8s |\n", "router", "APGR", "CPT(20%)", "CPT(50%)", "CPT(80%)");
   std::printf("|------------------------|--------|----------|----------|----------|\n");

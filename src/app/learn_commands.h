@@ -2,14 +2,16 @@
 // `fulcrum train` and `fulcrum eval`: the learned router from labeled outcomes.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace fulcrum {
 
 struct LearnOptions {
-  std::string data_path;
+  std::vector<std::string> data_paths;  // several files are concatenated
   std::string weak, strong;  // empty: chosen by mean score
   std::uint64_t seed = 1;
   bool keep_contaminated = false;
+  int hash_bits = 20;  // feature buckets: 2^hash_bits weights per model
 };
 
 struct TrainCommand : LearnOptions {

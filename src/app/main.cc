@@ -22,22 +22,25 @@ int main(int argc, char** argv) {
 
   fulcrum::TrainCommand train;
   auto* train_cmd = app.add_subcommand("train", "train the learned router from labeled outcomes (JSONL)");
-  train_cmd->add_option("--data", train.data_path, "labeled JSONL (format of shared/data/routellm)")->required();
+  train_cmd->add_option("--data", train.data_paths, "labeled JSONL (format of shared/data/routellm); several are concatenated")->required();
   train_cmd->add_option("--out", train.out_path, "model file to write")->required();
   train_cmd->add_option("--weak", train.weak, "weak model name in the data (default: lower mean score)");
   train_cmd->add_option("--strong", train.strong, "strong model name in the data (default: higher mean score)");
   train_cmd->add_option("--seed", train.seed, "random seed");
   train_cmd->add_flag("--keep-contaminated", train.keep_contaminated, "keep rows marked contaminated");
+  train.hash_bits = 18;  // shipped models: 3 x 256 KiB
+  train_cmd->add_option("--hash-bits", train.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
 
   fulcrum::EvalCommand eval;
   auto* eval_cmd = app.add_subcommand("eval", "k-fold held-out evaluation: APGR and CPT as RouteLLM computes them");
-  eval_cmd->add_option("--data", eval.data_path, "labeled JSONL")->required();
+  eval_cmd->add_option("--data", eval.data_paths, "labeled JSONL; several are concatenated")->required();
   eval_cmd->add_option("--folds", eval.folds, "number of folds")->check(CLI::Range(2, 100));
   eval_cmd->add_option("--seed", eval.seed, "seed for folds, training and the random baseline");
   eval_cmd->add_option("--weak", eval.weak, "weak model name in the data");
   eval_cmd->add_option("--strong", eval.strong, "strong model name in the data");
   eval_cmd->add_option("--dump-scores", eval.dump_scores_path, "write each prompt's id and held-out score as JSONL");
   eval_cmd->add_flag("--keep-contaminated", eval.keep_contaminated, "keep rows marked contaminated");
+  eval_cmd->add_option("--hash-bits", eval.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
 
   fulcrum::RouteCommand route;
   auto* route_cmd = app.add_subcommand("route", "print the routing decision for a request body (or prompt) on stdin");

@@ -10,6 +10,7 @@
 #include "app/gateway_runtime.h"
 #include "config/load.h"
 #include "config/url.h"
+#include "routing/router.h"
 
 namespace fulcrum {
 
@@ -21,9 +22,14 @@ int run_validate(const std::string& config_path) {
               << config_path << '\n';
     return 1;
   }
+  // The router too: its model file must load and fit its policies.
+  if (auto router = build_router(loaded.config); !router) {
+    std::cerr << config_path << ": " << router.error().message << '\n';
+    return 1;
+  }
   const auto& c = *loaded.config;
-  std::cout << config_path << ": ok (" << c.providers.size() << " providers, " << c.tiers.size()
-            << " tiers, default tier " << c.router.default_tier << ")\n";
+  std::cout << config_path << ": ok (" << c.providers.size() << " providers, " << c.tiers.size() << " tiers, "
+            << c.router.policies.size() << " policies, default tier " << c.router.default_tier << ")\n";
   for (const auto& p : c.providers)
     if (!p.api_key_env.empty() && !std::getenv(p.api_key_env.c_str()))
       std::cout << "note: provider " << p.name << " reads its API key from " << p.api_key_env

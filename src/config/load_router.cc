@@ -102,7 +102,7 @@ void read_policy(Reader& r, const YAML::Node& n, const std::string& path, Config
   if (!type) return;
   if (*type == "rules") {
     p.type = PolicyConfig::Type::rules;
-    r.check_keys(n, path, {"type", "rules"});
+    r.check_keys(n, path, {"type", "rules", "when"});
     auto rules = n["rules"];
     if (!rules.IsSequence() || rules.size() == 0) {
       r.error(rules.IsDefined() ? rules : n, path + ".rules", "expected a list of {name, when, tier}");
@@ -122,7 +122,7 @@ void read_policy(Reader& r, const YAML::Node& n, const std::string& path, Config
     }
   } else if (*type == "split") {
     p.type = PolicyConfig::Type::split;
-    r.check_keys(n, path, {"type", "weights"});
+    r.check_keys(n, path, {"type", "weights", "when"});
     auto w = n["weights"];
     if (!w.IsMap() || w.size() == 0) {
       r.error(w.IsDefined() ? w : n, path + ".weights", "expected {tier: weight, ...}");
@@ -140,7 +140,7 @@ void read_policy(Reader& r, const YAML::Node& n, const std::string& path, Config
     if (total <= 0) r.error(w, path + ".weights", "the weights must add up to more than 0");
   } else if (*type == "threshold") {
     p.type = PolicyConfig::Type::threshold;
-    r.check_keys(n, path, {"type", "on", "below", "levels"});
+    r.check_keys(n, path, {"type", "on", "below", "levels", "when"});
     if (auto on = r.string(n, "on", path, false)) {
       if (*on == "complexity") p.threshold_on_complexity = true;
       else if (*on != "score") r.error(n["on"], path + ".on", "expected score or complexity");
@@ -164,7 +164,7 @@ void read_policy(Reader& r, const YAML::Node& n, const std::string& path, Config
       r.error(levels, path + ".levels", "levels must be in increasing order of `at`");
   } else if (*type == "expected_cost") {
     p.type = PolicyConfig::Type::expected_cost;
-    r.check_keys(n, path, {"type", "weak", "strong", "error_cost_usd", "output_tokens"});
+    r.check_keys(n, path, {"type", "weak", "strong", "error_cost_usd", "output_tokens", "when"});
     for (auto [key, strong] : {std::pair{"weak", false}, std::pair{"strong", true}}) {
       auto list = n[key];
       if (!list.IsDefined()) {
@@ -186,6 +186,7 @@ void read_policy(Reader& r, const YAML::Node& n, const std::string& path, Config
     r.error(n["type"], path + ".type", "unknown policy type \"" + *type + "\" (expected rules, split, threshold, expected_cost)");
     return;
   }
+  if (auto w = n["when"]; w.IsDefined()) read_conditions(r, w, path + ".when", p.when);
   cfg.router.policies.push_back(std::move(p));
 }
 

@@ -42,6 +42,7 @@ struct DomainInfo {
 struct PolicyConfig {
   enum class Type { rules, split, threshold, expected_cost } type = Type::rules;
   std::string yaml_path;  // for messages
+  std::vector<Condition> when;  // the policy applies only when these hold (any type)
 
   std::vector<Rule> rules;                                 // rules
   std::vector<std::pair<std::size_t, double>> weights;     // split: tier, weight

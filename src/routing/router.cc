@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "learn/outcome_model.h"
+#include "routing/conditions.h"
 #include "routing/policy.h"
 
 namespace fulcrum {
@@ -37,8 +38,15 @@ class PolicyRouter final : public Router {
     const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(
         std::chrono::system_clock::now().time_since_epoch()).count();
     ctx.utc_minute = static_cast<int>(minutes % (24 * 60));
-    for (const auto& p : policies_)
-      if (auto d = p->decide(*f, ctx)) return RoutingDecision{d->tier, std::move(d->reason), std::move(f.value())};
+    for (std::size_t i = 0; i < policies_.size(); ++i) {
+      const auto& when = config_->router.policies[i].when;
+      std::string scope;
+      if (!when.empty() && !all_hold(when, *f, scope)) continue;
+      if (auto d = policies_[i]->decide(*f, ctx)) {
+        if (!scope.empty()) d->reason = scope + ": " + d->reason;
+        return RoutingDecision{d->tier, std::move(d->reason), std::move(f.value())};
+      }
+    }
     return RoutingDecision{default_tier_, "default tier " + config_->tiers[default_tier_].name, std::move(f.value())};
   }
 

@@ -1,51 +1,11 @@
 // Rules: the first rule whose conditions all hold picks its tier. A condition
 // on a feature the request does not have (no learned model, nothing declared)
 // does not hold.
+#include "routing/conditions.h"
 #include "routing/policy.h"
 
 namespace fulcrum {
 namespace {
-
-const char* op_text(CompareOp op) {
-  switch (op) {
-    case CompareOp::eq: return "=";
-    case CompareOp::ne: return "!=";
-    case CompareOp::gt: return ">";
-    case CompareOp::gte: return ">=";
-    case CompareOp::lt: return "<";
-    case CompareOp::lte: return "<=";
-    case CompareOp::in: return "in";
-  }
-  return "?";
-}
-
-// Appends "feature value op operand" to `why` when the condition holds.
-bool holds(const Condition& c, const RequestFeatures& f, std::string& why) {
-  const auto name = std::string(feature_name(c.feature));
-  if (is_text_feature(c.feature)) {
-    const auto value = f.text(c.feature);
-    bool match = false;
-    for (const auto& s : c.strings) match = match || value == s;
-    const bool ok = c.op == CompareOp::ne ? !match : match;
-    if (ok) why += name + " " + std::string(value) + (c.op == CompareOp::ne ? " != " : " in ") + c.strings.front() +
-                   (c.strings.size() > 1 ? ",..." : "");
-    return ok;
-  }
-  const auto v = f.number(c.feature);
-  if (!v) return false;
-  bool ok = false;
-  switch (c.op) {
-    case CompareOp::eq: ok = *v == c.number; break;
-    case CompareOp::ne: ok = *v != c.number; break;
-    case CompareOp::gt: ok = *v > c.number; break;
-    case CompareOp::gte: ok = *v >= c.number; break;
-    case CompareOp::lt: ok = *v < c.number; break;
-    case CompareOp::lte: ok = *v <= c.number; break;
-    case CompareOp::in: ok = false; break;
-  }
-  if (ok) why += name + " " + fmt(*v) + " " + op_text(c.op) + " " + fmt(c.number);
-  return ok;
-}
 
 class RulesPolicy final : public Policy {
  public:
@@ -55,10 +15,7 @@ class RulesPolicy final : public Policy {
     for (const auto& rule : rules_) {
       std::string why = "rule " + rule.name + ": ";
       bool all = true;
-      for (std::size_t i = 0; i < rule.when.size() && all; ++i) {
-        if (i > 0) why += " and ";
-        all = holds(rule.when[i], f, why);
-      }
+      all = all_hold(rule.when, f, why);
       if (all) return PolicyDecision{rule.tier, why + " -> " + config_.tiers[rule.tier].name};
     }
     return std::nullopt;

@@ -152,7 +152,7 @@ TEST(Config, MissingFileIsAClearError) {
 }
 
 TEST(Config, ShippedExamplesAreValid) {
-  for (const char* f : {"examples/deepseek-v4.yaml", "examples/local-openai-compatible.yaml"}) {
+  for (const char* f : {"examples/deepseek-v4.yaml", "examples/local-openai-compatible.yaml", "examples/article-policy.yaml"}) {
     auto r = load_config_file(std::string(FULCRUM_SOURCE_DIR) + "/" + f);
     EXPECT_TRUE(r.config) << f << "\n" << joined(r.errors);
   }

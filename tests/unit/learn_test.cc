@@ -125,7 +125,8 @@ TEST(OutcomeModel, LearnsWhereTheStrongTierGainsAndRoundTrips) {
   ASSERT_TRUE(model.save(path));
   auto loaded = OutcomeModel::load(path);
   ASSERT_TRUE(loaded) << loaded.error().message;
-  EXPECT_DOUBLE_EQ(loaded->score("prove the lemma by induction", scratch), hard.gain);
+  // Saved weights are int8-quantised: the score moves by well under 1%.
+  EXPECT_NEAR(loaded->score("prove the lemma by induction", scratch), hard.gain, 0.01);
   EXPECT_EQ(loaded->pair().strong, "strong");
 
   std::ofstream(path, std::ios::trunc) << "not a model";
