@@ -18,7 +18,9 @@ double LogisticModel::margin(const std::vector<Feature>& x) const {
   return z;
 }
 
-double LogisticModel::predict(const std::vector<Feature>& x) const { return sigmoid(platt_a_ * margin(x) + platt_b_); }
+double LogisticModel::calibrated(double m) const { return sigmoid(platt_a_ * m + platt_b_); }
+
+double LogisticModel::predict(const std::vector<Feature>& x) const { return calibrated(margin(x)); }
 
 void LogisticModel::train(const std::vector<std::vector<Feature>>& x, const std::vector<double>& y,
                           const TrainOptions& o) {

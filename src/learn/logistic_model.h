@@ -33,6 +33,8 @@ class LogisticModel {
   double predict(const std::vector<Feature>& x) const;  // calibrated P(label = 1)
 
   std::size_t buckets() const { return weights_.size(); }
+  const std::vector<float>& weights() const { return weights_; }
+  double calibrated(double margin) const;  // Platt-scaled probability of a raw margin
   // Adds `other`'s weights scaled by `factor` (bagging: average several models
   // into one, so inference costs the same as a single model).
   void add_scaled(const LogisticModel& other, float factor);

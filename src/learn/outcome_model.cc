@@ -41,9 +41,24 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   return OutcomeModel(pair, o.features, std::move(weak), std::move(strong), std::move(gain));
 }
 
+OutcomeModel::OutcomeModel(ModelPair pair, FeatureOptions features, LogisticModel weak, LogisticModel strong,
+                           LogisticModel gain)
+    : pair_(std::move(pair)), features_(features), weak_(std::move(weak)), strong_(std::move(strong)),
+      gain_(std::move(gain)), fused_(weak_.buckets()) {
+  for (std::size_t i = 0; i < fused_.size(); ++i)
+    fused_[i] = {weak_.weights()[i], strong_.weights()[i], gain_.weights()[i]};
+}
+
 TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vector<Feature>& scratch) const {
   extract_text_features(prompt, features_, scratch);
-  return {weak_.predict(scratch), strong_.predict(scratch), 2 * gain_.predict(scratch) - 1};
+  double mw = 0, ms = 0, mg = 0;
+  for (const auto& f : scratch) {
+    const auto& w = fused_[f.index];
+    mw += static_cast<double>(w[0]) * f.value;
+    ms += static_cast<double>(w[1]) * f.value;
+    mg += static_cast<double>(w[2]) * f.value;
+  }
+  return {weak_.calibrated(mw), strong_.calibrated(ms), 2 * gain_.calibrated(mg) - 1};
 }
 
 Status OutcomeModel::save(const std::string& path) const {

@@ -1,0 +1,114 @@
+// Routing decision cost on a 2,000-token prompt, beside the cost of parsing the
+// same request body (the baseline the ratio is taken against). Reports mean
+// (Google Benchmark) and p50/p99 of individually timed calls, and RSS growth
+// over 1M decisions. Run: build/bench/routing_bench [--benchmark_min_time=2]
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "config/load.h"
+#include "learn/text_features.h"
+#include "openai/chat_request.h"
+#include "routing/router.h"
+
+namespace {
+
+using namespace fulcrum;
+
+std::string body_2000_tokens() {
+  std::string prompt;
+  const char* words[] = {"Consider", "the", "integral", "of", "x", "squared", "over", "a", "bounded", "domain",
+                         "and", "prove", "that", "the", "limit", "exists", "when", "n", "grows", "large"};
+  for (int i = 0; prompt.size() < 8000; ++i) {  // ~4 characters per token
+    prompt += words[i % 20];
+    prompt += ' ';
+  }
+  return R"({"model":"auto","messages":[{"role":"system","content":"You are a careful mathematician."},)"
+         R"({"role":"user","content":")" + prompt + R"("}],"temperature":0.2})";
+}
+
+ConfigPtr config() {
+  static ConfigPtr c = [] {
+    auto r = load_config_file(std::string(FULCRUM_SOURCE_DIR) + "/examples/article-policy.yaml");
+    if (!r.config) std::abort();
+    return r.config;
+  }();
+  return c;
+}
+
+long rss_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+void report_percentiles(benchmark::State& state, std::vector<double>& ns) {
+  std::sort(ns.begin(), ns.end());
+  state.counters["p50_us"] = ns[ns.size() / 2] / 1000;
+  state.counters["p99_us"] = ns[ns.size() * 99 / 100] / 1000;
+}
+
+void BM_ParseBody(benchmark::State& state) {
+  const auto body = body_2000_tokens();
+  std::vector<double> ns;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = parse_chat_request(body);
+    benchmark::DoNotOptimize(r);
+    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+  }
+  report_percentiles(state, ns);
+}
+BENCHMARK(BM_ParseBody);
+
+void BM_TextFeatures(benchmark::State& state) {
+  auto req = parse_chat_request(body_2000_tokens());
+  const auto text = req->prompt_text();
+  std::vector<Feature> out;
+  for (auto _ : state) {
+    extract_text_features(text, FeatureOptions{18, true, true}, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["features"] = static_cast<double>(out.size());
+}
+BENCHMARK(BM_TextFeatures);
+
+void BM_RouteDecision(benchmark::State& state) {
+  auto router = build_router(config());
+  if (!router) std::abort();
+  auto req = parse_chat_request(body_2000_tokens());
+  HeaderLookup headers = [](std::string_view n) -> std::string_view { return n == "x-fulcrum-domain" ? "math" : ""; };
+  std::vector<double> ns;
+  ns.reserve(1 << 20);
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto d = (*router)->route(RouteInput{*req, headers, "req_0123456789abcdef"});
+    benchmark::DoNotOptimize(d);
+    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+  }
+  report_percentiles(state, ns);
+}
+BENCHMARK(BM_RouteDecision);
+
+// RSS before and after 1M decisions: per-request heap growth would show here.
+void BM_RouteMemoryOver1M(benchmark::State& state) {
+  auto router = build_router(config());
+  auto req = parse_chat_request(body_2000_tokens());
+  for (auto _ : state) {
+    for (int i = 0; i < 1000; ++i) benchmark::DoNotOptimize((*router)->route(RouteInput{*req, nullptr, "warm"}));
+    const long before = rss_kb();
+    for (int i = 0; i < 1000000; ++i) benchmark::DoNotOptimize((*router)->route(RouteInput{*req, nullptr, "r"}));
+    state.counters["rss_growth_kb"] = static_cast<double>(rss_kb() - before);
+  }
+}
+BENCHMARK(BM_RouteMemoryOver1M)->Iterations(1)->Unit(benchmark::kSecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
