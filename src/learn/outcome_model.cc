@@ -50,7 +50,7 @@ OutcomeModel::OutcomeModel(ModelPair pair, FeatureOptions features, LogisticMode
 }
 
 TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vector<Feature>& scratch) const {
-  extract_text_features(prompt, features_, scratch);
+  const double inv_norm = extract_text_features(prompt, features_, scratch, /*normalize=*/false);
   double mw = 0, ms = 0, mg = 0;
   for (const auto& f : scratch) {
     const auto& w = fused_[f.index];
@@ -58,6 +58,9 @@ TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vect
     ms += static_cast<double>(w[1]) * f.value;
     mg += static_cast<double>(w[2]) * f.value;
   }
+  mw *= inv_norm;
+  ms *= inv_norm;
+  mg *= inv_norm;
   return {weak_.calibrated(mw), strong_.calibrated(ms), 2 * gain_.calibrated(mg) - 1};
 }
 

@@ -51,7 +51,8 @@ std::uint64_t hash_word(const char* w, std::size_t len) {
 
 }  // namespace
 
-void extract_text_features(std::string_view text, const FeatureOptions& opt, std::vector<Feature>& out) {
+float extract_text_features(std::string_view text, const FeatureOptions& opt, std::vector<Feature>& out,
+                            bool normalize) {
   out.clear();
   const std::uint32_t mask = (1u << opt.hash_bits) - 1;
   // Dense features live in the first buckets' namespace via distinct seeds.
@@ -116,10 +117,10 @@ void extract_text_features(std::string_view text, const FeatureOptions& opt, std
   // Squared L2 norm from the counts (weight-1 features and 0.5-weight character
   // n-grams), not by summing 7,500 products one after another.
   const double norm = static_cast<double>(out.size() - char_grams) + 0.25 * static_cast<double>(char_grams);
-  if (norm > 0) {
-    const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
+  const auto inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 1.0f;
+  if (normalize)
     for (auto& f : out) f.value *= inv;
-  }
+  return inv;
 }
 
 }  // namespace fulcrum

@@ -21,7 +21,11 @@ struct FeatureOptions {
   bool char_ngrams = true;
 };
 
-// Appends the features of `text` to `out` (cleared first), L2-normalised.
-void extract_text_features(std::string_view text, const FeatureOptions& options, std::vector<Feature>& out);
+// Puts the features of `text` in `out` (cleared first) and returns the factor
+// that L2-normalises them. With `normalize` the values are scaled by it here;
+// without, the caller scales its dot products instead (one multiply per model,
+// not one per feature: the routing hot path does that).
+float extract_text_features(std::string_view text, const FeatureOptions& options, std::vector<Feature>& out,
+                            bool normalize = true);
 
 }  // namespace fulcrum
