@@ -23,7 +23,8 @@ Status GatewayRuntime::start() {
   auto state = std::make_shared<GatewayState>();
   state->config = config_;
   state->credentials = Credentials::from_environment(*config_);
-  auto router = build_router(config_);
+  state->stats = std::make_unique<TierStats>(*config_);
+  auto router = build_router(config_, state->stats.get());
   if (!router) return std::move(router).error();
   state->router = std::move(router.value());
   state->health = std::make_unique<TierHealth>(*config_);

@@ -73,6 +73,7 @@ struct Tier {
   std::vector<PriceWindow> price_windows;
   std::vector<std::string> fallback;  // tiers tried, in order, when this one fails
   std::vector<std::size_t> fallback_indices;
+  double ttft_ms_prior = 1000;  // time to first token before any is measured (latency budgets)
 
   // Prices at a given minute of the UTC day.
   const Prices& prices_at(int utc_minute) const;
@@ -85,6 +86,7 @@ struct RouterConfig {
   PromptSelection prompt;
   std::map<std::string, DomainInfo> domains;
   std::vector<PolicyConfig> policies;  // tried in order; the first that decides wins
+  std::int64_t output_tokens_estimate = 400;  // answer size assumed by money budgets
 };
 
 struct LogConfig {

@@ -207,7 +207,8 @@ std::string_view feature_name(FeatureId id) {
 bool is_text_feature(FeatureId id) { return id == FeatureId::task || id == FeatureId::domain; }
 
 void read_router_section(Reader& r, const YAML::Node& router, Config& cfg) {
-  r.check_keys(router, "router", {"default", "aliases", "model", "prompt", "domains", "policies"});
+  r.check_keys(router, "router", {"default", "aliases", "model", "prompt", "domains", "policies", "output_tokens_estimate"});
+  if (auto v = r.integer(router, "output_tokens_estimate", "router", 1, 10000000)) cfg.router.output_tokens_estimate = *v;
   if (auto v = r.string(router, "default", "router", true)) {
     cfg.router.default_tier = *v;
     if (!cfg.tiers.empty() && !cfg.find_tier(*v)) r.error(router["default"], "router.default", "names no tier \"" + *v + "\"");

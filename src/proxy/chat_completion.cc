@@ -82,6 +82,7 @@ class ChatCompletion {
   AbortHandle abort_;
   Clock::time_point t0_;
   Clock::duration upstream_wait_{0};
+  Clock::time_point attempt_started_;
   std::optional<ChatRequest> request_;  // emplaced, never assigned: keeps its JSON arena
   RequestRecord record_;
   std::string reason_;
@@ -99,6 +100,9 @@ HeaderList ChatCompletion::base_headers() const {
 
 PicoUsd ChatCompletion::account(std::size_t tier, const Usage& usage) {
   const auto cost = price_usage(usage, config_.tiers[tier].prices_at(utc_minute_now())).total();
+  // Reported counts teach the router this tier's characters per token.
+  if (!usage.estimated && state_.stats)
+    state_.stats->record_prompt(tier, static_cast<std::int64_t>(request_->prompt_text().size()), usage.prompt_tokens);
   record_.usage += usage;
   record_.cost += cost;
   return cost;
@@ -226,6 +230,7 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
   req.expect_event_stream = request_->stream;
 
   const auto started = Clock::now();
+  attempt_started_ = started;
   auto call = co_await upstream_.start(provider, req, abort_);
   upstream_wait_ += Clock::now() - started;
   if (!call) co_return std::move(call).error();
@@ -325,11 +330,16 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
 
   std::string in, out;
   std::optional<Error> broken;
+  bool saw_first_bytes = false;  // the first body bytes mark the tier's time to first token
   for (;;) {
     in.clear();
     const auto read_started = Clock::now();
     auto more = co_await call.read_some(in);
     upstream_wait_ += Clock::now() - read_started;
+    if (!saw_first_bytes && more && !in.empty()) {
+      saw_first_bytes = true;
+      if (state_.stats) state_.stats->record_ttft(tier, ms_between(attempt_started_, Clock::now()));
+    }
     if (!more) {
       broken = std::move(more).error();
       break;

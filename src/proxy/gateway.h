@@ -12,6 +12,7 @@
 #include "http/upstream_client.h"
 #include "providers/credentials.h"
 #include "providers/tier_health.h"
+#include "providers/tier_stats.h"
 #include "proxy/request_record.h"
 #include "routing/router.h"
 
@@ -22,6 +23,7 @@ struct GatewayState {
   Credentials credentials;
   std::unique_ptr<Router> router;
   std::unique_ptr<TierHealth> health;
+  std::unique_ptr<TierStats> stats;     // declared before use by the router; outlives it
   RequestObserver* observer = nullptr;  // may be null
 };
 

@@ -24,8 +24,8 @@ std::uint64_t fnv1a(std::string_view s) {
 
 class PolicyRouter final : public Router {
  public:
-  PolicyRouter(ConfigPtr config, std::unique_ptr<OutcomeModel> model)
-      : config_(std::move(config)), model_(std::move(model)), features_(config_->router, model_.get()),
+  PolicyRouter(ConfigPtr config, std::unique_ptr<OutcomeModel> model, const TierStats* stats)
+      : config_(std::move(config)), model_(std::move(model)), stats_(stats), features_(config_->router, model_.get()),
         default_tier_(config_->tier_index(config_->router.default_tier).value_or(0)) {
     for (const auto& p : config_->router.policies) policies_.push_back(make_policy(p, *config_));
   }
@@ -38,21 +38,58 @@ class PolicyRouter final : public Router {
     const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(
         std::chrono::system_clock::now().time_since_epoch()).count();
     ctx.utc_minute = static_cast<int>(minutes % (24 * 60));
+    // A policy's pick that breaks the request's money or latency budget is
+    // skipped, and the next policy is asked.
+    std::string skipped;
+    auto fits = [&](std::size_t tier) {
+      auto why = over_budget(tier, *f, ctx.utc_minute);
+      if (!why.empty()) skipped += (skipped.empty() ? "skipped " : "; skipped ") + why;
+      return why.empty();
+    };
+    auto decided = [&](std::size_t tier, std::string reason) {
+      if (!skipped.empty()) reason = skipped + "; " + reason;
+      return RoutingDecision{tier, std::move(reason), std::move(f.value())};
+    };
     for (std::size_t i = 0; i < policies_.size(); ++i) {
       const auto& when = config_->router.policies[i].when;
       std::string scope;
       if (!when.empty() && !all_hold(when, *f, scope)) continue;
       if (auto d = policies_[i]->decide(*f, ctx)) {
+        if (!fits(d->tier)) continue;
         if (!scope.empty()) d->reason = scope + ": " + d->reason;
-        return RoutingDecision{d->tier, std::move(d->reason), std::move(f.value())};
+        return decided(d->tier, std::move(d->reason));
       }
     }
-    return RoutingDecision{default_tier_, "default tier " + config_->tiers[default_tier_].name, std::move(f.value())};
+    if (fits(default_tier_)) return decided(default_tier_, "default tier " + config_->tiers[default_tier_].name);
+    for (std::size_t t = 0; t < config_->tiers.size(); ++t)
+      if (t != default_tier_ && over_budget(t, *f, ctx.utc_minute).empty())
+        return decided(t, "first tier within budget: " + config_->tiers[t].name);
+    return decided(default_tier_, "no tier fits the budget: default tier " + config_->tiers[default_tier_].name);
   }
 
  private:
+  // Why `tier` breaks the request's budgets, or empty when it fits.
+  std::string over_budget(std::size_t tier, const RequestFeatures& f, int utc_minute) const {
+    const auto& t = config_->tiers[tier];
+    if (f.budget_usd) {
+      const auto tokens = stats_ ? stats_->estimate_tokens(tier, f.prompt_chars) : f.prompt_tokens_estimate;
+      const auto& prices = t.prices_at(utc_minute);
+      const double cost = to_usd(cost_of_tokens(tokens, prices.input) +
+                                 cost_of_tokens(config_->router.output_tokens_estimate, prices.output));
+      if (cost > *f.budget_usd)
+        return t.name + " (est. $" + fmt(cost, 6) + " > budget $" + fmt(*f.budget_usd, 6) + ")";
+    }
+    if (f.latency_budget_ms) {
+      const double ttft = stats_ ? stats_->ttft_ms(tier) : t.ttft_ms_prior;
+      if (ttft > *f.latency_budget_ms)
+        return t.name + " (ttft " + fmt(ttft, 0) + " ms > budget " + fmt(*f.latency_budget_ms, 0) + " ms)";
+    }
+    return {};
+  }
+
   ConfigPtr config_;
   std::unique_ptr<OutcomeModel> model_;
+  const TierStats* stats_;
   FeatureExtractor features_;
   std::size_t default_tier_;
   std::vector<std::unique_ptr<Policy>> policies_;
@@ -60,7 +97,7 @@ class PolicyRouter final : public Router {
 
 }  // namespace
 
-Result<std::unique_ptr<Router>> build_router(ConfigPtr config) {
+Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* stats) {
   if (!config->tier_index(config->router.default_tier))
     return make_error(Errc::internal, "router.default names no tier");
   std::unique_ptr<OutcomeModel> model;
@@ -78,7 +115,7 @@ Result<std::unique_ptr<Router>> build_router(ConfigPtr config) {
       return make_error(Errc::internal, p.yaml_path + ": this policy needs the learned model: set router.model "
                                                       "(train one with `fulcrum train`)");
   }
-  return std::unique_ptr<Router>(std::make_unique<PolicyRouter>(std::move(config), std::move(model)));
+  return std::unique_ptr<Router>(std::make_unique<PolicyRouter>(std::move(config), std::move(model), stats));
 }
 
 }  // namespace fulcrum

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "openai/chat_request.h"
+#include "providers/tier_stats.h"
 #include "routing/features.h"
 
 namespace fulcrum {
@@ -36,8 +37,11 @@ class Router {
 };
 
 // The configured router: features (and the learned model, if router.model is
-// set), then router.policies in order, then router.default. Loads the model
-// file; a relative path is taken from the config file's directory.
-Result<std::unique_ptr<Router>> build_router(ConfigPtr config);
+// set), then router.policies in order, then router.default; a pick that breaks
+// the request's money budget (x-fulcrum-budget-usd) or latency budget
+// (x-fulcrum-latency-budget-ms) is skipped. `stats` (may be null: config
+// priors are used) must outlive the router. Loads the model file; a relative
+// path is taken from the config file's directory.
+Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* stats = nullptr);
 
 }  // namespace fulcrum

@@ -256,3 +256,61 @@ TEST(Router, ExpectedCostWeighsPriceAgainstTheCostOfErrors) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+
+TEST(Router, SkipsTiersOverTheMoneyOrLatencyBudget) {
+  auto c = load(R"(router:
+  default: flash
+  output_tokens_estimate: 1000
+  policies:
+    - type: rules
+      rules: [{name: everything-to-pro, when: {message_count: {gte: 1}}, tier: pro}]
+)");
+  TierStats stats(*c);
+  auto router = build_router(c, &stats);
+  ASSERT_TRUE(router);
+  auto req = parse_chat_request(R"({"messages":[{"role":"user","content":"0123456789abcdef0123456789abcdef"}]})");
+  ASSERT_TRUE(req);  // 32 chars = 8 tokens; pro: 8 x 2.5 + 1000 x 10 per 1M = $0.01002
+  auto with = [&](std::string_view name, std::string_view value) {
+    return HeaderLookup([name, value](std::string_view n) -> std::string_view { return n == name ? value : ""; });
+  };
+  auto d = (*router)->route(RouteInput{*req, with("x-fulcrum-budget-usd", "0.02"), "a"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
+  d = (*router)->route(RouteInput{*req, with("x-fulcrum-budget-usd", "0.01"), "a"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 0u);
+  EXPECT_EQ(d->reason, "skipped pro (est. $0.01002 > budget $0.01); default tier flash");
+
+  // Latency: priors (1000 ms for every tier here) until traffic teaches otherwise.
+  d = (*router)->route(RouteInput{*req, with("x-fulcrum-latency-budget-ms", "500"), "a"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason, "skipped pro (ttft 1000 ms > budget 500 ms); skipped flash (ttft 1000 ms > budget 500 ms); "
+                       "no tier fits the budget: default tier flash");
+  for (int i = 0; i < 100; ++i) stats.record_ttft(0, 120);  // flash is measured fast
+  d = (*router)->route(RouteInput{*req, with("x-fulcrum-latency-budget-ms", "500"), "a"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 0u);
+  EXPECT_NE(d->reason.find("skipped pro (ttft 1000 ms"), std::string::npos) << d->reason;
+  EXPECT_NE(d->reason.find("default tier flash"), std::string::npos) << d->reason;
+}
+
+TEST(TierStats, LearnsTtftAndCharsPerTokenFromTraffic) {
+  auto c = load("router: {default: flash}\n");
+  TierStats s(*c);
+  EXPECT_DOUBLE_EQ(s.ttft_ms(1), 1000);
+  EXPECT_EQ(s.estimate_tokens(1, 400), 100);
+  for (int i = 0; i < 200; ++i) {
+    s.record_ttft(1, 200);
+    s.record_prompt(1, 300, 100);  // 3 characters per token
+  }
+  EXPECT_NEAR(s.ttft_ms(1), 200, 1);
+  EXPECT_NEAR(s.chars_per_token(1), 3.0, 0.01);
+  EXPECT_EQ(s.estimate_tokens(1, 300), 100);
+  s.record_prompt(1, 50, 5);  // too small to learn from
+  EXPECT_NEAR(s.chars_per_token(1), 3.0, 0.01);
+  EXPECT_DOUBLE_EQ(s.ttft_ms(0), 1000) << "tiers learn separately";
+}
+
+}  // namespace fulcrum
