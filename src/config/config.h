@@ -74,6 +74,7 @@ struct Tier {
   std::vector<std::string> fallback;  // tiers tried, in order, when this one fails
   std::vector<std::size_t> fallback_indices;
   double ttft_ms_prior = 1000;  // time to first token before any is measured (latency budgets)
+  bool strip_fulcrum_metadata = false;  // upstream rejects unknown metadata: drop x-fulcrum-* keys
 
   // Prices at a given minute of the UTC day.
   const Prices& prices_at(int utc_minute) const;

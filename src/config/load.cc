@@ -112,7 +112,8 @@ void read_provider(Reader& r, const std::string& name, const YAML::Node& n, cons
 void read_tier(Reader& r, const std::string& name, const YAML::Node& n, const std::string& path, Tier& t) {
   t.name = name;
   if (!r.expect_map(n, path)) return;
-  r.check_keys(n, path, {"provider", "model", "params", "price", "fallback", "ttft_ms"});
+  r.check_keys(n, path, {"provider", "model", "params", "price", "fallback", "ttft_ms", "strip_fulcrum_metadata"});
+  if (auto v = r.boolean(n, "strip_fulcrum_metadata", path)) t.strip_fulcrum_metadata = *v;
   if (auto v = r.number(n, "ttft_ms", path, 0, 3600000)) t.ttft_ms_prior = *v;
   if (auto v = r.string(n, "provider", path, true)) t.provider = *v;
   if (auto v = r.string(n, "model", path, true)) t.model = *v;

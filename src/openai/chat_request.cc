@@ -102,10 +102,21 @@ std::string build_upstream_body(ChatRequest& req, const Tier& tier) {
   };
   save("model");
   if (req.stream) save("stream_options");
+  if (tier.strip_fulcrum_metadata) save("metadata");
   for (const auto& kv : tier.params) save(kv.key());
 
   body["model"] = tier.model;
   merge_json(body, tier.params);
+  if (tier.strip_fulcrum_metadata)
+    if (auto it = body.find("metadata"); it != body.end())
+      if (auto* md = it->value().if_object()) {
+        // Routing hints are fulcrum's; an upstream that validates metadata would reject them.
+        for (auto k = md->begin(); k != md->end();) {
+          if (k->key().starts_with("x-fulcrum-")) k = md->erase(k);
+          else ++k;
+        }
+        if (md->empty()) body.erase("metadata");
+      }
   if (req.stream) {
     auto& so = body["stream_options"];
     if (!so.is_object()) so = boost::json::object();

@@ -101,3 +101,26 @@ TEST(ChatRequest, BuildingForOneTierLeavesTheRequestAsItWasForTheNext) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+
+TEST(ChatRequest, StripsRoutingHintsFromMetadataWhenTheTierSaysSo) {
+  auto r = parse_chat_request(R"({"messages":[{"role":"user","content":"q"}],
+    "metadata":{"x-fulcrum-domain":"legal","x-fulcrum-task":"review","user_tag":"a1"}})");
+  ASSERT_TRUE(r);
+  Tier keep;
+  keep.model = "m";
+  Tier strip = keep;
+  strip.strip_fulcrum_metadata = true;
+  auto kept = boost::json::parse(build_upstream_body(*r, keep)).as_object();
+  EXPECT_TRUE(kept["metadata"].as_object().contains("x-fulcrum-domain"));
+  auto stripped = boost::json::parse(build_upstream_body(*r, strip)).as_object();
+  EXPECT_EQ(boost::json::serialize(stripped["metadata"]), R"({"user_tag":"a1"})");
+  EXPECT_TRUE(r->body.at("metadata").as_object().contains("x-fulcrum-task")) << "the request itself is untouched";
+
+  auto only_hints = parse_chat_request(R"({"messages":[{"role":"user","content":"q"}],"metadata":{"x-fulcrum-domain":"x"}})");
+  auto body = boost::json::parse(build_upstream_body(*only_hints, strip)).as_object();
+  EXPECT_FALSE(body.contains("metadata"));
+}
+
+}  // namespace fulcrum
