@@ -27,6 +27,7 @@ void AccessLog::on_request_done(const RequestRecord& r) {
   o["upstream_model"] = r.upstream_model;
   o["reason"] = r.reason;
   o["stream"] = r.stream;
+  o["escalated"] = r.escalated;
   o["status"] = r.status;
   o["attempts"] = r.attempts;
   o["prompt_tokens"] = r.usage.prompt_tokens;

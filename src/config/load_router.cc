@@ -182,8 +182,27 @@ void read_policy(Reader& r, const YAML::Node& n, const std::string& path, Config
     }
     if (auto v = r.number(n, "error_cost_usd", path, 0, 1e9)) p.error_cost_usd = *v;
     if (auto v = r.integer(n, "output_tokens", path, 1, 10000000)) p.output_tokens = *v;
+  } else if (*type == "cascade") {
+    p.type = PolicyConfig::Type::cascade;
+    r.check_keys(n, path, {"type", "cheap", "strong", "signal", "tokens", "threshold", "on_missing", "when"});
+    if (auto t = tier_ref(r, cfg, n["cheap"], path + ".cheap")) p.cascade.cheap = *t;
+    if (auto t = tier_ref(r, cfg, n["strong"], path + ".strong")) p.cascade.strong = *t;
+    if (auto sig = r.string(n, "signal", path, false)) {
+      if (*sig == "first_token") p.cascade.signal = CascadePlan::Signal::first_token;
+      else if (*sig == "mean") p.cascade.signal = CascadePlan::Signal::mean;
+      else if (*sig == "min") p.cascade.signal = CascadePlan::Signal::min;
+      else r.error(n["signal"], path + ".signal", "expected first_token, mean or min");
+    }
+    if (auto v = r.integer(n, "tokens", path, 1, 1000)) p.cascade.tokens = static_cast<int>(*v);
+    if (auto v = r.number(n, "threshold", path, -1000, 0)) p.cascade.threshold = *v;
+    if (auto v = r.string(n, "on_missing", path, false)) {
+      if (*v == "escalate") p.cascade.escalate_on_missing = true;
+      else if (*v != "accept") r.error(n["on_missing"], path + ".on_missing", "expected accept or escalate");
+    }
+    if (p.cascade.cheap == p.cascade.strong && n["cheap"].IsDefined())
+      r.error(n["strong"], path + ".strong", "must differ from cheap");
   } else {
-    r.error(n["type"], path + ".type", "unknown policy type \"" + *type + "\" (expected rules, split, threshold, expected_cost)");
+    r.error(n["type"], path + ".type", "unknown policy type \"" + *type + "\" (expected rules, split, threshold, expected_cost, cascade)");
     return;
   }
   if (auto w = n["when"]; w.IsDefined()) read_conditions(r, w, path + ".when", p.when);

@@ -39,8 +39,19 @@ struct DomainInfo {
   std::optional<double> error_cost_usd;  // default cost of a wrong answer in this domain
 };
 
+// The article's smart route: call the cheap tier with logprobs, escalate to
+// the strong tier when its confidence is below the threshold.
+struct CascadePlan {
+  enum class Signal { first_token, mean, min } signal = Signal::first_token;
+  std::size_t cheap = 0;
+  std::size_t strong = 0;
+  int tokens = 1;            // K: mean/min over the first K tokens
+  double threshold = -0.5;   // escalate when the signal is below it (natural log)
+  bool escalate_on_missing = false;  // a response without logprobs: accept (default) or escalate
+};
+
 struct PolicyConfig {
-  enum class Type { rules, split, threshold, expected_cost } type = Type::rules;
+  enum class Type { rules, split, threshold, expected_cost, cascade } type = Type::rules;
   std::string yaml_path;  // for messages
   std::vector<Condition> when;  // the policy applies only when these hold (any type)
 
@@ -52,6 +63,7 @@ struct PolicyConfig {
   std::vector<std::pair<std::size_t, bool>> candidates;    // expected_cost: tier, is the strong outcome
   double error_cost_usd = 0;                               // expected_cost: default
   std::int64_t output_tokens = 400;                        // expected_cost: answer size estimate
+  CascadePlan cascade;                                     // cascade
 };
 
 struct PromptSelection {

@@ -20,6 +20,7 @@ enum class Errc {
   upstream_status,       // upstream answered non-2xx; body passed through
   upstream_bad_response, // upstream answered 2xx with an unusable body (502)
   client_closed,         // the client went away; nothing to answer
+  escalated,             // cascade: the cheap answer was not confident (internal, never sent)
   internal,              // a bug in fulcrum (500)
 };
 

@@ -90,7 +90,7 @@ void merge_json(boost::json::object& into, const boost::json::object& over) {
   }
 }
 
-std::string build_upstream_body(ChatRequest& req, const Tier& tier) {
+std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_logprobs) {
   // Save the top-level members the edits touch, edit, serialize, restore.
   auto& body = req.body;
   std::vector<std::pair<std::string_view, std::optional<boost::json::value>>> saved;
@@ -103,6 +103,7 @@ std::string build_upstream_body(ChatRequest& req, const Tier& tier) {
   save("model");
   if (req.stream) save("stream_options");
   if (tier.strip_fulcrum_metadata) save("metadata");
+  if (force_logprobs) save("logprobs");
   for (const auto& kv : tier.params) save(kv.key());
 
   body["model"] = tier.model;
@@ -117,6 +118,7 @@ std::string build_upstream_body(ChatRequest& req, const Tier& tier) {
         }
         if (md->empty()) body.erase("metadata");
       }
+  if (force_logprobs) body["logprobs"] = true;
   if (req.stream) {
     auto& so = body["stream_options"];
     if (!so.is_object()) so = boost::json::object();

@@ -35,7 +35,9 @@ Result<ChatRequest> parse_chat_request(std::string_view body);
 // stream_options.include_usage forced on so cost can always be accounted.
 // Edits `req.body` in place and puts it back as it was before returning
 // (cheaper than copying the whole body, which holds every message).
-std::string build_upstream_body(ChatRequest& req, const Tier& tier);
+// `force_logprobs` asks the tier for logprobs whatever the client asked (the
+// confidence cascade reads them).
+std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_logprobs = false);
 
 // Deep merge: objects merge key by key, anything else in `over` replaces.
 void merge_json(boost::json::object& into, const boost::json::object& over);

@@ -25,6 +25,7 @@ Mapping mapping_for(Errc c) {
     case Errc::upstream_status: return {502, "upstream_error", "upstream_error"};
     case Errc::upstream_bad_response: return {502, "upstream_error", "upstream_bad_response"};
     case Errc::client_closed: return {499, "invalid_request_error", "client_closed"};
+    case Errc::escalated: return {500, "server_error", "internal_error"};
     case Errc::internal: return {500, "server_error", "internal_error"};
   }
   return {500, "server_error", "internal_error"};

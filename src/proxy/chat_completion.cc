@@ -11,6 +11,7 @@
 #include "openai/error_body.h"
 #include "openai/usage.h"
 #include "proxy/stream_relay.h"
+#include "routing/policy.h"
 
 namespace fulcrum {
 namespace {
@@ -86,7 +87,33 @@ class ChatCompletion {
   std::optional<ChatRequest> request_;  // emplaced, never assigned: keeps its JSON arena
   RequestRecord record_;
   std::string reason_;
+  // Confidence cascade: set when the router chose one for this request.
+  std::optional<CascadePlan> cascade_;
+  bool escalated_ = false;
+  bool client_asked_logprobs_ = false;
+
+  bool gated(std::size_t tier) const { return cascade_ && tier == cascade_->cheap && !escalated_; }
+  // Records the cascade's verdict in the reason; true when the answer must be discarded.
+  bool judge(std::optional<double> confidence);
 };
+
+bool ChatCompletion::judge(std::optional<double> confidence) {
+  const auto& strong = config_.tiers[cascade_->strong].name;
+  const auto& cheap = config_.tiers[cascade_->cheap].name;
+  bool escalate;
+  if (!confidence) {
+    escalate = cascade_->escalate_on_missing;
+    reason_ += escalate ? "; no logprobs: escalated to " + strong : "; no logprobs: kept " + cheap;
+  } else {
+    escalate = *confidence < cascade_->threshold;
+    reason_ += "; confidence " + fmt(*confidence) + (escalate ? " < " : " >= ") + fmt(cascade_->threshold) +
+               (escalate ? ": escalated to " + strong : ": kept " + cheap);
+  }
+  record_.reason = reason_;
+  escalated_ = escalate;
+  record_.escalated = escalate;
+  return escalate;
+}
 
 HeaderList ChatCompletion::base_headers() const {
   HeaderList h;
@@ -95,6 +122,7 @@ HeaderList ChatCompletion::base_headers() const {
   h.emplace_back("x-fulcrum-reason", header_safe(record_.reason));
   const double overhead = ms_between(t0_, Clock::now()) - std::chrono::duration<double, std::milli>(upstream_wait_).count();
   h.emplace_back("x-fulcrum-overhead-ms", format_ms(overhead));
+  if (cascade_) h.emplace_back("x-fulcrum-escalated", escalated_ ? "true" : "false");
   return h;
 }
 
@@ -152,6 +180,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     }
     tier = decision->tier_index;
     reason_ = std::move(decision->reason);
+    cascade_ = decision->cascade;
   } else if (auto idx = config_.tier_index(*request_->model)) {
     tier = *idx;
     reason_ = "requested tier " + config_.tiers[tier].name;
@@ -166,9 +195,14 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   }
 
   // The chosen tier, then its fallbacks; tiers in cooldown go last.
+  // A cascade's strong tier comes right after the cheap one.
   std::vector<std::size_t> plan{tier};
-  for (auto f : config_.tiers[tier].fallback_indices)
-    if (std::find(plan.begin(), plan.end(), f) == plan.end()) plan.push_back(f);
+  if (cascade_) plan.push_back(cascade_->strong);
+  for (auto from : std::vector<std::size_t>(plan))
+    for (auto f : config_.tiers[from].fallback_indices)
+      if (std::find(plan.begin(), plan.end(), f) == plan.end()) plan.push_back(f);
+  if (auto lp = request_->body.find("logprobs"); lp != request_->body.end())
+    client_asked_logprobs_ = lp->value().is_bool() && lp->value().get_bool();
   const auto now = Clock::now();
   std::stable_partition(plan.begin(), plan.end(), [&](std::size_t t) { return !state_.health->in_cooldown(t, now); });
 
@@ -180,13 +214,15 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     record_.tier = config_.tiers[t].name;
     record_.upstream_model = config_.tiers[t].model;
     record_.reason = reason_;
-    if (t != tier) {
+    if (escalated_) {
+      // The cascade's own verdict is the reason; no failure to report.
+    } else if (t != tier) {
       record_.reason += "; fell back to " + config_.tiers[t].name + " after: " +
                         (last ? last->message : config_.tiers[tier].name + " is cooling down");
     } else if (i > 0) {
       record_.reason += "; tried last (cooling down) after: " + last->message;
     }
-    const auto upstream_body = build_upstream_body(*request_, config_.tiers[t]);  // once per tier, not per retry
+    const auto upstream_body = build_upstream_body(*request_, config_.tiers[t], gated(t));  // once per tier
     for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
       if (retry > 0) {
         auto delay = std::min(provider.retry.max_backoff, provider.retry.backoff * (1 << (retry - 1)));
@@ -204,13 +240,19 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
         co_return;
       }
       if (last->code == Errc::client_closed) { co_await fail(*last); co_return; }
+      if (last->code == Errc::escalated) break;
       if (!is_retryable(*last)) break;
       state_.health->record_failure(t, Clock::now());
     }
     // Only failures of the upstream (or its missing key) move on to a fallback;
     // a request the upstream rejected as invalid would be rejected there too.
+    if (last->code == Errc::escalated) {
+      last.reset();
+      continue;
+    }
     if (!is_retryable(*last) && last->code != Errc::missing_api_key) break;
   }
+  if (!last) last = make_error(Errc::internal, "the cascade escalated but no strong tier answered");
   sink_.stop_watching();
   co_await fail(*last);
 }
@@ -261,7 +303,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   boost::json::monotonic_resource arena;
   boost::system::error_code ec;
   auto v = boost::json::parse(body.value(), ec, &arena);
-  const auto* obj = ec ? nullptr : v.if_object();
+  auto* obj = ec ? nullptr : v.if_object();
   if (!obj || request_->stream) {
     // A stream was asked for and plain JSON came back (or the JSON is broken):
     // the client could not use it as it is.
@@ -285,6 +327,20 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
     usage.completion_tokens = estimate_tokens(answer);
     usage.estimated = true;
   }
+  if (gated(tier)) {
+    std::vector<double> logprobs;
+    if (auto ch = obj->find("choices"); ch != obj->end() && ch->value().is_array() && !ch->value().get_array().empty())
+      append_logprobs(ch->value().get_array()[0], logprobs);
+    if (judge(cascade_confidence(*cascade_, logprobs))) {
+      account(tier, usage);  // the discarded answer was still paid for
+      co_return make_error(Errc::escalated, "escalated");
+    }
+    if (!client_asked_logprobs_) {  // fulcrum asked for them, not the client
+      for (auto& c : obj->at("choices").as_array())
+        if (auto* co = c.if_object()) (*co)["logprobs"] = nullptr;
+      body.value() = boost::json::serialize(*obj);
+    }
+  }
   const auto cost = account(tier, usage);
   auto headers = base_headers();
   headers.emplace_back("x-fulcrum-cost-usd", format_usd(cost));
@@ -299,11 +355,18 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
 }
 
 Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, UpstreamCall& call) {
-  if (!co_await sink_.begin_stream(200, base_headers(), "text/event-stream")) {
-    call.abort();
-    co_return make_error(Errc::client_closed, "the client closed the connection");
+  // A gated (cascade) stream holds its first events until the confidence
+  // verdict: then they are released, or the call is dropped and escalated.
+  bool held = gated(tier);
+  const std::size_t needed = held && cascade_->signal != CascadePlan::Signal::first_token
+                                 ? static_cast<std::size_t>(cascade_->tokens) : 1;
+  if (!held) {
+    if (!co_await sink_.begin_stream(200, base_headers(), "text/event-stream")) {
+      call.abort();
+      co_return make_error(Errc::client_closed, "the client closed the connection");
+    }
+    record_.ttfb_ms = ms_between(t0_, Clock::now());
   }
-  record_.ttfb_ms = ms_between(t0_, Clock::now());
   StreamAccounting relay(request_->client_wants_usage);
   PicoUsd cost = 0;
   bool costed = false;
@@ -351,6 +414,20 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
       break;
     }
     if (!more.value()) relay.finish(out, cost_comment);
+    if (held) {
+      if (relay.logprobs().size() < needed && more.value()) continue;  // keep holding
+      if (judge(cascade_confidence(*cascade_, relay.logprobs()))) {
+        call.abort();
+        if (!costed) cost_comment();  // the discarded part was still paid for (estimated if cut)
+        co_return make_error(Errc::escalated, "escalated");
+      }
+      held = false;
+      if (!co_await sink_.begin_stream(200, base_headers(), "text/event-stream")) {
+        call.abort();
+        co_return make_error(Errc::client_closed, "the client closed the connection");
+      }
+      record_.ttfb_ms = ms_between(t0_, Clock::now());
+    }
     if (!out.empty() && !co_await sink_.write(out)) {
       call.abort();
       broken = make_error(Errc::client_closed, "the client closed the connection");
@@ -360,6 +437,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     if (!more.value()) break;
   }
 
+  if (held && broken) co_return broken;  // nothing was sent: the error can still be retried
   int status = 200;
   if (broken && broken->code != Errc::client_closed) {
     // Headers are gone: the error becomes a final SSE event.

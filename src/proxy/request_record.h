@@ -18,6 +18,7 @@ struct RequestRecord {
   std::string upstream_model;
   std::string reason;
   bool stream = false;
+  bool escalated = false;    // a cascade discarded the cheap answer
   int status = 0;
   int attempts = 0;          // upstream attempts, retries and fallbacks included
   std::string error;         // message when the request failed

@@ -36,6 +36,19 @@ std::int64_t delta_code_points(const boost::json::array& choices) {
 
 }  // namespace
 
+void append_logprobs(const boost::json::value& choice, std::vector<double>& out) {
+  const auto* co = choice.if_object();
+  if (!co) return;
+  auto lp = co->find("logprobs");
+  if (lp == co->end() || !lp->value().is_object()) return;
+  auto content = lp->value().get_object().find("content");
+  if (content == lp->value().get_object().end() || !content->value().is_array()) return;
+  for (const auto& tok : content->value().get_array())
+    if (auto* to = tok.if_object())
+      if (auto v = to->find("logprob"); v != to->end() && v->value().is_number())
+        out.push_back(v->value().to_number<double>());
+}
+
 void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
                                 const std::function<std::string()>& cost_comment) {
   ++events_;
@@ -64,6 +77,7 @@ void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
     if (auto* arr = it->value().if_array()) {
       choices_empty = arr->empty();
       answer_code_points_ += delta_code_points(*arr);
+      if (!arr->empty() && logprobs_.size() < 256) append_logprobs((*arr)[0], logprobs_);
     }
   if (auto it = obj->find("usage"); it != obj->end())
     if (auto* u = it->value().if_object()) {

@@ -7,12 +7,18 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "http/sse_parser.h"
 #include "openai/usage.h"
 
+#include <boost/json/fwd.hpp>
+
 namespace fulcrum {
+
+// Appends the logprob of each token in choice.logprobs.content (OpenAI shape).
+void append_logprobs(const boost::json::value& choice, std::vector<double>& out);
 
 class StreamAccounting {
  public:
@@ -30,6 +36,8 @@ class StreamAccounting {
   const Usage& usage() const { return usage_; }
   std::int64_t answer_code_points() const { return answer_code_points_; }
   std::int64_t events() const { return events_; }
+  // Logprobs of the first answer tokens of choice 0, in order (at most 256).
+  const std::vector<double>& logprobs() const { return logprobs_; }
 
  private:
   void on_event(const SseEvent& ev, std::string& out, const std::function<std::string()>& cost_comment);
@@ -41,6 +49,7 @@ class StreamAccounting {
   bool saw_done_ = false;
   std::int64_t answer_code_points_ = 0;
   std::int64_t events_ = 0;
+  std::vector<double> logprobs_;
 };
 
 }  // namespace fulcrum

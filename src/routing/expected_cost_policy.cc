@@ -34,7 +34,7 @@ class ExpectedCostPolicy final : public Policy {
         best = tier;
       }
     }
-    return PolicyDecision{best, why + " -> " + config_.tiers[best].name};
+    return PolicyDecision{best, why + " -> " + config_.tiers[best].name, std::nullopt};
   }
 
  private:

@@ -10,6 +10,7 @@ std::unique_ptr<Policy> make_policy(const PolicyConfig& p, const Config& c) {
     case PolicyConfig::Type::split: return make_split_policy(p, c);
     case PolicyConfig::Type::threshold: return make_threshold_policy(p, c);
     case PolicyConfig::Type::expected_cost: return make_expected_cost_policy(p, c);
+    case PolicyConfig::Type::cascade: return make_cascade_policy(p, c);
   }
   return nullptr;
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "routing/features.h"
@@ -17,6 +18,7 @@ namespace fulcrum {
 struct PolicyDecision {
   std::size_t tier = 0;
   std::string reason;
+  std::optional<CascadePlan> cascade;  // set: answer from `tier` only if it is confident
 };
 
 struct RouteContext {
@@ -35,7 +37,12 @@ std::unique_ptr<Policy> make_rules_policy(const PolicyConfig& p, const Config& c
 std::unique_ptr<Policy> make_split_policy(const PolicyConfig& p, const Config& c);
 std::unique_ptr<Policy> make_threshold_policy(const PolicyConfig& p, const Config& c);
 std::unique_ptr<Policy> make_expected_cost_policy(const PolicyConfig& p, const Config& c);
+std::unique_ptr<Policy> make_cascade_policy(const PolicyConfig& p, const Config& c);
 std::unique_ptr<Policy> make_policy(const PolicyConfig& p, const Config& c);
+
+// The cascade's confidence signal over the logprobs of the first tokens of
+// the cheap tier's answer; nullopt when the answer carried none.
+std::optional<double> cascade_confidence(const CascadePlan& plan, const std::vector<double>& logprobs);
 
 // "0.123" with up to `digits` decimals, trailing zeros trimmed (for reasons).
 std::string fmt(double v, int digits = 3);

@@ -46,9 +46,9 @@ class PolicyRouter final : public Router {
       if (!why.empty()) skipped += (skipped.empty() ? "skipped " : "; skipped ") + why;
       return why.empty();
     };
-    auto decided = [&](std::size_t tier, std::string reason) {
+    auto decided = [&](std::size_t tier, std::string reason, std::optional<CascadePlan> cascade = std::nullopt) {
       if (!skipped.empty()) reason = skipped + "; " + reason;
-      return RoutingDecision{tier, std::move(reason), std::move(f.value())};
+      return RoutingDecision{tier, std::move(reason), std::move(f.value()), cascade};
     };
     for (std::size_t i = 0; i < policies_.size(); ++i) {
       const auto& when = config_->router.policies[i].when;
@@ -57,7 +57,7 @@ class PolicyRouter final : public Router {
       if (auto d = policies_[i]->decide(*f, ctx)) {
         if (!fits(d->tier)) continue;
         if (!scope.empty()) d->reason = scope + ": " + d->reason;
-        return decided(d->tier, std::move(d->reason));
+        return decided(d->tier, std::move(d->reason), d->cascade);
       }
     }
     if (fits(default_tier_)) return decided(default_tier_, "default tier " + config_->tiers[default_tier_].name);

@@ -27,6 +27,7 @@ struct RoutingDecision {
   std::size_t tier_index = 0;  // into Config::tiers
   std::string reason;          // short, human-readable (goes into x-fulcrum-reason)
   RequestFeatures features;
+  std::optional<CascadePlan> cascade;  // set: escalate unless the tier answers confidently
 };
 
 class Router {

@@ -16,7 +16,7 @@ class RulesPolicy final : public Policy {
       std::string why = "rule " + rule.name + ": ";
       bool all = true;
       all = all_hold(rule.when, f, why);
-      if (all) return PolicyDecision{rule.tier, why + " -> " + config_.tiers[rule.tier].name};
+      if (all) return PolicyDecision{rule.tier, why + " -> " + config_.tiers[rule.tier].name, std::nullopt};
     }
     return std::nullopt;
   }

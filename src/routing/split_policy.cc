@@ -22,9 +22,9 @@ class SplitPolicy final : public Policy {
   std::optional<PolicyDecision> decide(const RequestFeatures&, const RouteContext& ctx) const override {
     const double point = static_cast<double>(ctx.request_hash >> 11) * 0x1.0p-53;
     for (const auto& [edge, tier] : cumulative_)
-      if (point < edge) return PolicyDecision{tier, "split " + label_ + ": point " + fmt(point) + " -> " + config_.tiers[tier].name};
+      if (point < edge) return PolicyDecision{tier, "split " + label_ + ": point " + fmt(point) + " -> " + config_.tiers[tier].name, std::nullopt};
     const auto tier = cumulative_.back().second;
-    return PolicyDecision{tier, "split " + label_ + " -> " + config_.tiers[tier].name};
+    return PolicyDecision{tier, "split " + label_ + " -> " + config_.tiers[tier].name, std::nullopt};
   }
 
  private:

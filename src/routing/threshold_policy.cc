@@ -17,8 +17,8 @@ class ThresholdPolicy final : public Policy {
     const char* name = on_complexity_ ? "complexity " : "score ";
     for (auto it = levels_.rbegin(); it != levels_.rend(); ++it)
       if (*v >= it->first)
-        return PolicyDecision{it->second, name + fmt(*v) + " >= " + fmt(it->first) + " -> " + config_.tiers[it->second].name};
-    return PolicyDecision{below_, name + fmt(*v) + " < " + fmt(levels_.front().first) + " -> " + config_.tiers[below_].name};
+        return PolicyDecision{it->second, name + fmt(*v) + " >= " + fmt(it->first) + " -> " + config_.tiers[it->second].name, std::nullopt};
+    return PolicyDecision{below_, name + fmt(*v) + " < " + fmt(levels_.front().first) + " -> " + config_.tiers[below_].name, std::nullopt};
   }
 
  private:

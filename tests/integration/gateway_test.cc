@@ -263,6 +263,77 @@ TEST(GatewayRouting, PoliciesDecideAndExplainAutoRequests) {
   EXPECT_EQ(error_of(bad).at("param").as_string(), "x-fulcrum-budget-usd");
 }
 
+class CascadeTest : public ::testing::TestWithParam<bool> {};  // param: stream
+
+TEST_P(CascadeTest, EscalatesLowConfidenceAnswersAndAccountsBothCalls) {
+  const bool stream = GetParam();
+  HarnessOptions o;
+  o.router_extra =
+      "  policies:\n"
+      "    - {type: cascade, cheap: flash, strong: pro, signal: first_token, threshold: -0.5}\n";
+  Harness h(o);
+  // Confident: Flash's answer is kept; the client, which did not ask, gets no logprobs.
+  auto kept = h.chat(body_with("auto", R"({"logprobs":true,"logprob":-0.1,"chunks":3})", stream));
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_EQ(kept.header("x-fulcrum-tier"), "flash");
+  EXPECT_EQ(kept.header("x-fulcrum-escalated"), "false");
+  EXPECT_NE(kept.header("x-fulcrum-reason").find("confidence -0.1 >= -0.5: kept flash"), std::string::npos)
+      << kept.header("x-fulcrum-reason");
+  if (!stream) {
+    EXPECT_NE(kept.body.find("\"logprobs\":null"), std::string::npos) << kept.body;
+  }
+  auto sent = h.fake().requests();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(json::parse(sent[0].body).at("logprobs").as_bool(), true) << "fulcrum asks the cheap tier for logprobs";
+
+  // Unsure: the cheap answer is discarded and Pro answers; both calls are paid for.
+  h.fake().clear_requests();
+  auto escalated = h.chat(body_with("auto", R"({"logprobs":true,"logprob":-0.9,"chunks":3})", stream));
+  ASSERT_EQ(escalated.status, 200) << escalated.body;
+  EXPECT_EQ(escalated.header("x-fulcrum-tier"), "pro");
+  EXPECT_EQ(escalated.header("x-fulcrum-escalated"), "true");
+  EXPECT_NE(escalated.header("x-fulcrum-reason").find("confidence -0.9 < -0.5: escalated to pro"), std::string::npos)
+      << escalated.header("x-fulcrum-reason");
+  sent = h.fake().requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(json::parse(sent[0].body).at("model").as_string(), "fake-flash");
+  EXPECT_EQ(json::parse(sent[1].body).at("model").as_string(), "fake-pro");
+  EXPECT_FALSE(json::parse(sent[1].body).as_object().contains("logprobs")) << "the strong call is the client's request";
+  if (stream) {
+    EXPECT_EQ(escalated.body.find("logprob\":-0.9"), std::string::npos) << "no byte of the discarded answer reaches the client";
+    EXPECT_EQ(sse_data(escalated.body).back(), "[DONE]");
+  }
+  auto records = h.observer().wait_for(2);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_TRUE(records[1].escalated);
+  // The record holds both calls. Whole: Flash 10 in + 5 out, Pro 10 in + 5 out, as reported.
+  // Stream: Pro's reported 10 in + 3 out, plus Flash's cut-off part, estimated from its text.
+  if (!stream) {
+    EXPECT_EQ(records[1].cost, 10 * 140000 + 5 * 280000 + 10 * 2500000 + 5 * 10000000);
+    EXPECT_FALSE(records[1].usage.estimated);
+  } else {
+    const PicoUsd pro_cost = 10 * 2500000 + 3 * 10000000;
+    EXPECT_GT(records[1].cost, pro_cost);
+    EXPECT_LT(records[1].cost, pro_cost + 10 * 140000 + 3 * 280000);
+    EXPECT_TRUE(records[1].usage.estimated) << "the discarded stream never reported usage";
+  }
+}
+
+TEST_P(CascadeTest, MissingLogprobsFollowOnMissing) {
+  const bool stream = GetParam();
+  for (const std::string mode : {"accept", "escalate"}) {
+    HarnessOptions o;
+    o.router_extra = "  policies:\n    - {type: cascade, cheap: flash, strong: pro, on_missing: " + mode + "}\n";
+    Harness h(o);
+    auto r = h.chat(body_with("auto", R"({"chunks":2})", stream));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("x-fulcrum-tier"), mode == "accept" ? "flash" : "pro") << mode;
+    EXPECT_NE(r.header("x-fulcrum-reason").find("no logprobs"), std::string::npos) << r.header("x-fulcrum-reason");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(StreamAndWhole, CascadeTest, ::testing::Bool());
+
 TEST(GatewayCooldown, SkipsATierThatKeepsFailing) {
   Harness h({"    cooldown: {failures: 2, duration_ms: 60000}\n", "", true, ""});
   // 3 failed attempts on flash (first + 2 retries) start the cooldown; pro answers.

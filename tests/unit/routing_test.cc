@@ -314,3 +314,33 @@ TEST(TierStats, LearnsTtftAndCharsPerTokenFromTraffic) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+
+TEST(Cascade, ConfidenceSignals) {
+  CascadePlan plan;
+  const std::vector<double> lps{-0.2, -1.5, -0.1, -3.0};
+  EXPECT_DOUBLE_EQ(*cascade_confidence(plan, lps), -0.2);
+  plan.signal = CascadePlan::Signal::mean;
+  plan.tokens = 3;
+  EXPECT_DOUBLE_EQ(*cascade_confidence(plan, lps), -0.6);
+  plan.signal = CascadePlan::Signal::min;
+  EXPECT_DOUBLE_EQ(*cascade_confidence(plan, lps), -1.5);
+  plan.tokens = 10;  // fewer tokens than K: all of them
+  EXPECT_DOUBLE_EQ(*cascade_confidence(plan, lps), -3.0);
+  EXPECT_FALSE(cascade_confidence(plan, {}));
+}
+
+TEST(Cascade, ConfigErrors) {
+  auto e = errors_of(R"(router:
+  default: flash
+  policies:
+    - {type: cascade, cheap: flash, strong: flash, signal: median, threshold: 0.5, on_missing: maybe}
+)");
+  EXPECT_TRUE(contains(e, "router.policies[0].strong: must differ from cheap"));
+  EXPECT_TRUE(contains(e, "router.policies[0].signal: expected first_token, mean or min"));
+  EXPECT_TRUE(contains(e, "router.policies[0].threshold: must be between"));
+  EXPECT_TRUE(contains(e, "router.policies[0].on_missing: expected accept or escalate"));
+}
+
+}  // namespace fulcrum
