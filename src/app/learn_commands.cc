@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <numeric>
 #include <random>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "learn/dataset.h"
+#include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
 #include "learn/routellm_metrics.h"
 
@@ -68,6 +70,60 @@ int run_train(const TrainCommand& cmd) {
   }
   std::printf("trained on %zu prompts (weak %s, strong %s); model written to %s\n", rows.size(),
               loaded->pair.weak.c_str(), loaded->pair.strong.c_str(), cmd.out_path.c_str());
+  return 0;
+}
+
+int run_train_domains(const TrainDomainsCommand& cmd) {
+  // Domains need no model pair: load the rows directly.
+  DatasetOptions dopt;
+  dopt.drop_contaminated = !cmd.keep_contaminated;
+  std::vector<LabeledPrompt> rows;
+  for (const auto& path : cmd.data_paths) {
+    auto data = load_dataset(path, dopt);
+    if (!data) {
+      std::cerr << "fulcrum: " << data.error().message << '\n';
+      return 1;
+    }
+    for (auto& r : data->rows) rows.push_back(std::move(r));
+  }
+  FeatureOptions features;
+  features.hash_bits = cmd.hash_bits;
+  TrainOptions sgd{8, 0.05, 1e-6, cmd.seed};
+  std::vector<int> fold(rows.size());
+  std::mt19937_64 rng(cmd.seed);
+  for (auto& f : fold) f = static_cast<int>(rng() % static_cast<std::uint64_t>(cmd.folds));
+  std::map<std::string_view, std::pair<int, int>> per_domain;  // correct, total
+  int correct = 0;
+  std::vector<Feature> scratch;
+  for (int f = 0; f < cmd.folds; ++f) {
+    std::vector<const LabeledPrompt*> train;
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (fold[i] != f) train.push_back(&rows[i]);
+    auto model = DomainClassifier::train(train, features, sgd);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (fold[i] != f) continue;
+      const auto truth = domain_of_category(rows[i].category);
+      const bool ok = model.predict(rows[i].prompt, scratch).domain == truth;
+      correct += ok;
+      per_domain[truth].first += ok;
+      per_domain[truth].second += 1;
+    }
+  }
+  int majority = 0;
+  for (const auto& [d, ct] : per_domain) majority = std::max(majority, ct.second);
+  std::printf("domain classifier, %d-fold held-out accuracy on %zu prompts: %.3f (majority class: %.3f)\n",
+              cmd.folds, rows.size(), static_cast<double>(correct) / static_cast<double>(rows.size()),
+              static_cast<double>(majority) / static_cast<double>(rows.size()));
+  for (const auto& [d, ct] : per_domain)
+    std::printf("  %-8s %5d prompts, recall %.3f\n", std::string(d).c_str(), ct.second,
+                static_cast<double>(ct.first) / ct.second);
+  std::vector<const LabeledPrompt*> all;
+  for (const auto& r : rows) all.push_back(&r);
+  if (auto st = DomainClassifier::train(all, features, sgd).save(cmd.out_path); !st) {
+    std::cerr << "fulcrum: " << st.error().message << '\n';
+    return 1;
+  }
+  std::printf("model written to %s\n", cmd.out_path.c_str());
   return 0;
 }
 

@@ -23,7 +23,14 @@ struct EvalCommand : LearnOptions {
   std::string dump_scores_path;
 };
 
+struct TrainDomainsCommand : LearnOptions {
+  std::string out_path;
+  int folds = 5;
+};
+
 int run_train(const TrainCommand& cmd);
+// Held-out accuracy by k-fold, then a model trained on every row.
+int run_train_domains(const TrainDomainsCommand& cmd);
 int run_eval(const EvalCommand& cmd);
 
 }  // namespace fulcrum

@@ -31,6 +31,15 @@ int main(int argc, char** argv) {
   train.hash_bits = 18;  // shipped models: 3 x 256 KiB
   train_cmd->add_option("--hash-bits", train.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
 
+  fulcrum::TrainDomainsCommand train_domains;
+  train_domains.hash_bits = 16;
+  auto* domains_cmd = app.add_subcommand("train-domains", "train the domain classifier from MMLU subjects (k-fold accuracy, then a model)");
+  domains_cmd->add_option("--data", train_domains.data_paths, "labeled JSONL with `category`")->required();
+  domains_cmd->add_option("--out", train_domains.out_path, "model file to write")->required();
+  domains_cmd->add_option("--folds", train_domains.folds, "folds for the accuracy estimate")->check(CLI::Range(2, 100));
+  domains_cmd->add_option("--seed", train_domains.seed, "random seed");
+  domains_cmd->add_option("--hash-bits", train_domains.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
+
   fulcrum::EvalCommand eval;
   auto* eval_cmd = app.add_subcommand("eval", "k-fold held-out evaluation: APGR and CPT as RouteLLM computes them");
   eval_cmd->add_option("--data", eval.data_paths, "labeled JSONL; several are concatenated")->required();
@@ -53,6 +62,7 @@ int main(int argc, char** argv) {
   if (*validate_cmd) return fulcrum::run_validate(validate_path);
   if (*train_cmd) return fulcrum::run_train(train);
   if (*eval_cmd) return fulcrum::run_eval(eval);
+  if (*domains_cmd) return fulcrum::run_train_domains(train_domains);
   if (*route_cmd) return fulcrum::run_route(route);
   return 2;
 }

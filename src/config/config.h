@@ -84,6 +84,8 @@ struct RouterConfig {
   std::string default_tier;
   std::vector<std::string> aliases;  // model names that go through the router, like "auto"
   std::string model_path;            // learned outcome model (fulcrum train); empty: none
+  std::string domain_model_path;     // domain classifier (fulcrum train-domains); empty: none
+  double domain_min_confidence = 0.5;  // below it a predicted domain is not used
   PromptSelection prompt;
   std::map<std::string, DomainInfo> domains;
   std::vector<PolicyConfig> policies;  // tried in order; the first that decides wins

@@ -226,7 +226,10 @@ std::string_view feature_name(FeatureId id) {
 bool is_text_feature(FeatureId id) { return id == FeatureId::task || id == FeatureId::domain; }
 
 void read_router_section(Reader& r, const YAML::Node& router, Config& cfg) {
-  r.check_keys(router, "router", {"default", "aliases", "model", "prompt", "domains", "policies", "output_tokens_estimate"});
+  r.check_keys(router, "router", {"default", "aliases", "model", "prompt", "domains", "policies", "output_tokens_estimate",
+                                   "domain_model", "domain_min_confidence"});
+  if (auto m = r.string(router, "domain_model", "router", false)) cfg.router.domain_model_path = *m;
+  if (auto v = r.number(router, "domain_min_confidence", "router", 0, 1)) cfg.router.domain_min_confidence = *v;
   if (auto v = r.integer(router, "output_tokens_estimate", "router", 1, 10000000)) cfg.router.output_tokens_estimate = *v;
   if (auto v = r.string(router, "default", "router", true)) {
     cfg.router.default_tier = *v;

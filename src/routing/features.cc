@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "core/token_estimate.h"
+#include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
 
 namespace fulcrum {
@@ -73,6 +74,8 @@ std::string RequestFeatures::to_json() const {
   o["has_math"] = has_math;
   o["task"] = task;
   o["domain"] = domain;
+  o["domain_source"] = domain_source;
+  o["domain_confidence"] = domain_confidence ? boost::json::value(*domain_confidence) : boost::json::value(nullptr);
   o["domain_risk"] = domain_risk;
   auto opt = [&](const char* key, const std::optional<double>& v) {
     o[key] = v ? boost::json::value(*v) : boost::json::value(nullptr);
@@ -138,6 +141,17 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
   };
   f.task = declared("x-fulcrum-task").first;
   f.domain = declared("x-fulcrum-domain").first;
+  if (!f.domain.empty()) {
+    f.domain_source = "declared";
+  } else if (domains_) {
+    thread_local std::vector<Feature> domain_scratch;
+    const auto p = domains_->predict(text, domain_scratch);
+    f.domain_confidence = p.confidence;
+    if (p.confidence >= config_.domain_min_confidence) {
+      f.domain = std::string(p.domain);
+      f.domain_source = "predicted";
+    }
+  }
   for (auto [name, dst] : {std::pair{"x-fulcrum-error-cost", &f.error_cost_usd},
                            std::pair{"x-fulcrum-latency-budget-ms", &f.latency_budget_ms},
                            std::pair{"x-fulcrum-budget-usd", &f.budget_usd}}) {

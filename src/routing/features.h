@@ -18,6 +18,7 @@
 namespace fulcrum {
 
 class OutcomeModel;
+class DomainClassifier;
 
 struct RequestFeatures {
   std::size_t message_count = 0;
@@ -27,6 +28,8 @@ struct RequestFeatures {
   bool has_math = false;
   std::string task;
   std::string domain;
+  std::string domain_source;                // "declared", "predicted" or empty
+  std::optional<double> domain_confidence;  // of a predicted domain
   int domain_risk = 0;
   std::optional<double> error_cost_usd;
   std::optional<double> latency_budget_ms;
@@ -47,7 +50,8 @@ using HeaderLookup = std::function<std::string_view(std::string_view)>;
 // Extracts features; thread-safe (const). `model` may be null.
 class FeatureExtractor {
  public:
-  FeatureExtractor(const RouterConfig& config, const OutcomeModel* model) : config_(config), model_(model) {}
+  FeatureExtractor(const RouterConfig& config, const OutcomeModel* model, const DomainClassifier* domains)
+      : config_(config), model_(model), domains_(domains) {}
 
   // Fails (invalid_request naming the header or metadata field) when a
   // declared number does not parse.
@@ -59,6 +63,7 @@ class FeatureExtractor {
  private:
   const RouterConfig& config_;
   const OutcomeModel* model_;
+  const DomainClassifier* domains_;
 };
 
 }  // namespace fulcrum

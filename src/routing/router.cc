@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
 #include "routing/conditions.h"
 #include "routing/policy.h"
@@ -24,8 +25,10 @@ std::uint64_t fnv1a(std::string_view s) {
 
 class PolicyRouter final : public Router {
  public:
-  PolicyRouter(ConfigPtr config, std::unique_ptr<OutcomeModel> model, const TierStats* stats)
-      : config_(std::move(config)), model_(std::move(model)), stats_(stats), features_(config_->router, model_.get()),
+  PolicyRouter(ConfigPtr config, std::unique_ptr<OutcomeModel> model, std::unique_ptr<DomainClassifier> domains,
+               const TierStats* stats)
+      : config_(std::move(config)), model_(std::move(model)), domains_(std::move(domains)), stats_(stats),
+        features_(config_->router, model_.get(), domains_.get()),
         default_tier_(config_->tier_index(config_->router.default_tier).value_or(0)) {
     for (const auto& p : config_->router.policies) policies_.push_back(make_policy(p, *config_));
   }
@@ -89,6 +92,7 @@ class PolicyRouter final : public Router {
 
   ConfigPtr config_;
   std::unique_ptr<OutcomeModel> model_;
+  std::unique_ptr<DomainClassifier> domains_;
   const TierStats* stats_;
   FeatureExtractor features_;
   std::size_t default_tier_;
@@ -100,14 +104,23 @@ class PolicyRouter final : public Router {
 Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* stats) {
   if (!config->tier_index(config->router.default_tier))
     return make_error(Errc::internal, "router.default names no tier");
-  std::unique_ptr<OutcomeModel> model;
-  if (!config->router.model_path.empty()) {
-    std::filesystem::path path(config->router.model_path);
+  auto resolve = [&](const std::string& p) {
+    std::filesystem::path path(p);
     if (path.is_relative() && !config->source_path.empty())
       path = std::filesystem::path(config->source_path).parent_path() / path;
-    auto loaded = OutcomeModel::load(path.string());
+    return path.string();
+  };
+  std::unique_ptr<OutcomeModel> model;
+  if (!config->router.model_path.empty()) {
+    auto loaded = OutcomeModel::load(resolve(config->router.model_path));
     if (!loaded) return make_error(Errc::internal, "router.model: " + loaded.error().message);
     model = std::make_unique<OutcomeModel>(std::move(loaded.value()));
+  }
+  std::unique_ptr<DomainClassifier> domains;
+  if (!config->router.domain_model_path.empty()) {
+    auto loaded = DomainClassifier::load(resolve(config->router.domain_model_path));
+    if (!loaded) return make_error(Errc::internal, "router.domain_model: " + loaded.error().message);
+    domains = std::make_unique<DomainClassifier>(std::move(loaded.value()));
   }
   for (const auto& p : config->router.policies) {
     const bool needs_model = p.type == PolicyConfig::Type::threshold || p.type == PolicyConfig::Type::expected_cost;
@@ -115,7 +128,7 @@ Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* 
       return make_error(Errc::internal, p.yaml_path + ": this policy needs the learned model: set router.model "
                                                       "(train one with `fulcrum train`)");
   }
-  return std::unique_ptr<Router>(std::make_unique<PolicyRouter>(std::move(config), std::move(model), stats));
+  return std::unique_ptr<Router>(std::make_unique<PolicyRouter>(std::move(config), std::move(model), std::move(domains), stats));
 }
 
 }  // namespace fulcrum

@@ -25,6 +25,8 @@ route flash "default tier flash" "hi" "x-fulcrum-domain: math"
 route pro  "rule costly_errors: error_cost_usd 25 > 10" "Summarise this report." "x-fulcrum-error-cost: 25"
 route flash "default tier flash" "Summarise this report." "x-fulcrum-error-cost: 10"
 route flash "default tier flash" "What is the capital of France?"
+# No declared domain: the shipped domain classifier predicts it.
+route pro  "rule high_risk_domain: domain_risk 9 >= 8" "A 45-year-old man presents with crushing chest pain radiating to the left arm and diaphoresis. Which drug should be given first?"
 # The 70/30 split over many request ids is covered by the unit tests (one id here).
 [ "$fails" -eq 0 ] || exit 1
 echo "article policy: ok"

@@ -134,3 +134,41 @@ TEST(OutcomeModel, LearnsWhereTheStrongTierGainsAndRoundTrips) {
 }
 
 }  // namespace fulcrum
+
+#include "learn/domain_classifier.h"
+
+namespace fulcrum {
+
+TEST(DomainClassifier, MapsSubjectsAndLearnsDomains) {
+  EXPECT_EQ(domain_of_category("professional_law"), "legal");
+  EXPECT_EQ(domain_of_category("clinical_knowledge"), "medical");
+  EXPECT_EQ(domain_of_category("math_word_problem"), "math");
+  EXPECT_EQ(domain_of_category("world_religions"), "other");
+  std::vector<LabeledPrompt> rows;
+  const char* texts[][2] = {{"professional_law", "the plaintiff sued the defendant for breach of contract in court"},
+                            {"clinical_knowledge", "the patient has fever and the doctor prescribes antibiotics"},
+                            {"high_school_mathematics", "solve the equation for x and compute the integral"},
+                            {"world_religions", "the festival celebrates the harvest with songs and dances"}};
+  for (int i = 0; i < 400; ++i) {
+    LabeledPrompt r;
+    r.category = texts[i % 4][0];
+    r.prompt = std::string(texts[i % 4][1]) + " case " + std::to_string(i % 9);
+    rows.push_back(r);
+  }
+  std::vector<const LabeledPrompt*> ptrs;
+  for (const auto& r : rows) ptrs.push_back(&r);
+  FeatureOptions f;
+  f.hash_bits = 14;
+  auto model = DomainClassifier::train(ptrs, f, TrainOptions{8, 0.1, 1e-6, 1});
+  std::vector<Feature> scratch;
+  EXPECT_EQ(model.predict("the defendant appealed the court ruling on the contract", scratch).domain, "legal");
+  EXPECT_EQ(model.predict("the doctor examined the patient with fever", scratch).domain, "medical");
+  const auto path = ::testing::TempDir() + "/domains.model";
+  ASSERT_TRUE(model.save(path));
+  auto loaded = DomainClassifier::load(path);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->predict("solve for x in the equation", scratch).domain, "math");
+  EXPECT_GT(loaded->predict("solve for x in the equation", scratch).confidence, 0.5);
+}
+
+}  // namespace fulcrum
