@@ -54,9 +54,16 @@ DomainClassifier DomainClassifier::train(const std::vector<const LabeledPrompt*>
 
 DomainPrediction DomainClassifier::predict(std::string_view prompt, std::vector<Feature>& scratch) const {
   const double inv = extract_text_features(prompt, features_, scratch, /*normalize=*/false);
+  return predict(scratch, inv);
+}
+
+DomainPrediction DomainClassifier::predict(const std::vector<Feature>& features, double inv) const {
+  const auto mask = static_cast<std::uint32_t>(fused_.size() - 1);
   std::array<double, kDomains.size()> margin{};
-  for (const auto& f : scratch)
-    for (std::size_t d = 0; d < kDomains.size(); ++d) margin[d] += static_cast<double>(fused_[f.index][d]) * f.value;
+  for (const auto& f : features) {
+    const auto& w = fused_[f.index & mask];
+    for (std::size_t d = 0; d < kDomains.size(); ++d) margin[d] += static_cast<double>(w[d]) * f.value;
+  }
   std::array<double, kDomains.size()> p{};
   double total = 0;
   for (std::size_t d = 0; d < kDomains.size(); ++d) total += p[d] = models_[d].calibrated(margin[d] * inv);

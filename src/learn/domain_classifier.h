@@ -31,6 +31,9 @@ class DomainClassifier {
   static DomainClassifier train(const std::vector<const LabeledPrompt*>& rows, const FeatureOptions& features,
                                 const TrainOptions& sgd);
   DomainPrediction predict(std::string_view prompt, std::vector<Feature>& scratch) const;
+  // From features already extracted with at least this model's hash bits.
+  DomainPrediction predict(const std::vector<Feature>& features, double inv_norm) const;
+  const FeatureOptions& feature_options() const { return features_; }
 
   Status save(const std::string& path) const;
   static Result<DomainClassifier> load(const std::string& path);

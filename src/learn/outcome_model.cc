@@ -51,9 +51,15 @@ OutcomeModel::OutcomeModel(ModelPair pair, FeatureOptions features, LogisticMode
 
 TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vector<Feature>& scratch) const {
   const double inv_norm = extract_text_features(prompt, features_, scratch, /*normalize=*/false);
+  return probabilities(scratch, inv_norm);
+}
+
+TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& features, double inv_norm) const {
+  // Masking a wider feature index gives exactly the index hashed at this width.
+  const auto mask = static_cast<std::uint32_t>(fused_.size() - 1);
   double mw = 0, ms = 0, mg = 0;
-  for (const auto& f : scratch) {
-    const auto& w = fused_[f.index];
+  for (const auto& f : features) {
+    const auto& w = fused_[f.index & mask];
     mw += static_cast<double>(w[0]) * f.value;
     ms += static_cast<double>(w[1]) * f.value;
     mg += static_cast<double>(w[2]) * f.value;

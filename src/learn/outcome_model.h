@@ -36,6 +36,10 @@ class OutcomeModel {
                             const OutcomeTrainOptions& options);
 
   TierProbabilities probabilities(std::string_view prompt, std::vector<Feature>& scratch) const;
+  // From features already extracted (unnormalised, with their norm factor) with
+  // at least this model's hash bits: indices are masked down to its size.
+  TierProbabilities probabilities(const std::vector<Feature>& features, double inv_norm) const;
+  const FeatureOptions& feature_options() const { return features_; }
   double score(std::string_view prompt, std::vector<Feature>& scratch) const {
     return probabilities(prompt, scratch).gain;
   }

@@ -141,17 +141,7 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
   };
   f.task = declared("x-fulcrum-task").first;
   f.domain = declared("x-fulcrum-domain").first;
-  if (!f.domain.empty()) {
-    f.domain_source = "declared";
-  } else if (domains_) {
-    thread_local std::vector<Feature> domain_scratch;
-    const auto p = domains_->predict(text, domain_scratch);
-    f.domain_confidence = p.confidence;
-    if (p.confidence >= config_.domain_min_confidence) {
-      f.domain = std::string(p.domain);
-      f.domain_source = "predicted";
-    }
-  }
+  if (!f.domain.empty()) f.domain_source = "declared";
   for (auto [name, dst] : {std::pair{"x-fulcrum-error-cost", &f.error_cost_usd},
                            std::pair{"x-fulcrum-latency-budget-ms", &f.latency_budget_ms},
                            std::pair{"x-fulcrum-budget-usd", &f.budget_usd}}) {
@@ -165,13 +155,32 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
     f.domain_risk = d->second.risk;
     if (!f.error_cost_usd && d->second.error_cost_usd) f.error_cost_usd = d->second.error_cost_usd;
   }
-  if (model_) {
+  // One feature pass serves both models: each masks the indices to its size.
+  const bool predict_domain = f.domain.empty() && domains_;
+  if (model_ || predict_domain) {
     thread_local std::vector<Feature> scratch;
-    const auto p = model_->probabilities(text, scratch);
-    f.score = p.gain;
-    f.p_weak = p.weak;
-    f.p_strong = p.strong;
-    f.complexity = 10.0 * (1.0 - p.weak);
+    FeatureOptions opt = model_ ? model_->feature_options() : domains_->feature_options();
+    if (model_ && predict_domain) opt.hash_bits = std::max(opt.hash_bits, domains_->feature_options().hash_bits);
+    const double inv_norm = extract_text_features(text, opt, scratch, /*normalize=*/false);
+    if (model_) {
+      const auto p = model_->probabilities(scratch, inv_norm);
+      f.score = p.gain;
+      f.p_weak = p.weak;
+      f.p_strong = p.strong;
+      f.complexity = 10.0 * (1.0 - p.weak);
+    }
+    if (predict_domain) {
+      const auto p = domains_->predict(scratch, inv_norm);
+      f.domain_confidence = p.confidence;
+      if (p.confidence >= config_.domain_min_confidence) {
+        f.domain = std::string(p.domain);
+        f.domain_source = "predicted";
+        if (auto d = config_.domains.find(f.domain); d != config_.domains.end()) {
+          f.domain_risk = d->second.risk;
+          if (!f.error_cost_usd && d->second.error_cost_usd) f.error_cost_usd = d->second.error_cost_usd;
+        }
+      }
+    }
   }
   return f;
 }

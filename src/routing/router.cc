@@ -122,6 +122,10 @@ Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* 
     if (!loaded) return make_error(Errc::internal, "router.domain_model: " + loaded.error().message);
     domains = std::make_unique<DomainClassifier>(std::move(loaded.value()));
   }
+  if (model && domains && (model->feature_options().bigrams != domains->feature_options().bigrams ||
+                            model->feature_options().char_ngrams != domains->feature_options().char_ngrams))
+    return make_error(Errc::internal, "router.model and router.domain_model were trained with different feature "
+                                      "kinds; retrain one of them (scripts/train-default-model.sh)");
   for (const auto& p : config->router.policies) {
     const bool needs_model = p.type == PolicyConfig::Type::threshold || p.type == PolicyConfig::Type::expected_cost;
     if (needs_model && !model)
