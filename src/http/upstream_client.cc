@@ -29,7 +29,6 @@ class UpstreamPool {
   UpstreamPool(std::string origin, int max_connections) : origin_(std::move(origin)), max_(max_connections) {}
 
   const std::string& origin() const { return origin_; }
-  std::size_t open() const { return open_; }
   void set_max(int max_connections) { max_ = max_connections; }
 
   std::unique_ptr<UpstreamConnection> take_idle() {
@@ -163,11 +162,6 @@ std::shared_ptr<UpstreamPool> UpstreamClient::pool_for(const Provider& p) {
   if (it == pools_.end()) it = pools_.emplace(key, std::make_shared<UpstreamPool>(key, p.max_connections)).first;
   it->second->set_max(p.max_connections);
   return it->second;
-}
-
-std::size_t UpstreamClient::open_connections(const Provider& p) const {
-  auto it = pools_.find(origin_key(p));
-  return it == pools_.end() ? 0 : it->second->open();
 }
 
 Task<Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::connect(const Provider& p, Clock::time_point deadline,

@@ -93,9 +93,6 @@ class UpstreamClient {
   Task<Result<std::unique_ptr<UpstreamCall>>> start(const Provider& provider, const UpstreamRequest& request,
                                                     AbortHandle& abort);
 
-  // Open connections per origin, idle plus in use (for tests and metrics).
-  std::size_t open_connections(const Provider& provider) const;
-
  private:
   std::shared_ptr<UpstreamPool> pool_for(const Provider& provider);
   Task<Result<std::unique_ptr<UpstreamConnection>>> connect(const Provider& p, std::chrono::steady_clock::time_point deadline,

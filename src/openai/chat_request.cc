@@ -7,9 +7,7 @@
 
 namespace fulcrum {
 
-namespace {
-
-void append_content(const boost::json::value& content, std::string& out) {
+void append_message_text(const boost::json::value& content, std::string& out) {
   if (auto s = content.if_string()) {
     out.append(s->data(), s->size());
     out.push_back('\n');
@@ -26,15 +24,13 @@ void append_content(const boost::json::value& content, std::string& out) {
   }
 }
 
-}  // namespace
-
 std::string ChatRequest::prompt_text() const {
   std::string out;
   auto it = body.find("messages");
   if (it == body.end()) return out;
   for (const auto& m : it->value().as_array()) {
     if (auto mo = m.if_object())
-      if (auto c = mo->find("content"); c != mo->end()) append_content(c->value(), out);
+      if (auto c = mo->find("content"); c != mo->end()) append_message_text(c->value(), out);
   }
   return out;
 }

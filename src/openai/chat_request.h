@@ -39,6 +39,10 @@ Result<ChatRequest> parse_chat_request(std::string_view body);
 // confidence cascade reads them).
 std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_logprobs = false);
 
+// Appends a message's `content` text (a string, or the text parts of an
+// array) to `out`, each piece followed by '\n'.
+void append_message_text(const boost::json::value& content, std::string& out);
+
 // Deep merge: objects merge key by key, anything else in `over` replaces.
 void merge_json(boost::json::object& into, const boost::json::object& over);
 

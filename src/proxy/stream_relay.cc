@@ -51,7 +51,6 @@ void append_logprobs(const boost::json::value& choice, std::vector<double>& out)
 
 void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
                                 const std::function<std::string()>& cost_comment) {
-  ++events_;
   if (!ev.has_data) {
     out.append(ev.raw);
     return;

@@ -35,7 +35,6 @@ class StreamAccounting {
   bool overflowed() const { return parser_.overflowed(); }
   const Usage& usage() const { return usage_; }
   std::int64_t answer_code_points() const { return answer_code_points_; }
-  std::int64_t events() const { return events_; }
   // Logprobs of the first answer tokens of choice 0, in order (at most 256).
   const std::vector<double>& logprobs() const { return logprobs_; }
 
@@ -48,7 +47,6 @@ class StreamAccounting {
   bool saw_usage_ = false;
   bool saw_done_ = false;
   std::int64_t answer_code_points_ = 0;
-  std::int64_t events_ = 0;
   std::vector<double> logprobs_;
 };
 

@@ -13,21 +13,6 @@
 namespace fulcrum {
 namespace {
 
-void append_text(const boost::json::value& content, std::string& out) {
-  if (auto s = content.if_string()) {
-    out.append(s->data(), s->size());
-    out.push_back('\n');
-  } else if (auto parts = content.if_array()) {
-    for (const auto& part : *parts)
-      if (auto po = part.if_object())
-        if (auto t = po->find("text"); t != po->end())
-          if (auto s2 = t->value().if_string()) {
-            out.append(s2->data(), s2->size());
-            out.push_back('\n');
-          }
-  }
-}
-
 std::optional<double> parse_number(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -105,7 +90,7 @@ std::string FeatureExtractor::prompt_text(const ChatRequest& request) const {
   if (config_.prompt.last_n > 0 && picked.size() > static_cast<std::size_t>(config_.prompt.last_n))
     first = picked.size() - static_cast<std::size_t>(config_.prompt.last_n);
   std::string out;
-  for (std::size_t i = first; i < picked.size(); ++i) append_text(*picked[i], out);
+  for (std::size_t i = first; i < picked.size(); ++i) append_message_text(*picked[i], out);
   if (!out.empty()) out.pop_back();  // the last separator
   return out;
 }

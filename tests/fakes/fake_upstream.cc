@@ -230,7 +230,6 @@ struct FakeUpstream::Impl {
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       auto [ec, n] = co_await http::async_write(stream, res, nothrow);
-      if (ec) ++owner.cut_short_;
       co_return !ec;
     }
     co_return co_await stream_answer(stream, script, model, include_usage);
@@ -352,10 +351,7 @@ struct FakeUpstream::Impl {
       }
       if (i > 0) co_await sleep_ms(delay);
       auto [ec, n] = co_await net::async_write(stream, http::make_chunk(net::buffer(events[i])), nothrow);
-      if (ec) {
-        ++owner.cut_short_;
-        co_return false;
-      }
+      if (ec) co_return false;
     }
     auto [ec, n] = co_await net::async_write(stream, http::make_chunk_last(), nothrow);
     co_return !ec;

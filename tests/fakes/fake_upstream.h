@@ -50,15 +50,12 @@ class FakeUpstream {
   void clear_requests();
   // Connections accepted so far (to check keep-alive reuse).
   int connections_accepted() const { return connections_.load(); }
-  // Requests whose client went away before the answer was complete.
-  int requests_cut_short() const { return cut_short_.load(); }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::uint16_t port_ = 0;
   std::atomic<int> connections_{0};
-  std::atomic<int> cut_short_{0};
 };
 
 }  // namespace fulcrum::testing
