@@ -26,9 +26,8 @@ bool is_stale_connection_error(const boost::system::error_code& ec) {
 // Idle connections and the count of open ones for one origin on one thread.
 class UpstreamPool {
  public:
-  UpstreamPool(std::string origin, int max_connections) : origin_(std::move(origin)), max_(max_connections) {}
+  explicit UpstreamPool(int max_connections) : max_(max_connections) {}
 
-  const std::string& origin() const { return origin_; }
   void set_max(int max_connections) { max_ = max_connections; }
 
   std::unique_ptr<UpstreamConnection> take_idle() {
@@ -73,7 +72,6 @@ class UpstreamPool {
     }
   }
 
-  std::string origin_;
   int max_;
   std::size_t open_ = 0;
   std::deque<std::unique_ptr<UpstreamConnection>> idle_;
@@ -159,7 +157,7 @@ UpstreamClient::~UpstreamClient() = default;
 std::shared_ptr<UpstreamPool> UpstreamClient::pool_for(const Provider& p) {
   auto key = origin_key(p);
   auto it = pools_.find(key);
-  if (it == pools_.end()) it = pools_.emplace(key, std::make_shared<UpstreamPool>(key, p.max_connections)).first;
+  if (it == pools_.end()) it = pools_.emplace(key, std::make_shared<UpstreamPool>(p.max_connections)).first;
   it->second->set_max(p.max_connections);
   return it->second;
 }
