@@ -7,32 +7,52 @@
 
 namespace fulcrum {
 
-void append_message_text(const boost::json::value& content, std::string& out) {
+namespace {
+
+// Calls f(text) for each text piece of a message's content: the string
+// itself, or the `text` of each part of an array.
+template <class F>
+void for_each_text(const boost::json::value& content, F&& f) {
   if (auto s = content.if_string()) {
-    out.append(s->data(), s->size());
-    out.push_back('\n');
+    f(std::string_view(*s));
   } else if (auto parts = content.if_array()) {
-    for (const auto& part : *parts) {
-      auto po = part.if_object();
-      if (!po) continue;
-      if (auto it = po->find("text"); it != po->end())
-        if (auto text = it->value().if_string()) {
-          out.append(text->data(), text->size());
-          out.push_back('\n');
-        }
-    }
+    for (const auto& part : *parts)
+      if (auto po = part.if_object())
+        if (auto it = po->find("text"); it != po->end())
+          if (auto text = it->value().if_string()) f(std::string_view(*text));
   }
+}
+
+template <class F>
+void for_each_message_content(const boost::json::object& body, F&& f) {
+  auto it = body.find("messages");
+  if (it == body.end() || !it->value().is_array()) return;
+  for (const auto& m : it->value().get_array())
+    if (auto mo = m.if_object())
+      if (auto c = mo->find("content"); c != mo->end()) f(c->value());
+}
+
+}  // namespace
+
+void append_message_text(const boost::json::value& content, std::string& out) {
+  for_each_text(content, [&](std::string_view t) {
+    out.append(t);
+    out.push_back('\n');
+  });
 }
 
 std::string ChatRequest::prompt_text() const {
   std::string out;
-  auto it = body.find("messages");
-  if (it == body.end()) return out;
-  for (const auto& m : it->value().as_array()) {
-    if (auto mo = m.if_object())
-      if (auto c = mo->find("content"); c != mo->end()) append_message_text(c->value(), out);
-  }
+  for_each_message_content(body, [&](const boost::json::value& c) { append_message_text(c, out); });
   return out;
+}
+
+std::int64_t ChatRequest::prompt_size() const {
+  std::int64_t n = 0;
+  for_each_message_content(body, [&](const boost::json::value& c) {
+    for_each_text(c, [&](std::string_view t) { n += static_cast<std::int64_t>(t.size()) + 1; });
+  });
+  return n;
 }
 
 Result<ChatRequest> parse_chat_request(std::string_view text) {

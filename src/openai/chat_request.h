@@ -3,6 +3,7 @@
 // object is kept whole, so every field fulcrum does not know about (tools,
 // response_format, logprobs, metadata, reasoning_content in assistant turns,
 // vendor extensions) reaches the upstream unchanged.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ struct ChatRequest {
 
   // The text of all messages, for token estimates when usage never arrives.
   std::string prompt_text() const;
+  // prompt_text().size(), without building the string.
+  std::int64_t prompt_size() const;
 };
 
 // Parses and validates: JSON object, non-empty `messages` of objects with a

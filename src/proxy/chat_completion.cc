@@ -130,7 +130,7 @@ PicoUsd ChatCompletion::account(std::size_t tier, const Usage& usage) {
   const auto cost = price_usage(usage, config_.tiers[tier].prices_at(utc_minute_now())).total();
   // Reported counts teach the router this tier's characters per token.
   if (!usage.estimated && state_.stats)
-    state_.stats->record_prompt(tier, static_cast<std::int64_t>(request_->prompt_text().size()), usage.prompt_tokens);
+    state_.stats->record_prompt(tier, request_->prompt_size(), usage.prompt_tokens);
   record_.usage += usage;
   record_.cost += cost;
   return cost;

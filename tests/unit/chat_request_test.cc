@@ -34,6 +34,7 @@ TEST(ChatRequest, ReadsModelStreamAndUsageOption) {
   EXPECT_TRUE(r->stream);
   EXPECT_TRUE(r->client_wants_usage);
   EXPECT_EQ(r->prompt_text(), "be brief\nhello\n");
+  EXPECT_EQ(r->prompt_size(), static_cast<std::int64_t>(r->prompt_text().size()));
 }
 
 TEST(ChatRequest, UpstreamBodyKeepsUnknownFieldsAndMergesTierParams) {
