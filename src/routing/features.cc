@@ -136,10 +136,6 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
     if (!v) return make_error(Errc::invalid_request, where + " must be a non-negative number, got \"" + value + "\"", name);
     *dst = v;
   }
-  if (auto d = config_.domains.find(f.domain); d != config_.domains.end()) {
-    f.domain_risk = d->second.risk;
-    if (!f.error_cost_usd && d->second.error_cost_usd) f.error_cost_usd = d->second.error_cost_usd;
-  }
   // One feature pass serves both models: each masks the indices to its size.
   const bool predict_domain = f.domain.empty() && domains_;
   if (model_ || predict_domain) {
@@ -160,12 +156,13 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
       if (p.confidence >= config_.domain_min_confidence) {
         f.domain = std::string(p.domain);
         f.domain_source = "predicted";
-        if (auto d = config_.domains.find(f.domain); d != config_.domains.end()) {
-          f.domain_risk = d->second.risk;
-          if (!f.error_cost_usd && d->second.error_cost_usd) f.error_cost_usd = d->second.error_cost_usd;
-        }
       }
     }
+  }
+  // The domain table, for a declared or a predicted domain alike.
+  if (auto d = config_.domains.find(f.domain); d != config_.domains.end()) {
+    f.domain_risk = d->second.risk;
+    if (!f.error_cost_usd && d->second.error_cost_usd) f.error_cost_usd = d->second.error_cost_usd;
   }
   return f;
 }
