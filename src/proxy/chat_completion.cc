@@ -118,8 +118,10 @@ bool ChatCompletion::judge(std::optional<double> confidence) {
 HeaderList ChatCompletion::base_headers() const {
   HeaderList h;
   h.emplace_back("x-fulcrum-request-id", record_.id);
-  h.emplace_back("x-fulcrum-tier", record_.tier);
-  h.emplace_back("x-fulcrum-reason", header_safe(record_.reason));
+  if (!record_.tier.empty()) {  // a request rejected before routing has neither
+    h.emplace_back("x-fulcrum-tier", record_.tier);
+    h.emplace_back("x-fulcrum-reason", header_safe(record_.reason));
+  }
   const double overhead = ms_between(t0_, Clock::now()) - std::chrono::duration<double, std::milli>(upstream_wait_).count();
   h.emplace_back("x-fulcrum-overhead-ms", format_ms(overhead));
   if (cascade_) h.emplace_back("x-fulcrum-escalated", escalated_ ? "true" : "false");
@@ -149,7 +151,6 @@ Task<void> ChatCompletion::fail(const Error& e) {
   const auto http_error = to_http_error(e);
   if (e.code != Errc::client_closed) {
     auto headers = base_headers();
-    if (record_.tier.empty()) headers.erase(headers.begin() + 1, headers.begin() + 3);
     co_await sink_.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
   }
   finish(e.code == Errc::client_closed ? 499 : http_error.status);
