@@ -25,7 +25,8 @@ struct Loaded {
   ModelPair pair;
 };
 
-std::optional<Loaded> load(const LearnOptions& o) {
+// Every --data file concatenated; prints the error and returns nullopt on failure.
+std::optional<Dataset> load_rows(const LearnOptions& o) {
   DatasetOptions dopt;
   dopt.drop_contaminated = !o.keep_contaminated;
   Dataset all;
@@ -40,12 +41,18 @@ std::optional<Loaded> load(const LearnOptions& o) {
       if (std::find(all.models.begin(), all.models.end(), m) == all.models.end()) all.models.push_back(m);
   }
   std::sort(all.models.begin(), all.models.end());
-  auto pair = choose_pair(all, o.weak, o.strong);
+  return all;
+}
+
+std::optional<Loaded> load(const LearnOptions& o) {
+  auto all = load_rows(o);
+  if (!all) return std::nullopt;
+  auto pair = choose_pair(*all, o.weak, o.strong);
   if (!pair) {
     std::cerr << "fulcrum: " << pair.error().message << '\n';
     return std::nullopt;
   }
-  return Loaded{std::move(all), std::move(pair.value())};
+  return Loaded{std::move(*all), std::move(pair.value())};
 }
 
 void print_row(const char* name, const RouterMetrics& m) {
@@ -74,18 +81,10 @@ int run_train(const TrainCommand& cmd) {
 }
 
 int run_train_domains(const TrainDomainsCommand& cmd) {
-  // Domains need no model pair: load the rows directly.
-  DatasetOptions dopt;
-  dopt.drop_contaminated = !cmd.keep_contaminated;
-  std::vector<LabeledPrompt> rows;
-  for (const auto& path : cmd.data_paths) {
-    auto data = load_dataset(path, dopt);
-    if (!data) {
-      std::cerr << "fulcrum: " << data.error().message << '\n';
-      return 1;
-    }
-    for (auto& r : data->rows) rows.push_back(std::move(r));
-  }
+  // Domains need no model pair: just the rows.
+  auto loaded = load_rows(cmd);
+  if (!loaded) return 1;
+  const auto& rows = loaded->rows;
   FeatureOptions features;
   features.hash_bits = cmd.hash_bits;
   TrainOptions sgd{8, 0.05, 1e-6, cmd.seed};
