@@ -8,6 +8,7 @@
 #include "learn/logistic_model.h"
 #include "learn/outcome_model.h"
 #include "learn/routellm_metrics.h"
+#include "synthetic_workload.h"
 
 namespace fulcrum {
 
@@ -86,33 +87,9 @@ TEST(Dataset, DropsContaminatedRowsAndPicksThePairByMeanScore) {
   EXPECT_EQ(parse_dataset(text, "t.jsonl", keep)->rows.size(), 3u);
 }
 
-namespace {
-// A synthetic workload with a known answer: prompts about "proofs" defeat the
-// weak model only; prompts about "greetings" both models answer.
-std::vector<LabeledPrompt> synthetic(int n) {
-  std::vector<LabeledPrompt> rows;
-  for (int i = 0; i < n; ++i) {
-    LabeledPrompt r;
-    const bool hard = i % 2 == 0;
-    r.id = std::to_string(i);
-    r.prompt = hard ? "prove the theorem about group " + std::to_string(i % 7) + " using induction"
-                    : "say hello to friend number " + std::to_string(i % 5);
-    r.scores["weak"] = hard ? 0 : 1;
-    r.scores["strong"] = 1;
-    rows.push_back(r);
-  }
-  return rows;
-}
-}  // namespace
 
 TEST(OutcomeModel, LearnsWhereTheStrongTierGainsAndRoundTrips) {
-  auto rows = synthetic(400);
-  std::vector<const LabeledPrompt*> ptrs;
-  for (const auto& r : rows) ptrs.push_back(&r);
-  OutcomeTrainOptions opt;
-  opt.features.hash_bits = 16;
-  opt.sgd.learning_rate = opt.gain_sgd.learning_rate = 0.1;
-  auto model = OutcomeModel::train(ptrs, ModelPair{"weak", "strong"}, opt);
+  auto model = testing::train_synthetic_model(testing::synthetic_workload(400));
   std::vector<Feature> scratch;
   const auto hard = model.probabilities("prove the lemma by induction", scratch);
   const auto easy = model.probabilities("say hello to my friend", scratch);

@@ -7,6 +7,7 @@
 #include "learn/outcome_model.h"
 #include "routing/policy.h"
 #include "routing/router.h"
+#include "synthetic_workload.h"
 
 namespace fulcrum {
 namespace {
@@ -193,25 +194,9 @@ TEST(Router, DeclaredFeaturesFromHeadersAndMetadata) {
 }
 
 namespace {
-// A model where prompts about proofs gain from the strong tier and greetings do not.
 std::string train_tiny_model() {
-  std::vector<LabeledPrompt> rows;
-  for (int i = 0; i < 400; ++i) {
-    LabeledPrompt r;
-    const bool hard = i % 2 == 0;
-    r.prompt = hard ? "prove the theorem about group " + std::to_string(i % 7) + " by induction"
-                    : "say hello to friend number " + std::to_string(i % 5);
-    r.scores["weak"] = hard ? 0 : 1;
-    r.scores["strong"] = 1;
-    rows.push_back(r);
-  }
-  std::vector<const LabeledPrompt*> ptrs;
-  for (const auto& r : rows) ptrs.push_back(&r);
-  OutcomeTrainOptions opt;
-  opt.features.hash_bits = 16;
-  opt.sgd.learning_rate = opt.gain_sgd.learning_rate = 0.1;
   const auto path = ::testing::TempDir() + "/tiny.model";
-  EXPECT_TRUE(OutcomeModel::train(ptrs, ModelPair{"weak", "strong"}, opt).save(path));
+  EXPECT_TRUE(testing::train_synthetic_model(testing::synthetic_workload(400)).save(path));
   return path;
 }
 }  // namespace
