@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -98,7 +99,7 @@ TEST(OutcomeModel, LearnsWhereTheStrongTierGainsAndRoundTrips) {
   EXPECT_GT(easy.weak, 0.7);
   EXPECT_GT(hard.strong, 0.7);
 
-  const std::string path = ::testing::TempDir() + "/outcome.model";
+  const std::string path = ::testing::TempDir() + "/outcome-" + std::to_string(::getpid()) + ".model";
   ASSERT_TRUE(model.save(path));
   auto loaded = OutcomeModel::load(path);
   ASSERT_TRUE(loaded) << loaded.error().message;
@@ -140,7 +141,7 @@ TEST(DomainClassifier, MapsSubjectsAndLearnsDomains) {
   std::vector<Feature> scratch;
   EXPECT_EQ(model.predict("the defendant appealed the court ruling on the contract", scratch).domain, "legal");
   EXPECT_EQ(model.predict("the doctor examined the patient with fever", scratch).domain, "medical");
-  const auto path = ::testing::TempDir() + "/domains.model";
+  const auto path = ::testing::TempDir() + "/domains-" + std::to_string(::getpid()) + ".model";
   ASSERT_TRUE(model.save(path));
   auto loaded = DomainClassifier::load(path);
   ASSERT_TRUE(loaded) << loaded.error().message;

@@ -1,5 +1,6 @@
 // Policies and the router, from YAML config to decision and reason.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
@@ -195,7 +196,7 @@ TEST(Router, DeclaredFeaturesFromHeadersAndMetadata) {
 
 namespace {
 std::string train_tiny_model() {
-  const auto path = ::testing::TempDir() + "/tiny.model";
+  const auto path = ::testing::TempDir() + "/tiny-" + std::to_string(::getpid()) + ".model";
   EXPECT_TRUE(testing::train_synthetic_model(testing::synthetic_workload(400)).save(path));
   return path;
 }
