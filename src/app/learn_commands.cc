@@ -12,20 +12,15 @@
 
 #include <boost/json.hpp>
 
+#include "learn/cross_validation.h"
 #include "learn/dataset.h"
 #include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
 #include "learn/routellm_metrics.h"
+#include "report/svg_chart.h"
 
 namespace fulcrum {
-namespace {
 
-struct Loaded {
-  Dataset data;
-  ModelPair pair;
-};
-
-// Every --data file concatenated; prints the error and returns nullopt on failure.
 std::optional<Dataset> load_rows(const LearnOptions& o) {
   DatasetOptions dopt;
   dopt.drop_contaminated = !o.keep_contaminated;
@@ -44,7 +39,7 @@ std::optional<Dataset> load_rows(const LearnOptions& o) {
   return all;
 }
 
-std::optional<Loaded> load(const LearnOptions& o) {
+std::optional<LabeledData> load_labeled(const LearnOptions& o) {
   auto all = load_rows(o);
   if (!all) return std::nullopt;
   auto pair = choose_pair(*all, o.weak, o.strong);
@@ -52,8 +47,18 @@ std::optional<Loaded> load(const LearnOptions& o) {
     std::cerr << "fulcrum: " << pair.error().message << '\n';
     return std::nullopt;
   }
-  return Loaded{std::move(*all), std::move(pair.value())};
+  return LabeledData{std::move(*all), std::move(pair.value())};
 }
+
+OutcomeTrainOptions train_options(const LearnOptions& o) {
+  OutcomeTrainOptions opt;
+  opt.sgd.seed = o.seed;
+  opt.gain_sgd.seed = o.seed;
+  opt.features.hash_bits = o.hash_bits;
+  return opt;
+}
+
+namespace {
 
 void print_row(const char* name, const RouterMetrics& m) {
   std::printf("| %-22s | %6.3f | %7.2f%% | %7.2f%% | %7.2f%% |\n", name, m.apgr, m.cpt20, m.cpt50, m.cpt80);
@@ -62,15 +67,11 @@ void print_row(const char* name, const RouterMetrics& m) {
 }  // namespace
 
 int run_train(const TrainCommand& cmd) {
-  auto loaded = load(cmd);
+  auto loaded = load_labeled(cmd);
   if (!loaded) return 1;
   std::vector<const LabeledPrompt*> rows;
   for (const auto& r : loaded->data.rows) rows.push_back(&r);
-  OutcomeTrainOptions opt;
-  opt.sgd.seed = cmd.seed;
-  opt.gain_sgd.seed = cmd.seed;
-  opt.features.hash_bits = cmd.hash_bits;
-  auto model = OutcomeModel::train(rows, loaded->pair, opt);
+  auto model = OutcomeModel::train(rows, loaded->pair, train_options(cmd));
   if (auto st = model.save(cmd.out_path); !st) {
     std::cerr << "fulcrum: " << st.error().message << '\n';
     return 1;
@@ -131,26 +132,11 @@ int run_eval(const EvalCommand& cmd) {
     std::cerr << "fulcrum: --folds must be at least 2\n";
     return 2;
   }
-  auto loaded = load(cmd);
+  auto loaded = load_labeled(cmd);
   if (!loaded) return 1;
   const auto& rows = loaded->data.rows;
   const auto& pair = loaded->pair;
   const std::size_t n = rows.size();
-
-  // Folds are drawn per distinct prompt text, so a prompt that appears twice
-  // never sits on both sides of a split.
-  std::unordered_map<std::string_view, int> fold_of_prompt;
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(cmd.seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  std::vector<int> fold(n);
-  int next = 0;
-  for (auto i : order) {
-    auto [it, fresh] = fold_of_prompt.emplace(rows[i].prompt, next);
-    if (fresh) next = (next + 1) % cmd.folds;
-    fold[i] = it->second;
-  }
 
   std::vector<double> learned(n), weak(n), strong(n), length(n), random(n);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -161,19 +147,9 @@ int run_eval(const EvalCommand& cmd) {
     length[i] = static_cast<double>(rows[i].prompt.size());
     random[i] = uniform(random_rng);
   }
-  OutcomeTrainOptions opt;
-  opt.sgd.seed = cmd.seed;
-  opt.gain_sgd.seed = cmd.seed;
-  opt.features.hash_bits = cmd.hash_bits;
-  std::vector<Feature> scratch;
-  for (int f = 0; f < cmd.folds; ++f) {
-    std::vector<const LabeledPrompt*> train;
-    for (std::size_t i = 0; i < n; ++i)
-      if (fold[i] != f) train.push_back(&rows[i]);
-    auto model = OutcomeModel::train(train, pair, opt);
-    for (std::size_t i = 0; i < n; ++i)
-      if (fold[i] == f) learned[i] = model.score(rows[i].prompt, scratch);
-  }
+  const auto held_out = cross_validate(rows, pair, train_options(cmd), cmd.folds, cmd.seed);
+  for (std::size_t i = 0; i < n; ++i) learned[i] = held_out.predicted[i].gain;
+  const auto& fold = held_out.fold;
 
   const auto m_learned = routellm_metrics(learned, weak, strong);
   const auto m_length = routellm_metrics(length, weak, strong);
@@ -188,6 +164,37 @@ int run_eval(const EvalCommand& cmd) {
   print_row("random", m_random);
   std::printf("\nlearned - prompt length APGR: %+.3f\n", m_learned.apgr - m_length.apgr);
 
+  if (!cmd.svg_path.empty()) {
+    Chart chart;
+    chart.title = "Quality vs strong-model calls";
+    chart.subtitle = cmd.data_paths.front() + ", " + std::to_string(n) + " prompts, " + std::to_string(cmd.folds) +
+                     "-fold held-out; weak " + pair.weak + ", strong " + pair.strong;
+    chart.x_label = "calls to " + pair.strong + " (%)";
+    chart.y_label = "quality (mean score, %)";
+    chart.y_format = "%.0f%%";
+    chart.x_format = "%.0f%%";
+    auto curve = [](const char* name, const char* color, const RouterMetrics& m) {
+      ChartSeries s{ChartSeries::Style::line, name, color, {}, false};
+      for (const auto& p : m.curve) s.points.push_back(ChartPoint{p.strong_percent, p.quality, ""});
+      return s;
+    };
+    char learned_name[64];
+    std::snprintf(learned_name, sizeof learned_name, "learned (APGR %.3f)", m_learned.apgr);
+    char length_name[64];
+    std::snprintf(length_name, sizeof length_name, "prompt length (APGR %.3f)", m_length.apgr);
+    ChartSeries ends{ChartSeries::Style::markers, "", "#444", {}, false};
+    ends.points.push_back(ChartPoint{0, m_learned.weak_quality, "all " + pair.weak});
+    ends.points.push_back(ChartPoint{100, m_learned.strong_quality, "all " + pair.strong});
+    ChartSeries random_line{ChartSeries::Style::dashed, "random", "#999", {}, false};
+    random_line.points = {ChartPoint{0, m_learned.weak_quality, ""}, ChartPoint{100, m_learned.strong_quality, ""}};
+    chart.series = {random_line, curve(length_name, "#ff7f0e", m_length), curve(learned_name, "#1f77b4", m_learned), ends};
+    std::ofstream svg(cmd.svg_path, std::ios::trunc);
+    svg << render_svg(chart);
+    if (!svg) {
+      std::cerr << "fulcrum: " << cmd.svg_path << ": cannot write\n";
+      return 1;
+    }
+  }
   if (!cmd.dump_scores_path.empty()) {
     std::ofstream out(cmd.dump_scores_path, std::ios::trunc);
     if (!out) {

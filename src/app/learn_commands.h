@@ -1,8 +1,12 @@
 #pragma once
 // `fulcrum train` and `fulcrum eval`: the learned router from labeled outcomes.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "learn/dataset.h"
+#include "learn/outcome_model.h"
 
 namespace fulcrum {
 
@@ -21,12 +25,25 @@ struct TrainCommand : LearnOptions {
 struct EvalCommand : LearnOptions {
   int folds = 5;
   std::string dump_scores_path;
+  std::string svg_path;  // quality vs % strong calls chart
 };
 
 struct TrainDomainsCommand : LearnOptions {
   std::string out_path;
   int folds = 5;
 };
+
+struct LabeledData {
+  Dataset data;
+  ModelPair pair;
+};
+
+// Every --data file concatenated; prints the error and returns nullopt on failure.
+std::optional<Dataset> load_rows(const LearnOptions& o);
+// The same, and the model pair (--weak/--strong or by mean score).
+std::optional<LabeledData> load_labeled(const LearnOptions& o);
+// Training options from the command line (seed, hash bits).
+OutcomeTrainOptions train_options(const LearnOptions& o);
 
 int run_train(const TrainCommand& cmd);
 // Held-out accuracy by k-fold, then a model trained on every row.

@@ -1,6 +1,7 @@
 // fulcrum: an LLM routing gateway. Composition root: subcommands are wired here.
 #include <CLI/CLI.hpp>
 
+#include "app/decision_commands.h"
 #include "app/learn_commands.h"
 #include "app/route_command.h"
 #include "app/serve.h"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--weak", eval.weak, "weak model name in the data");
   eval_cmd->add_option("--strong", eval.strong, "strong model name in the data");
   eval_cmd->add_option("--dump-scores", eval.dump_scores_path, "write each prompt's id and held-out score as JSONL");
+  eval_cmd->add_option("--svg", eval.svg_path, "write the quality vs % strong calls chart (SVG) here");
   eval_cmd->add_flag("--keep-contaminated", eval.keep_contaminated, "keep rows marked contaminated");
   eval_cmd->add_option("--hash-bits", eval.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
 
@@ -57,7 +59,79 @@ int main(int argc, char** argv) {
   route_cmd->add_flag("--explain", route.explain, "also print every feature the router saw");
   route_cmd->add_option("-H,--header", route.headers, "a request header, \"name: value\" (repeatable)");
 
+  // The options every workload command (simulate, calibrate, recommend) takes.
+  auto workload_options = [](CLI::App* c, fulcrum::WorkloadCommand& w) {
+    c->add_option("-c,--config", w.config_path, "YAML config file: tiers, prices, latency profiles, policies")->required();
+    c->add_option("--data", w.data_paths, "labeled JSONL (format of shared/data/routellm); several are concatenated")->required();
+    c->add_option("--outcome", w.outcomes, "TIER=MODEL: the data model whose outcomes a tier stands for (repeatable; "
+                                           "default: weak model -> cheapest tier, strong -> dearest)");
+    c->add_option("--tokens", w.tokens, "IN:OUT tokens per request where the data has no usage or response");
+    c->add_flag("--tokens-only", w.tokens_override, "use --tokens for every request, not the data's sizes");
+    c->add_option("--cache-hit-rate", w.cache_hit_rate, "share of input tokens billed at the cache-hit price")
+        ->check(CLI::Range(0.0, 1.0));
+    c->add_option("--folds", w.folds, "folds for the held-out learned router")->check(CLI::Range(2, 100));
+    c->add_option("--seed", w.seed, "seed for folds, training and latency draws");
+    c->add_option("--weak", w.weak, "weak model name in the data");
+    c->add_option("--strong", w.strong, "strong model name in the data");
+    c->add_flag("--keep-contaminated", w.keep_contaminated, "keep rows marked contaminated");
+    w.hash_bits = 18;  // as the shipped model
+    c->add_option("--hash-bits", w.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
+  };
+
+  fulcrum::SimulateCommand simulate;
+  auto* simulate_cmd = app.add_subcommand("simulate", "replay a labeled workload through each routing strategy: daily "
+                                                      "cost, quality, tier mix, p95 latency, savings");
+  workload_options(simulate_cmd, simulate);
+  simulate_cmd->add_option("--requests-per-day", simulate.requests_per_day, "daily volume the costs are scaled to")->required();
+  simulate_cmd->add_option("--split", simulate.split_strong_percent, "% of requests the weighted split sends to the strong tier")
+      ->check(CLI::Range(0.0, 100.0));
+  simulate_cmd->add_option("--points", simulate.operating_points, "% strong calls of the learned threshold's operating points")
+      ->check(CLI::Range(0.0, 100.0));
+  simulate_cmd->add_option("--format", simulate.format, "table, markdown or json");
+  simulate_cmd->add_option("--svg", simulate.svg_path, "write the cost vs quality chart (SVG) here");
+
+  fulcrum::CalibrateCommand calibrate;
+  auto* calibrate_cmd = app.add_subcommand("calibrate", "pick the learned threshold that meets a target (held-out), "
+                                                        "and optionally write it into the config");
+  workload_options(calibrate_cmd, calibrate);
+  calibrate_cmd->add_option("--strong-share", calibrate.strong_share, "target share of requests on the strong tier (0-1)")
+      ->check(CLI::Range(0.0, 1.0));
+  calibrate_cmd->add_option("--quality", calibrate.quality_fraction, "target quality as a fraction of all-strong (0-1)")
+      ->check(CLI::Range(0.0, 1.0));
+  calibrate_cmd->add_option("--daily-budget", calibrate.daily_budget_usd, "target daily spend in USD (with --requests-per-day)")
+      ->check(CLI::NonNegativeNumber);
+  calibrate_cmd->add_option("--requests-per-day", calibrate.requests_per_day, "daily volume");
+  calibrate_cmd->add_option("--policy", calibrate.policy, "index of the threshold policy in router.policies (default: the first)");
+  calibrate_cmd->add_option("--level", calibrate.level, "which of its levels (default 0)");
+  calibrate_cmd->add_flag("--write", calibrate.write, "write the threshold into the config file");
+
+  fulcrum::BreakevenCommand breakeven;
+  auto* breakeven_cmd = app.add_subcommand("breakeven", "how often the cheap tier must err for the strong tier to pay off");
+  breakeven_cmd->add_option("--cheap-cost", breakeven.cheap_cost_usd, "cheap tier's cost per request, USD")->check(CLI::NonNegativeNumber);
+  breakeven_cmd->add_option("--strong-cost", breakeven.strong_cost_usd, "strong tier's cost per request, USD")->check(CLI::NonNegativeNumber);
+  breakeven_cmd->add_option("--error-cost", breakeven.error_costs_usd, "cost of one wrong answer, USD (several: one line each)")->required();
+  breakeven_cmd->add_option("-c,--config", breakeven.config_path, "derive costs from the config's prices (with --tokens)");
+  breakeven_cmd->add_option("--tokens", breakeven.tokens, "IN:OUT tokens per request");
+  breakeven_cmd->add_option("--cheap", breakeven.cheap_tier, "cheap tier name (default: cheapest)");
+  breakeven_cmd->add_option("--strong", breakeven.strong_tier, "strong tier name (default: dearest)");
+  breakeven_cmd->add_option("--requests-per-day", breakeven.requests_per_day, "daily volume: also print errors per day");
+  breakeven_cmd->add_option("--cheap-error-rate", breakeven.cheap_error_rate, "measured error rate of the cheap tier (0-1)")
+      ->check(CLI::Range(0.0, 1.0));
+  breakeven_cmd->add_option("--strong-error-rate", breakeven.strong_error_rate, "measured error rate of the strong tier (0-1)")
+      ->check(CLI::Range(0.0, 1.0));
+
+  fulcrum::RecommendCommand recommend;
+  auto* recommend_cmd = app.add_subcommand("recommend", "apply the article's decision matrix to a labeled workload");
+  workload_options(recommend_cmd, recommend);
+  recommend_cmd->add_option("--latency-budget-ms", recommend.latency_budget_ms, "the application's limit on time to first token");
+  recommend_cmd->add_option("--daily-budget", recommend.daily_budget_usd, "daily spend limit in USD (with --requests-per-day)");
+  recommend_cmd->add_option("--requests-per-day", recommend.requests_per_day, "daily volume");
+
   CLI11_PARSE(app, argc, argv);
+  if (*simulate_cmd) return fulcrum::run_simulate(simulate);
+  if (*calibrate_cmd) return fulcrum::run_calibrate(calibrate);
+  if (*breakeven_cmd) return fulcrum::run_breakeven(breakeven);
+  if (*recommend_cmd) return fulcrum::run_recommend(recommend);
   if (*serve_cmd) return fulcrum::run_serve(serve);
   if (*validate_cmd) return fulcrum::run_validate(validate_path);
   if (*train_cmd) return fulcrum::run_train(train);

@@ -63,6 +63,15 @@ struct PriceWindow {
   Prices prices;
 };
 
+// A tier's latency as measured or published: the time to first token's
+// median and 95th percentile (modelled as log-normal between them) and the
+// generation speed. `fulcrum simulate` draws latencies from it.
+struct LatencyProfile {
+  double ttft_p50_ms = 0;
+  double ttft_p95_ms = 0;
+  double tokens_per_second = 0;
+};
+
 struct Tier {
   std::string name;
   std::string provider;
@@ -74,6 +83,7 @@ struct Tier {
   std::vector<std::string> fallback;  // tiers tried, in order, when this one fails
   std::vector<std::size_t> fallback_indices;
   double ttft_ms_prior = 1000;  // time to first token before any is measured (latency budgets)
+  std::optional<LatencyProfile> latency;  // latency.*; its median is also the ttft prior
   bool strip_fulcrum_metadata = false;  // upstream rejects unknown metadata: drop x-fulcrum-* keys
 
   // Prices at a given minute of the UTC day.

@@ -112,8 +112,23 @@ void read_provider(Reader& r, const std::string& name, const YAML::Node& n, cons
 void read_tier(Reader& r, const std::string& name, const YAML::Node& n, const std::string& path, Tier& t) {
   t.name = name;
   if (!r.expect_map(n, path)) return;
-  r.check_keys(n, path, {"provider", "model", "params", "price", "fallback", "ttft_ms", "strip_fulcrum_metadata"});
+  r.check_keys(n, path,
+               {"provider", "model", "params", "price", "fallback", "ttft_ms", "latency", "strip_fulcrum_metadata"});
   if (auto v = r.boolean(n, "strip_fulcrum_metadata", path)) t.strip_fulcrum_metadata = *v;
+  if (auto l = n["latency"]; l.IsDefined()) {
+    auto lp = Reader::join(path, "latency");
+    if (r.expect_map(l, lp)) {
+      r.check_keys(l, lp, {"ttft_p50_ms", "ttft_p95_ms", "tokens_per_second"});
+      auto p50 = r.number(l, "ttft_p50_ms", lp, 0.001, 3600000, true);
+      auto p95 = r.number(l, "ttft_p95_ms", lp, 0.001, 3600000, true);
+      auto tps = r.number(l, "tokens_per_second", lp, 0.001, 1e6, true);
+      if (p50 && p95 && *p95 < *p50) r.error(l["ttft_p95_ms"], Reader::join(lp, "ttft_p95_ms"), "must be >= ttft_p50_ms");
+      if (p50 && p95 && tps && *p95 >= *p50) {
+        t.latency = LatencyProfile{*p50, *p95, *tps};
+        t.ttft_ms_prior = *p50;  // unless ttft_ms says otherwise, below
+      }
+    }
+  }
   if (auto v = r.number(n, "ttft_ms", path, 0, 3600000)) t.ttft_ms_prior = *v;
   if (auto v = r.string(n, "provider", path, true)) t.provider = *v;
   if (auto v = r.string(n, "model", path, true)) t.model = *v;

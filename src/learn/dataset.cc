@@ -68,7 +68,34 @@ Result<Dataset> parse_dataset(std::string_view text, const std::string& source, 
       row.scores[model] = sc->value().to_number<double>();
       if (auto r = mo->find("response"); r != mo->end() && r->value().is_string())
         row.responses[model] = std::string(r->value().get_string());
+      if (auto u = mo->find("usage"); u != mo->end()) {
+        auto* uo = u->value().if_object();
+        if (!uo) return line_error(source, line_no, field + ".usage", "must be an object {prompt_tokens, completion_tokens}");
+        TokenUsage usage;
+        for (auto [key, dst] : {std::pair{"prompt_tokens", &usage.prompt_tokens},
+                                std::pair{"completion_tokens", &usage.completion_tokens}}) {
+          auto it = uo->find(key);
+          if (it == uo->end() || !it->value().is_int64() || it->value().get_int64() < 0)
+            return line_error(source, line_no, field + ".usage." + key, "is required and must be a non-negative integer");
+          *dst = it->value().get_int64();
+        }
+        row.usage[model] = usage;
+      }
+      if (auto lp = mo->find("logprobs"); lp != mo->end()) {
+        auto* arr = lp->value().if_array();
+        if (!arr) return line_error(source, line_no, field + ".logprobs", "must be an array of numbers");
+        auto& dst = row.logprobs[model];
+        for (const auto& x : *arr) {
+          if (!x.is_number() || x.to_number<double>() > 0)
+            return line_error(source, line_no, field + ".logprobs", "must hold numbers <= 0 (natural-log probabilities)");
+          dst.push_back(x.to_number<double>());
+        }
+      }
       models.insert(model);
+    }
+    if (auto m = o->find("metadata"); m != o->end()) {
+      if (!m->value().is_object()) return line_error(source, line_no, "metadata", "must be an object");
+      row.metadata_json = boost::json::serialize(m->value());
     }
     if (row.contaminated && options.drop_contaminated) continue;
     out.rows.push_back(std::move(row));

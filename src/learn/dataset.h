@@ -11,6 +11,12 @@
 
 namespace fulcrum {
 
+// What one model's answer cost, when the data recorded it (OpenAI `usage`).
+struct TokenUsage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+};
+
 struct LabeledPrompt {
   std::string id;
   std::string category;
@@ -18,6 +24,13 @@ struct LabeledPrompt {
   bool contaminated = false;
   std::map<std::string, double> scores;          // model -> score (0/1 or graded)
   std::map<std::string, std::string> responses;  // model -> response text, when present
+  std::map<std::string, TokenUsage> usage;       // model -> usage, when present
+  // model -> logprobs of the first tokens of its answer (the cascade's
+  // confidence signal), when present.
+  std::map<std::string, std::vector<double>> logprobs;
+  // The row's `metadata` object, serialized ("" when absent): replayed as the
+  // request body's metadata (x-fulcrum-task, x-fulcrum-domain, ...).
+  std::string metadata_json;
 };
 
 struct Dataset {

@@ -102,6 +102,11 @@ class PolicyRouter final : public Router {
 }  // namespace
 
 Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* stats) {
+  return build_router(std::move(config), stats, nullptr);
+}
+
+Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* stats,
+                                             std::unique_ptr<OutcomeModel> model) {
   if (!config->tier_index(config->router.default_tier))
     return make_error(Errc::internal, "router.default names no tier");
   auto resolve = [&](const std::string& p) {
@@ -110,8 +115,7 @@ Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* 
       path = std::filesystem::path(config->source_path).parent_path() / path;
     return path.string();
   };
-  std::unique_ptr<OutcomeModel> model;
-  if (!config->router.model_path.empty()) {
+  if (!model && !config->router.model_path.empty()) {
     auto loaded = OutcomeModel::load(resolve(config->router.model_path));
     if (!loaded) return make_error(Errc::internal, "router.model: " + loaded.error().message);
     model = std::make_unique<OutcomeModel>(std::move(loaded.value()));

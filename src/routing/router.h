@@ -17,6 +17,8 @@
 
 namespace fulcrum {
 
+class OutcomeModel;
+
 struct RouteInput {
   const ChatRequest& request;
   HeaderLookup header;           // may be empty
@@ -44,5 +46,9 @@ class Router {
 // priors are used) must outlive the router. Loads the model file; a relative
 // path is taken from the config file's directory.
 Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* stats = nullptr);
+// The same with `model` in place of router.model's file: `fulcrum simulate`
+// replays the configured policies with models that never saw the row routed.
+Result<std::unique_ptr<Router>> build_router(ConfigPtr config, const TierStats* stats,
+                                             std::unique_ptr<OutcomeModel> model);
 
 }  // namespace fulcrum

@@ -1,0 +1,76 @@
+#include "sim/policy_replay.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include <boost/json.hpp>
+
+#include "routing/policy.h"
+#include "routing/router.h"
+
+namespace fulcrum {
+
+Result<PolicyReplay> replay_policy(const Workload& w, const ConfigPtr& config,
+                                   const std::vector<OutcomeModel>& fold_models, const std::vector<int>& fold) {
+  std::vector<std::unique_ptr<Router>> routers;
+  if (fold_models.empty()) {
+    auto r = build_router(config);
+    if (!r) return std::move(r).error();
+    routers.push_back(std::move(r.value()));
+  } else {
+    for (const auto& m : fold_models) {
+      auto r = build_router(config, nullptr, std::make_unique<OutcomeModel>(m));
+      if (!r) return std::move(r).error();
+      routers.push_back(std::move(r.value()));
+    }
+  }
+  PolicyReplay out;
+  out.routes.reserve(w.rows.size());
+  std::map<std::string, std::size_t> reasons;
+  static const std::vector<double> none;
+  for (std::size_t i = 0; i < w.rows.size(); ++i) {
+    const auto& row = *w.rows[i].source;
+    boost::json::object body;
+    body["model"] = "auto";
+    body["messages"] = boost::json::array{boost::json::object{{"role", "user"}, {"content", row.prompt}}};
+    if (!row.metadata_json.empty()) body["metadata"] = boost::json::parse(row.metadata_json);
+    auto request = parse_chat_request(boost::json::serialize(body));
+    if (!request) return make_error(Errc::invalid_request, "row " + row.id + ": " + request.error().message);
+    const auto& router = *routers[fold_models.empty() ? 0 : static_cast<std::size_t>(fold[i])];
+    auto decision = router.route(RouteInput{*request, HeaderLookup(), row.id});
+    if (!decision) return make_error(Errc::invalid_request, "row " + row.id + ": " + decision.error().message);
+    Route route{decision->tier_index, std::nullopt, 0};
+    if (decision->cascade) {
+      const auto& plan = *decision->cascade;
+      const auto* lp = w.rows[i].logprobs[plan.cheap];
+      const auto signal = cascade_confidence(plan, lp ? *lp : none);
+      route.tier = plan.cheap;
+      if (signal ? *signal < plan.threshold : plan.escalate_on_missing) route.escalated_to = plan.strong;
+      route.wait_tokens = plan.tokens;
+    }
+    out.routes.push_back(route);
+    // Reasons carry per-request numbers (scores, split points): group by
+    // the reason with its numbers blanked out.
+    std::string reason;
+    for (std::size_t k = 0; k < decision->reason.size(); ++k) {
+      const char c = decision->reason[k];
+      const bool digit = c >= '0' && c <= '9';
+      if (!digit) {
+        reason += c;
+        continue;
+      }
+      reason += '#';
+      while (k + 1 < decision->reason.size() &&
+             ((decision->reason[k + 1] >= '0' && decision->reason[k + 1] <= '9') || decision->reason[k + 1] == '.'))
+        ++k;
+    }
+    ++reasons[reason];
+  }
+  out.reasons.assign(reasons.begin(), reasons.end());
+  std::stable_sort(out.reasons.begin(), out.reasons.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (out.reasons.size() > 10) out.reasons.resize(10);
+  return out;
+}
+
+}  // namespace fulcrum

@@ -1,0 +1,153 @@
+#include "sim/simulate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "learn/routellm_metrics.h"
+#include "routing/policy.h"
+
+namespace fulcrum {
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+double unit(std::uint64_t h) { return (static_cast<double>(h >> 11) + 0.5) / 9007199254740992.0; }  // (0, 1)
+
+std::uint64_t hash_text(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return mix(h);
+}
+
+// Log-normal through the profile's median and 95th percentile.
+double draw_ttft_ms(const LatencyProfile& p, std::size_t row, std::size_t tier, std::uint64_t seed) {
+  const auto h = mix(seed ^ mix(row * 1315423911ULL + tier));
+  const double z = std::sqrt(-2.0 * std::log(unit(h))) * std::cos(2.0 * std::numbers::pi * unit(mix(h)));
+  const double sigma = (std::log(p.ttft_p95_ms) - std::log(p.ttft_p50_ms)) / 1.6448536269514722;
+  return p.ttft_p50_ms * std::exp(sigma * z);
+}
+
+double p95(std::vector<double>& v) {
+  std::sort(v.begin(), v.end());
+  return quantile_sorted(v, 0.95);
+}
+
+}  // namespace
+
+StrategyResult evaluate_routes(const Workload& w, std::string name, std::string kind, const std::vector<Route>& routes,
+                               std::uint64_t seed) {
+  StrategyResult r;
+  r.name = std::move(name);
+  r.kind = std::move(kind);
+  r.share.assign(w.tiers.size(), 0.0);
+  const double n = static_cast<double>(w.rows.size());
+  double cost = 0, score_sum = 0;
+  bool quality_known = true, latency_known = true;
+  std::size_t escalated = 0;
+  std::vector<double> ttfts, totals;
+  ttfts.reserve(w.rows.size());
+  totals.reserve(w.rows.size());
+  for (std::size_t i = 0; i < w.rows.size(); ++i) {
+    const auto& route = routes[i];
+    const std::size_t answer = route.escalated_to.value_or(route.tier);
+    cost += w.cost_usd(i, route.tier);
+    if (route.escalated_to) {
+      cost += w.cost_usd(i, *route.escalated_to);
+      ++escalated;
+    }
+    r.share[answer] += 1.0;
+    const auto& score = w.rows[i].score[answer];
+    if (score) score_sum += *score;
+    else quality_known = false;
+
+    const auto& first = w.tiers[route.tier].latency;
+    const auto& last = w.tiers[answer].latency;
+    if (!first || !last) {
+      latency_known = false;
+      continue;
+    }
+    double ttft = draw_ttft_ms(*first, i, route.tier, seed);
+    if (route.escalated_to)
+      ttft += 1000.0 * route.wait_tokens / first->tokens_per_second + draw_ttft_ms(*last, i, answer, seed);
+    ttfts.push_back(ttft);
+    totals.push_back(ttft + 1000.0 * static_cast<double>(w.rows[i].tokens[answer].output) / last->tokens_per_second);
+  }
+  r.cost_per_request_usd = cost / n;
+  for (auto& s : r.share) s /= n;
+  r.escalation_rate = static_cast<double>(escalated) / n;
+  if (quality_known) r.quality = score_sum / n;
+  if (latency_known) {
+    r.p95_ttft_ms = p95(ttfts);
+    r.p95_latency_ms = p95(totals);
+  }
+  return r;
+}
+
+std::vector<Route> routes_all(const Workload& w, std::size_t tier) {
+  return std::vector<Route>(w.rows.size(), Route{tier, std::nullopt, 0});
+}
+
+std::vector<Route> routes_split(const Workload& w, double strong_percent) {
+  std::vector<Route> out;
+  out.reserve(w.rows.size());
+  for (const auto& row : w.rows) {
+    const bool strong = unit(hash_text(row.source->id)) * 100.0 < strong_percent;
+    out.push_back(Route{strong ? w.strong_tier : w.weak_tier, std::nullopt, 0});
+  }
+  return out;
+}
+
+std::vector<Route> routes_threshold(const Workload& w, const std::vector<double>& scores, double threshold) {
+  return routes_threshold(w, scores, threshold, w.weak_tier, w.strong_tier);
+}
+
+std::vector<Route> routes_threshold(const Workload& w, const std::vector<double>& scores, double threshold,
+                                    std::size_t low, std::size_t high) {
+  std::vector<Route> out;
+  out.reserve(w.rows.size());
+  for (std::size_t i = 0; i < w.rows.size(); ++i) out.push_back(Route{scores[i] >= threshold ? high : low, std::nullopt, 0});
+  return out;
+}
+
+std::vector<Route> routes_cascade(const Workload& w, const CascadePlan& plan) {
+  std::vector<Route> out;
+  out.reserve(w.rows.size());
+  static const std::vector<double> none;
+  for (const auto& row : w.rows) {
+    const auto* lp = row.logprobs[plan.cheap];
+    const auto signal = cascade_confidence(plan, lp ? *lp : none);
+    const bool escalate = signal ? *signal < plan.threshold : plan.escalate_on_missing;
+    out.push_back(Route{plan.cheap, escalate ? std::optional<std::size_t>(plan.strong) : std::nullopt, plan.tokens});
+  }
+  return out;
+}
+
+std::vector<Route> routes_oracle(const Workload& w) {
+  std::vector<Route> out;
+  out.reserve(w.rows.size());
+  for (std::size_t i = 0; i < w.rows.size(); ++i) {
+    std::size_t best = w.weak_tier;
+    for (std::size_t t = 0; t < w.tiers.size(); ++t) {
+      const auto& s = w.rows[i].score[t];
+      if (!s) continue;
+      const auto& b = w.rows[i].score[best];
+      if (*s > *b || (*s == *b && w.cost_usd(i, t) < w.cost_usd(i, best))) best = t;
+    }
+    out.push_back(Route{best, std::nullopt, 0});
+  }
+  return out;
+}
+
+double logprob_coverage(const Workload& w, std::size_t tier) {
+  std::size_t with = 0;
+  for (const auto& row : w.rows) with += row.logprobs[tier] != nullptr && !row.logprobs[tier]->empty();
+  return static_cast<double>(with) / static_cast<double>(w.rows.size());
+}
+
+}  // namespace fulcrum
