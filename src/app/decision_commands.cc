@@ -1,6 +1,7 @@
 #include "app/decision_commands.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include "app/config_edit.h"
 #include "config/load.h"
 #include "learn/cross_validation.h"
+#include "ledger/ledger_reader.h"
 #include "report/svg_chart.h"
 #include "sim/breakeven.h"
 #include "sim/calibrate.h"
@@ -299,14 +301,30 @@ int run_breakeven(const BreakevenCommand& cmd) {
   for (double e : cmd.error_costs_usd)
     if (!(e > 0)) return fail("--error-cost must be more than 0", 2);
   double cheap = 0, strong = 0;
-  std::string cheap_name = "cheap tier", strong_name = "strong tier";
+  std::string cheap_name = cmd.cheap_tier.empty() ? "cheap tier" : cmd.cheap_tier;
+  std::string strong_name = cmd.strong_tier.empty() ? "strong tier" : cmd.strong_tier;
+  std::optional<LedgerSummary> ledger;
+  std::optional<double> cheap_error = cmd.cheap_error_rate, strong_error = cmd.strong_error_rate;
+  if (!cmd.ledger_path.empty()) {
+    if (cmd.cheap_tier.empty() || cmd.strong_tier.empty()) return fail("--ledger needs --cheap TIER and --strong TIER", 2);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    auto since = parse_since(cmd.since, now);
+    if (!since) return fail(since.error().message, 2);
+    auto summary = summarize_ledger(cmd.ledger_path, *since);
+    if (!summary) return fail(summary.error().message);
+    ledger = std::move(summary.value());
+  }
+  auto tier_in_ledger = [&](const std::string& name) -> const TierSummary* {
+    for (const auto& t : ledger->tiers)
+      if (t.tier == name) return &t;
+    return nullptr;
+  };
   if (cmd.cheap_cost_usd || cmd.strong_cost_usd) {
     if (!cmd.cheap_cost_usd || !cmd.strong_cost_usd) return fail("give both --cheap-cost and --strong-cost", 2);
     cheap = *cmd.cheap_cost_usd;
     strong = *cmd.strong_cost_usd;
-  } else {
-    if (cmd.config_path.empty() || cmd.tokens.empty())
-      return fail("give --cheap-cost and --strong-cost, or --config with --tokens IN:OUT", 2);
+  } else if (!cmd.config_path.empty() && !cmd.tokens.empty()) {
     auto sizes = parse_tokens(cmd.tokens);
     if (!sizes) return fail("--tokens expects IN:OUT (two non-negative integers), got \"" + cmd.tokens + "\"", 2);
     auto config = load_config_or_print(cmd.config_path);
@@ -329,14 +347,34 @@ int run_breakeven(const BreakevenCommand& cmd) {
     strong = w->cost_usd(0, w->strong_tier);
     cheap_name = w->tiers[w->weak_tier].name;
     strong_name = w->tiers[w->strong_tier].name;
+  } else if (ledger) {
+    // Mean cost per request of each tier, as the ledger recorded it.
+    for (auto [name, dst] : {std::pair{&cheap_name, &cheap}, std::pair{&strong_name, &strong}}) {
+      const auto* t = tier_in_ledger(*name);
+      if (!t || t->requests == 0) return fail("the ledger has no requests on tier " + *name + " since " + cmd.since);
+      *dst = static_cast<double>(t->cost_pico_usd) / 1e12 / static_cast<double>(t->requests);
+    }
+  } else {
+    return fail("give --cheap-cost and --strong-cost, --config with --tokens IN:OUT, or --ledger", 2);
+  }
+  if (ledger && !cheap_error) {
+    for (auto [name, dst] : {std::pair{&cheap_name, &cheap_error}, std::pair{&strong_name, &strong_error}}) {
+      const auto* t = tier_in_ledger(*name);
+      if (!t || t->feedback == 0)
+        return fail("the ledger has no feedback on tier " + *name + " since " + cmd.since +
+                    ": send outcomes to POST /v1/feedback, or give --cheap-error-rate and --strong-error-rate");
+      *dst = t->error_rate();
+      std::printf("measured in %s: %s error rate %.2f%% from %lld feedback records\n", cmd.ledger_path.c_str(),
+                  name->c_str(), t->error_rate() * 100, static_cast<long long>(t->feedback));
+    }
   }
   if (!(strong > cheap)) return fail("the strong tier must cost more per request than the cheap tier", 2);
-  if (cmd.cheap_error_rate.has_value() != cmd.strong_error_rate.has_value())
+  if (cheap_error.has_value() != strong_error.has_value())
     return fail("give both --cheap-error-rate and --strong-error-rate", 2);
   std::printf("per request: %s $%.6g, %s $%.6g, difference $%.6g\n", cheap_name.c_str(), cheap, strong_name.c_str(),
               strong, strong - cheap);
   for (double e : cmd.error_costs_usd) {
-    const auto b = breakeven(BreakevenInput{cheap, strong, e, cmd.requests_per_day, cmd.cheap_error_rate, cmd.strong_error_rate});
+    const auto b = breakeven(BreakevenInput{cheap, strong, e, cmd.requests_per_day, cheap_error, strong_error});
     std::printf("error cost $%g: %s pays off when %s makes one more wrong answer than %s in every %s requests or "
                 "fewer (an error-rate gap above %.4f%%)",
                 e, strong_name.c_str(), cheap_name.c_str(), strong_name.c_str(), with_commas(b.requests_per_error).c_str(),

@@ -47,6 +47,8 @@ struct BreakevenCommand {
   std::vector<double> error_costs_usd;
   double requests_per_day = 0;
   std::optional<double> cheap_error_rate, strong_error_rate;  // measured: say whether to upgrade
+  std::string ledger_path;  // measured error rates (and costs) from the ledger's feedback
+  std::string since = "30d";
 };
 
 struct RecommendCommand : WorkloadCommand {

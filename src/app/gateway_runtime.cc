@@ -1,6 +1,7 @@
 #include "app/gateway_runtime.h"
 
 #include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
 
 #include "http/server.h"
 #include "proxy/gateway.h"
@@ -14,8 +15,9 @@ struct GatewayRuntime::Worker {
   std::thread thread;
 };
 
-GatewayRuntime::GatewayRuntime(ConfigPtr config, RequestObserver* observer)
-    : config_(std::move(config)), observer_(observer) {}
+GatewayRuntime::GatewayRuntime(ConfigPtr config, RequestObserver* observer, FeedbackStore* feedback,
+                               MetricsSink* metrics)
+    : config_(std::move(config)), observer_(observer), feedback_(feedback), metrics_(metrics) {}
 
 GatewayRuntime::~GatewayRuntime() { stop(); }
 
@@ -29,6 +31,8 @@ Status GatewayRuntime::start() {
   state->router = std::move(router.value());
   state->health = std::make_unique<TierHealth>(*config_);
   state->observer = observer_;
+  state->feedback = feedback_;
+  state->metrics = metrics_;
 
   for (std::size_t i = 0; i < config_->providers.size(); ++i) {
     if (!state->credentials.missing(i)) continue;
@@ -43,6 +47,7 @@ Status GatewayRuntime::start() {
   int n = config_->threads > 0 ? config_->threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   std::shared_ptr<const GatewayState> shared = std::move(state);
+  state_ = shared;
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->gateway = std::make_unique<Gateway>(shared, w->io.get_executor());
@@ -68,7 +73,20 @@ void GatewayRuntime::wait_for_signal() {
   net::signal_set signals(signals_io, SIGINT, SIGTERM);
   signals.async_wait([](boost::system::error_code, int) {});
   signals_io.run();
+  const int left = drain(config_->shutdown_grace);
+  if (left > 0) spdlog::warn("shutdown: {} requests still running after {} ms; closing them", left, config_->shutdown_grace.count());
+}
+
+int GatewayRuntime::in_flight() const { return state_ ? state_->in_flight.load() : 0; }
+
+int GatewayRuntime::drain(std::chrono::milliseconds grace) {
+  for (auto& w : workers_) net::post(w->io, [s = w->server.get()] { s->stop_accepting(); });
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const int left = in_flight();
   stop();
+  return left;
 }
 
 void GatewayRuntime::stop() {

@@ -3,6 +3,7 @@
 // HTTP server (all bound to one port with SO_REUSEPORT) and Gateway handler
 // (own upstream connection pools). Used by `fulcrum serve` and, in-process,
 // by the integration tests.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,10 +16,14 @@
 
 namespace fulcrum {
 
+struct GatewayState;
+
 class GatewayRuntime {
  public:
-  // `observer` (may be null) must outlive the runtime and be thread-safe.
-  GatewayRuntime(ConfigPtr config, RequestObserver* observer);
+  // `observer`, `feedback` and `metrics` (each may be null) must outlive the
+  // runtime and be thread-safe.
+  GatewayRuntime(ConfigPtr config, RequestObserver* observer, FeedbackStore* feedback = nullptr,
+                 MetricsSink* metrics = nullptr);
   ~GatewayRuntime();
 
   // Binds the listen address and starts the worker threads.
@@ -28,8 +33,12 @@ class GatewayRuntime {
   // Start-up warnings (e.g. unset API key variables), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
-  // Blocks until SIGINT or SIGTERM, then stops.
+  // Blocks until SIGINT or SIGTERM, then drains and stops.
   void wait_for_signal();
+  // Stops accepting, lets in-flight requests (streams included) finish for up
+  // to `grace`, then stops. Returns how many were still running at the deadline.
+  int drain(std::chrono::milliseconds grace);
+  int in_flight() const;
   // Stops accepting, stops the workers and joins them. Idempotent.
   void stop();
 
@@ -37,6 +46,9 @@ class GatewayRuntime {
   struct Worker;
   ConfigPtr config_;
   RequestObserver* observer_;
+  FeedbackStore* feedback_;
+  MetricsSink* metrics_;
+  std::shared_ptr<const GatewayState> state_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::string> warnings_;
   std::uint16_t port_ = 0;

@@ -3,6 +3,7 @@
 
 #include "app/decision_commands.h"
 #include "app/learn_commands.h"
+#include "app/ledger_command.h"
 #include "app/route_command.h"
 #include "app/serve.h"
 
@@ -127,7 +128,20 @@ int main(int argc, char** argv) {
   recommend_cmd->add_option("--daily-budget", recommend.daily_budget_usd, "daily spend limit in USD (with --requests-per-day)");
   recommend_cmd->add_option("--requests-per-day", recommend.requests_per_day, "daily volume");
 
+  fulcrum::LedgerExportCommand ledger_export;
+  auto* ledger_cmd = app.add_subcommand("ledger", "the request ledger");
+  ledger_cmd->require_subcommand(1);
+  auto* export_cmd = ledger_cmd->add_subcommand("export", "write the ledger's requests as CSV or JSON lines");
+  export_cmd->add_option("--db", ledger_export.db_path, "ledger file (default: the config's ledger.path)");
+  export_cmd->add_option("-c,--config", ledger_export.config_path, "config whose ledger.path to read");
+  export_cmd->add_option("--since", ledger_export.since, "YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, or 30m / 24h / 7d ago (default 30d)");
+  export_cmd->add_option("--format", ledger_export.format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+  export_cmd->add_option("-o,--out", ledger_export.out_path, "file to write (default: stdout)");
+  breakeven_cmd->add_option("--ledger", breakeven.ledger_path, "use the error rates measured from feedback in this ledger");
+  breakeven_cmd->add_option("--since", breakeven.since, "ledger window (default 30d)");
+
   CLI11_PARSE(app, argc, argv);
+  if (*export_cmd) return fulcrum::run_ledger_export(ledger_export);
   if (*simulate_cmd) return fulcrum::run_simulate(simulate);
   if (*calibrate_cmd) return fulcrum::run_calibrate(calibrate);
   if (*breakeven_cmd) return fulcrum::run_breakeven(breakeven);

@@ -10,6 +10,8 @@
 #include "app/gateway_runtime.h"
 #include "config/load.h"
 #include "config/url.h"
+#include "ledger/ledger.h"
+#include "metrics/metrics.h"
 #include "routing/router.h"
 
 namespace fulcrum {
@@ -57,7 +59,25 @@ int run_serve(const ServeOptions& options) {
   spdlog::set_level(spdlog::level::from_str(config->log.level));
 
   AccessLog access_log;
-  GatewayRuntime runtime(config, config->log.access_log ? &access_log : nullptr);
+  Metrics metrics(*config);
+  std::unique_ptr<Ledger> ledger;
+  if (!config->ledger.path.empty()) {
+    auto opened = Ledger::open(LedgerOptions{config->ledger.path, config->ledger.queue, config->ledger.flush});
+    if (!opened) {
+      std::cerr << "fulcrum: " << opened.error().message << '\n';
+      return 1;
+    }
+    ledger = std::move(opened.value());
+    metrics.add_gauge("fulcrum_ledger_queue_depth", "Ledger records waiting to be written.",
+                      [l = ledger.get()] { return static_cast<double>(l->queue_depth()); });
+    metrics.add_gauge("fulcrum_ledger_dropped_records", "Ledger records dropped because the queue was full.",
+                      [l = ledger.get()] { return static_cast<double>(l->dropped()); });
+  }
+  ObserverList observers;
+  if (config->log.access_log) observers.add(&access_log);
+  observers.add(ledger.get());
+  observers.add(&metrics);
+  GatewayRuntime runtime(config, &observers, ledger.get(), &metrics);
   auto status = runtime.start();
   if (!status) {
     std::cerr << "fulcrum: " << status.error().message << '\n';
@@ -69,6 +89,10 @@ int run_serve(const ServeOptions& options) {
               config->router.default_tier.c_str());
   std::fflush(stdout);
   runtime.wait_for_signal();
+  if (ledger) {
+    ledger->flush();
+    spdlog::info("ledger {} flushed", ledger->path());
+  }
   return 0;
 }
 

@@ -107,6 +107,15 @@ struct LogConfig {
   std::string level = "info";
 };
 
+// The request ledger (SQLite). An empty path (`ledger: {path: null}`) turns
+// it off, and with it /v1/feedback. A relative path is taken from the
+// directory fulcrum runs in.
+struct LedgerConfig {
+  std::string path = "fulcrum-ledger.db";
+  std::size_t queue = 100000;  // records waiting to be written; more are dropped (and counted)
+  std::chrono::milliseconds flush{20};
+};
+
 struct Config {
   std::string listen_address = "0.0.0.0";
   std::uint16_t listen_port = 8080;
@@ -116,6 +125,8 @@ struct Config {
   std::vector<Tier> tiers;
   RouterConfig router;
   LogConfig log;
+  LedgerConfig ledger;
+  std::chrono::milliseconds shutdown_grace{10000};  // SIGTERM: time in-flight requests get to finish
   std::string source_path;
 
   const Tier* find_tier(std::string_view name) const;

@@ -210,7 +210,18 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
     r.error(root, "", "expected a mapping with providers, tiers and router");
     return result;
   }
-  r.check_keys(root, "", {"listen", "threads", "max_body_bytes", "providers", "tiers", "router", "log"});
+  r.check_keys(root, "", {"listen", "threads", "max_body_bytes", "providers", "tiers", "router", "log", "ledger",
+                          "shutdown_grace_ms"});
+  if (auto v = r.integer(root, "shutdown_grace_ms", "", 0, 3600000)) cfg->shutdown_grace = std::chrono::milliseconds(*v);
+  if (auto l = root["ledger"]; l.IsDefined()) {
+    if (r.expect_map(l, "ledger")) {
+      r.check_keys(l, "ledger", {"path", "queue", "flush_ms"});
+      if (auto node = l["path"]; node.IsDefined() && node.IsNull()) cfg->ledger.path.clear();
+      else if (auto v = r.string(l, "path", "ledger", false)) cfg->ledger.path = *v;
+      if (auto v = r.integer(l, "queue", "ledger", 1, 100000000)) cfg->ledger.queue = static_cast<std::size_t>(*v);
+      if (auto v = r.integer(l, "flush_ms", "ledger", 1, 60000)) cfg->ledger.flush = std::chrono::milliseconds(*v);
+    }
+  }
 
   if (auto listen = r.string(root, "listen", "", false)) {
     if (auto hp = parse_host_port(*listen)) {

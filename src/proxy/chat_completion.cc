@@ -60,6 +60,8 @@ class ChatCompletion {
   ChatCompletion(const GatewayState& state, UpstreamClient& upstream, ResponseSink& sink)
       : state_(state), config_(*state.config), upstream_(upstream), sink_(sink), t0_(Clock::now()) {
     record_.id = new_request_id();
+    record_.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
   }
 
   Task<void> run(const HttpRequest& http_request);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "openai/error_body.h"
+#include "openai/feedback.h"
 #include "proxy/chat_completion.h"
 
 namespace fulcrum {
@@ -10,6 +11,7 @@ namespace fulcrum {
 namespace {
 // A named view, not a literal: g++ 12 miscompiles char-array arguments to coroutines.
 constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kPrometheus = "text/plain; version=0.0.4; charset=utf-8";
 }  // namespace
 
 Gateway::Gateway(std::shared_ptr<const GatewayState> state, net::any_io_executor ex)
@@ -69,7 +71,43 @@ Task<void> Gateway::readiness(ResponseSink& sink) {
   co_await sink.send(ready ? 200 : 503, {}, boost::json::serialize(root), kJson);
 }
 
+Task<void> Gateway::feedback(const HttpRequest& request, ResponseSink& sink) {
+  auto parsed = parse_feedback(request.body);
+  if (!parsed) {
+    co_await send_error(sink, parsed.error());
+    co_return;
+  }
+  if (!state_->feedback) {
+    const auto e = make_error(Errc::unavailable, "feedback needs the ledger, which is off (ledger.path in the config)");
+    co_await send_error(sink, e);
+    co_return;
+  }
+  auto tier = state_->feedback->tier_of(parsed->request_id);
+  if (!tier) {
+    const auto e = make_error(Errc::not_found, "no request with id '" + parsed->request_id + "' in the ledger", "request_id");
+    co_await send_error(sink, e);
+    co_return;
+  }
+  parsed->tier = std::move(*tier);
+  state_->feedback->store(*parsed);
+  if (state_->metrics) state_->metrics->on_feedback(*parsed);
+  boost::json::object o;
+  o["status"] = "recorded";
+  o["request_id"] = parsed->request_id;
+  o["tier"] = parsed->tier;
+  co_await sink.send(200, {}, boost::json::serialize(o), kJson);
+}
+
 Task<void> Gateway::handle(const HttpRequest& request, ResponseSink& sink) {
+  state_->in_flight.fetch_add(1, std::memory_order_relaxed);
+  struct Done {
+    std::atomic<int>& n;
+    ~Done() { n.fetch_sub(1, std::memory_order_relaxed); }
+  } done{state_->in_flight};
+  co_await dispatch(request, sink);
+}
+
+Task<void> Gateway::dispatch(const HttpRequest& request, ResponseSink& sink) {
   // Errors are built outside the co_await expressions: g++ 12 cannot keep
   // string-literal temporaries alive across a suspension point.
   const std::string path(request.target.substr(0, request.target.find('?')));
@@ -96,6 +134,17 @@ Task<void> Gateway::handle(const HttpRequest& request, ResponseSink& sink) {
     co_await sink.send(200, HeaderList{}, std::move(body), kJson);
   } else if (path == "/readyz") {
     co_await readiness(sink);
+  } else if (path == "/v1/feedback" || path == "/feedback") {
+    if (post) {
+      co_await feedback(request, sink);
+    } else {
+      HeaderList allow{{"allow", "POST"}};
+      const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);
+      co_await send_error(sink, e, std::move(allow));
+    }
+  } else if (path == "/metrics" && get && state_->metrics) {
+    std::string text = state_->metrics->prometheus_text();
+    co_await sink.send(200, HeaderList{}, std::move(text), kPrometheus);
   } else {
     const auto e = make_error(Errc::not_found, "no route for " + std::string(request.method) + " " + path);
     co_await send_error(sink, e);

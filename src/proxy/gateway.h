@@ -5,6 +5,7 @@
 // Shared, immutable across threads: GatewayState (config, credentials,
 // router; TierHealth is internally atomic). Per thread: the upstream client
 // and its connection pools.
+#include <atomic>
 #include <memory>
 
 #include "config/config.h"
@@ -25,6 +26,9 @@ struct GatewayState {
   std::unique_ptr<TierHealth> health;
   std::unique_ptr<TierStats> stats;     // declared before use by the router; outlives it
   RequestObserver* observer = nullptr;  // may be null
+  FeedbackStore* feedback = nullptr;    // the ledger; null: /v1/feedback answers 503
+  MetricsSink* metrics = nullptr;       // null: /metrics answers 404
+  mutable std::atomic<int> in_flight{0};  // requests being handled (graceful shutdown waits on it)
 };
 
 class Gateway final : public RequestHandler {
@@ -37,9 +41,11 @@ class Gateway final : public RequestHandler {
   UpstreamClient& upstream() { return upstream_; }
 
  private:
+  Task<void> dispatch(const HttpRequest& request, ResponseSink& sink);
   Task<void> send_error(ResponseSink& sink, const Error& e, HeaderList headers = {});
   Task<void> models(ResponseSink& sink);
   Task<void> readiness(ResponseSink& sink);
+  Task<void> feedback(const HttpRequest& request, ResponseSink& sink);
 
   std::shared_ptr<const GatewayState> state_;
   UpstreamClient upstream_;

@@ -4,7 +4,10 @@
 // plug in at the same seam).
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/money.h"
 #include "openai/usage.h"
@@ -13,6 +16,8 @@ namespace fulcrum {
 
 struct RequestRecord {
   std::string id;
+  std::int64_t unix_ms = 0;  // when the request arrived
+  std::string key;           // the gateway API key's name; empty without keys
   std::string model_requested;
   std::string tier;
   std::string upstream_model;
@@ -34,6 +39,47 @@ class RequestObserver {
   virtual ~RequestObserver() = default;
   // Called once per request on the worker thread that served it; must not block.
   virtual void on_request_done(const RequestRecord& record) = 0;
+};
+
+// Calls each observer in turn (access log, ledger, metrics).
+class ObserverList final : public RequestObserver {
+ public:
+  void add(RequestObserver* o) {
+    if (o) observers_.push_back(o);
+  }
+  bool empty() const { return observers_.empty(); }
+  void on_request_done(const RequestRecord& record) override {
+    for (auto* o : observers_) o->on_request_done(record);
+  }
+
+ private:
+  std::vector<RequestObserver*> observers_;
+};
+
+// An outcome a client reports for an answer (POST /v1/feedback).
+struct FeedbackRecord {
+  std::string request_id;
+  std::string tier;       // of the request, looked up when the feedback arrives
+  double score = 0;       // 0..1; `success: true/false` is 1/0
+  std::optional<double> error_cost_usd;
+  std::int64_t unix_ms = 0;
+};
+
+// Where feedback goes (the ledger). Thread-safe; store() must not block.
+class FeedbackStore {
+ public:
+  virtual ~FeedbackStore() = default;
+  // The tier that answered `request_id`, or nullopt for an id never seen.
+  virtual std::optional<std::string> tier_of(std::string_view request_id) = 0;
+  virtual void store(const FeedbackRecord& feedback) = 0;
+};
+
+// What /metrics shows. Thread-safe.
+class MetricsSink {
+ public:
+  virtual ~MetricsSink() = default;
+  virtual void on_feedback(const FeedbackRecord& feedback) = 0;
+  virtual std::string prometheus_text() const = 0;
 };
 
 }  // namespace fulcrum

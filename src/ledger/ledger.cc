@@ -1,0 +1,216 @@
+#include "ledger/ledger.h"
+
+#include <sqlite3.h>
+
+#include <spdlog/spdlog.h>
+
+#include "ledger/schema.h"
+
+namespace fulcrum {
+namespace {
+
+constexpr std::size_t kRecentIds = 200000;
+
+Error sqlite_error(sqlite3* db, const std::string& what) {
+  return make_error(Errc::internal, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+// A prepared statement, finalized on scope exit.
+struct Statement {
+  sqlite3_stmt* s = nullptr;
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
+  ~Statement() { sqlite3_finalize(s); }
+  void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void integer(int i, std::int64_t v) { sqlite3_bind_int64(s, i, v); }
+  void real(int i, double v) { sqlite3_bind_double(s, i, v); }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerOptions& options) {
+  sqlite3* writer = nullptr;
+  if (sqlite3_open_v2(options.path.c_str(), &writer, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    auto e = sqlite_error(writer, "ledger " + options.path + ": cannot open");
+    sqlite3_close(writer);
+    return e;
+  }
+  char* message = nullptr;
+  if (sqlite3_exec(writer, kLedgerSchema, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string why = message ? message : "unknown error";
+    sqlite3_free(message);
+    sqlite3_close(writer);
+    return make_error(Errc::internal, "ledger " + options.path + ": " + why);
+  }
+  sqlite3* reader = nullptr;
+  if (sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    auto e = sqlite_error(reader, "ledger " + options.path + ": cannot open for reading");
+    sqlite3_close(reader);
+    sqlite3_close(writer);
+    return e;
+  }
+  sqlite3_busy_timeout(reader, 100);
+  return std::unique_ptr<Ledger>(new Ledger(options, writer, reader));
+}
+
+Ledger::Ledger(LedgerOptions options, sqlite3* writer, sqlite3* reader)
+    : options_(std::move(options)), writer_db_(writer), reader_db_(reader) {
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+Ledger::~Ledger() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+  sqlite3_close(reader_db_);
+  sqlite3_close(writer_db_);
+}
+
+void Ledger::enqueue(Item item) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= options_.queue_capacity) {
+      if (dropped_++ % 1000 == 0)
+        spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.path, options_.queue_capacity);
+      return;
+    }
+    queue_.push_back(std::move(item));
+    ++enqueued_;
+  }
+  wake_.notify_one();
+}
+
+void Ledger::on_request_done(const RequestRecord& record) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!record.tier.empty() && recent_.emplace(record.id, record.tier).second) {
+      recent_order_.push_back(record.id);
+      if (recent_order_.size() > kRecentIds) {
+        recent_.erase(recent_order_.front());
+        recent_order_.pop_front();
+      }
+    }
+  }
+  enqueue(record);
+}
+
+void Ledger::store(const FeedbackRecord& feedback) { enqueue(feedback); }
+
+std::optional<std::string> Ledger::tier_of(std::string_view request_id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = recent_.find(std::string(request_id)); it != recent_.end()) return it->second;
+  }
+  // Older than the in-memory window: one primary-key read (microseconds;
+  // WAL readers never wait for the writer).
+  std::lock_guard lock(reader_mutex_);
+  Statement st(reader_db_, "SELECT tier FROM requests WHERE id = ?");
+  st.text(1, std::string(request_id));
+  if (st.s && sqlite3_step(st.s) == SQLITE_ROW)
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0)));
+  return std::nullopt;
+}
+
+void Ledger::flush() {
+  std::unique_lock lock(mutex_);
+  const auto target = enqueued_;
+  wake_.notify_one();
+  committed_cv_.wait(lock, [&] { return committed_ >= target; });
+}
+
+std::uint64_t Ledger::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+std::size_t Ledger::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+void Ledger::writer_loop() {
+  std::deque<Item> batch;
+  for (;;) {
+    bool stop = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || !queue_.empty(); });
+      // Let a short burst gather into one transaction.
+      if (!stopping_ && !queue_.empty() && queue_.size() < 256) {
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        lock.lock();
+      }
+      batch.swap(queue_);
+      stop = stopping_;
+    }
+    if (!batch.empty()) {
+      const auto n = batch.size();
+      write_batch(batch);
+      batch.clear();
+      {
+        std::lock_guard lock(mutex_);
+        committed_ += n;
+      }
+      committed_cv_.notify_all();
+    }
+    if (stop) {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) return;
+    }
+  }
+}
+
+void Ledger::write_batch(std::deque<Item>& batch) {
+  sqlite3_exec(writer_db_, "BEGIN", nullptr, nullptr, nullptr);
+  Statement req(writer_db_, kInsertRequest);
+  Statement fb(writer_db_, kInsertFeedback);
+  for (const auto& item : batch) {
+    if (const auto* r = std::get_if<RequestRecord>(&item)) {
+      sqlite3_reset(req.s);
+      int i = 0;
+      req.text(++i, r->id);
+      req.integer(++i, r->unix_ms);
+      req.text(++i, r->key);
+      req.text(++i, r->model_requested);
+      req.text(++i, r->tier);
+      req.text(++i, r->upstream_model);
+      req.text(++i, r->reason);
+      req.integer(++i, r->stream);
+      req.integer(++i, r->escalated);
+      req.integer(++i, r->status);
+      req.integer(++i, r->attempts);
+      req.integer(++i, r->usage.prompt_tokens);
+      req.integer(++i, r->usage.cache_hit_tokens);
+      req.integer(++i, r->usage.cache_miss_tokens);
+      req.integer(++i, r->usage.completion_tokens);
+      req.integer(++i, r->usage.reasoning_tokens);
+      req.integer(++i, r->cost);
+      req.integer(++i, r->usage.estimated);
+      req.integer(++i, static_cast<std::int64_t>(r->ttfb_ms * 1000));
+      req.integer(++i, static_cast<std::int64_t>(r->total_ms * 1000));
+      req.integer(++i, static_cast<std::int64_t>(r->overhead_ms * 1000));
+      req.text(++i, r->error);
+      if (sqlite3_step(req.s) != SQLITE_DONE)
+        spdlog::error("ledger {}: request {} not written: {}", options_.path, r->id, sqlite3_errmsg(writer_db_));
+    } else {
+      const auto& f = std::get<FeedbackRecord>(item);
+      sqlite3_reset(fb.s);
+      fb.text(1, f.request_id);
+      fb.integer(2, f.unix_ms);
+      fb.text(3, f.tier);
+      fb.real(4, f.score);
+      if (f.error_cost_usd) fb.real(5, *f.error_cost_usd);
+      else sqlite3_bind_null(fb.s, 5);
+      if (sqlite3_step(fb.s) != SQLITE_DONE)
+        spdlog::error("ledger {}: feedback for {} not written: {}", options_.path, f.request_id, sqlite3_errmsg(writer_db_));
+    }
+  }
+  if (sqlite3_exec(writer_db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    spdlog::error("ledger {}: commit failed: {}", options_.path, sqlite3_errmsg(writer_db_));
+}
+
+}  // namespace fulcrum

@@ -1,0 +1,49 @@
+#pragma once
+// Reads the ledger for `fulcrum ledger export`, the dashboard and break-even:
+// a read-only connection per call (WAL lets it run beside the writer).
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace fulcrum {
+
+struct TierSummary {
+  std::string tier;
+  std::int64_t requests = 0;
+  std::int64_t succeeded = 0;  // 2xx
+  std::int64_t failed = 0;     // status >= 400
+  std::int64_t escalated = 0;  // a cascade discarded the cheap answer
+  std::int64_t cost_pico_usd = 0;
+  std::int64_t prompt_tokens = 0, completion_tokens = 0;
+  std::int64_t feedback = 0;     // feedback records
+  double feedback_errors = 0;    // sum of (1 - score)
+  double error_rate() const { return feedback ? feedback_errors / static_cast<double>(feedback) : 0; }
+};
+
+struct LedgerSummary {
+  std::vector<TierSummary> tiers;  // by tier name
+  TierSummary total;
+};
+
+Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t since_unix_ms);
+
+// Requests per hour and tier since then: (hour start ms, tier, requests).
+struct TierHour {
+  std::int64_t hour_unix_ms = 0;
+  std::string tier;
+  std::int64_t requests = 0;
+};
+Result<std::vector<TierHour>> tier_mix_by_hour(const std::string& path, std::int64_t since_unix_ms);
+
+// Every request since then, oldest first, with its mean feedback score, as
+// CSV (with a header) or JSON lines.
+Status export_ledger(const std::string& path, std::int64_t since_unix_ms, std::string_view format, std::ostream& out);
+
+// "2026-11-28", "2026-11-28T10:00:00Z", or relative to now: "30m", "24h", "7d".
+Result<std::int64_t> parse_since(std::string_view text, std::int64_t now_unix_ms);
+
+}  // namespace fulcrum

@@ -1,0 +1,49 @@
+#pragma once
+// The ledger's tables. Costs are integer pico-USD (exact); times are Unix
+// milliseconds, durations microseconds. `synchronous=NORMAL` in WAL mode: a commit survives the
+// process being killed (the OS has the pages), not necessarily a power cut.
+namespace fulcrum {
+
+inline constexpr const char* kLedgerSchema = R"(
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+CREATE TABLE IF NOT EXISTS requests (
+  id TEXT PRIMARY KEY,
+  unix_ms INTEGER NOT NULL,
+  api_key TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  upstream_model TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  stream INTEGER NOT NULL,
+  escalated INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  cache_hit_tokens INTEGER NOT NULL,
+  cache_miss_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL,
+  cost_pico_usd INTEGER NOT NULL,
+  cost_estimated INTEGER NOT NULL,
+  ttfb_us INTEGER NOT NULL,
+  total_us INTEGER NOT NULL,
+  overhead_us INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_by_time ON requests (unix_ms);
+CREATE TABLE IF NOT EXISTS feedback (
+  request_id TEXT NOT NULL,
+  unix_ms INTEGER NOT NULL,
+  tier TEXT NOT NULL,
+  score REAL NOT NULL,
+  error_cost_usd REAL
+);
+CREATE INDEX IF NOT EXISTS feedback_by_request ON feedback (request_id);
+)";
+
+inline constexpr const char* kInsertRequest =
+    "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+inline constexpr const char* kInsertFeedback = "INSERT INTO feedback VALUES (?, ?, ?, ?, ?)";
+
+}  // namespace fulcrum

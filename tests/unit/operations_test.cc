@@ -1,0 +1,266 @@
+// The ledger (SQLite, off the request path), its reader and export, the
+// Prometheus exposition and the feedback body.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <thread>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "config/load.h"
+#include "ledger/ledger.h"
+#include "ledger/ledger_reader.h"
+#include "metrics/metrics.h"
+#include "openai/feedback.h"
+
+namespace fulcrum {
+namespace {
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("fulcrum-ledger-" + std::to_string(getpid()) + "-" +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
+                         .string();
+  void TearDown() override {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  }
+  std::unique_ptr<Ledger> open(std::size_t capacity = 1000) {
+    auto l = Ledger::open(LedgerOptions{path, capacity, std::chrono::milliseconds(5)});
+    EXPECT_TRUE(l) << l.error().message;
+    return std::move(l.value());
+  }
+};
+
+RequestRecord record(const std::string& id, const std::string& tier, int status, PicoUsd cost, std::int64_t at_ms,
+                     bool escalated = false) {
+  RequestRecord r;
+  r.id = id;
+  r.unix_ms = at_ms;
+  r.tier = tier;
+  r.model_requested = "auto";
+  r.upstream_model = tier + "-model";
+  r.reason = "because, \"quoted\"";
+  r.status = status;
+  r.cost = cost;
+  r.escalated = escalated;
+  r.usage.prompt_tokens = 100;
+  r.usage.completion_tokens = 20;
+  r.ttfb_ms = 1.5;
+  r.total_ms = 10.25;
+  return r;
+}
+
+TEST_F(LedgerTest, WritesRequestsAndFeedbackAndSummarizesThem) {
+  {
+    auto ledger = open();
+    ledger->on_request_done(record("a", "flash", 200, 1000000, 1000));
+    ledger->on_request_done(record("b", "flash", 200, 3000000, 2000, true));
+    ledger->on_request_done(record("c", "pro", 502, 0, 3000));
+    ledger->on_request_done(record("d", "pro", 200, 9000000, 4000));
+    EXPECT_EQ(ledger->tier_of("b"), "flash") << "known before it is written";
+    ledger->store(FeedbackRecord{"a", "flash", 0.0, 10.0, 5000});
+    ledger->store(FeedbackRecord{"b", "flash", 0.5, std::nullopt, 5000});
+    ledger->store(FeedbackRecord{"d", "pro", 1.0, std::nullopt, 5000});
+    ledger->flush();
+    EXPECT_EQ(ledger->queue_depth(), 0u);
+    EXPECT_EQ(ledger->dropped(), 0u);
+  }
+  auto s = summarize_ledger(path, 0);
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->tiers.size(), 2u);
+  const auto& flash = s->tiers[0];
+  EXPECT_EQ(flash.tier, "flash");
+  EXPECT_EQ(flash.requests, 2);
+  EXPECT_EQ(flash.escalated, 1);
+  EXPECT_EQ(flash.cost_pico_usd, 4000000);
+  EXPECT_EQ(flash.feedback, 2);
+  EXPECT_DOUBLE_EQ(flash.error_rate(), 0.75);  // (1 - 0) + (1 - 0.5) over 2
+  const auto& pro = s->tiers[1];
+  EXPECT_EQ(pro.succeeded, 1);
+  EXPECT_EQ(pro.failed, 1);
+  EXPECT_DOUBLE_EQ(pro.error_rate(), 0.0);
+  EXPECT_EQ(s->total.requests, 4);
+  EXPECT_EQ(s->total.cost_pico_usd, 13000000);
+  auto later = summarize_ledger(path, 2500);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->total.requests, 2) << "--since filters by request time";
+
+  // A reopened ledger finds old ids in the database.
+  auto reopened = open();
+  EXPECT_EQ(reopened->tier_of("d"), "pro");
+  EXPECT_FALSE(reopened->tier_of("zzz"));
+}
+
+TEST_F(LedgerTest, ExportsCsvAndJsonLines) {
+  {
+    auto ledger = open();
+    ledger->on_request_done(record("a", "flash", 200, 2800000, 1000));
+    ledger->on_request_done(record("b", "pro", 200, 8700000, 2000));
+    ledger->store(FeedbackRecord{"b", "pro", 1.0, std::nullopt, 3000});
+  }  // the destructor drains the queue
+  std::ostringstream csv;
+  ASSERT_TRUE(export_ledger(path, 0, "csv", csv));
+  std::istringstream lines(csv.str());
+  std::string header, first, second, extra;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_FALSE(std::getline(lines, extra));
+  EXPECT_EQ(header.rfind("id,unix_ms,api_key,model,tier,", 0), 0u) << header;
+  EXPECT_NE(header.find(",feedback_score,cost_usd"), std::string::npos) << header;
+  EXPECT_EQ(first.rfind("a,1000,", 0), 0u) << first;
+  EXPECT_NE(first.find(",\"because, \"\"quoted\"\"\","), std::string::npos) << "CSV quoting: " << first;
+  EXPECT_EQ(first.substr(first.size() - 10), ",0.0000028") << first;
+  std::ostringstream jsonl;
+  ASSERT_TRUE(export_ledger(path, 1500, "jsonl", jsonl));
+  auto row = boost::json::parse(jsonl.str()).as_object();
+  EXPECT_EQ(row.at("id").as_string(), "b");
+  EXPECT_EQ(row.at("cost_pico_usd").as_int64(), 8700000);
+  EXPECT_EQ(row.at("cost_usd").as_string(), "0.0000087");
+  EXPECT_EQ(row.at("feedback_score").as_double(), 1.0);
+  EXPECT_EQ(row.at("total_us").as_int64(), 10250);
+  std::ostringstream bad;
+  EXPECT_FALSE(export_ledger(path, 0, "xml", bad));
+  EXPECT_FALSE(export_ledger(path + ".missing", 0, "csv", bad));
+}
+
+TEST_F(LedgerTest, AFullQueueDropsAndCountsInsteadOfBlocking) {
+  auto ledger = open(0);
+  ledger->on_request_done(record("a", "flash", 200, 1, 1));
+  ledger->on_request_done(record("b", "flash", 200, 1, 1));
+  EXPECT_EQ(ledger->dropped(), 2u);
+  ledger->flush();  // returns: nothing was accepted
+}
+
+TEST_F(LedgerTest, ManyThreadsManyRecords) {
+  {
+    auto ledger = open(1000000);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 5000; ++i)
+          ledger->on_request_done(record(std::to_string(t) + "-" + std::to_string(i), "flash", 200, 1, i));
+      });
+    for (auto& th : threads) th.join();
+  }
+  auto s = summarize_ledger(path, 0);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->total.requests, 20000);
+  auto hours = tier_mix_by_hour(path, 0);
+  ASSERT_TRUE(hours);
+  ASSERT_EQ(hours->size(), 1u);
+  EXPECT_EQ((*hours)[0].requests, 20000);
+}
+
+TEST(ParseSince, DatesTimesAndSpans) {
+  const std::int64_t now = 1795874995717;
+  EXPECT_EQ(parse_since("1970-01-02", now).value(), 86400000);
+  EXPECT_EQ(parse_since("2026-11-28T10:00:00Z", now).value(), 1795860000000);
+  EXPECT_EQ(parse_since("24h", now).value(), now - 86400000);
+  EXPECT_EQ(parse_since("30m", now).value(), now - 1800000);
+  EXPECT_EQ(parse_since("7d", now).value(), now - 7 * 86400000LL);
+  for (const char* bad : {"", "yesterday", "2026-13-01", "2026-02-30", "2026-11-28T25:00:00Z", "h", "-1h", "2026-11-28 10:00"})
+    EXPECT_FALSE(parse_since(bad, now)) << bad;
+}
+
+TEST(Metrics, ExpositionFollowsThePrometheusTextFormat) {
+  auto c = load_config_text(R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
+tiers:
+  flash: {provider: p, model: f, price: {input: 1, output: 1}}
+  pro: {provider: p, model: s, price: {input: 1, output: 1}}
+router: {default: flash}
+)", "t.yaml");
+  ASSERT_TRUE(c.config);
+  Metrics m(*c.config);
+  auto r = record("a", "flash", 200, 2000000000, 1);  // $0.002
+  r.usage.cache_hit_tokens = 40;
+  r.usage.cache_miss_tokens = 60;
+  r.ttfb_ms = 30;        // 0.03 s: the 0.05 bucket
+  r.total_ms = 200;      // 0.2 s: the 0.25 bucket
+  r.overhead_ms = 0.3;   // 0.0003 s: the 0.0005 bucket
+  m.on_request_done(r);
+  r.escalated = true;
+  m.on_request_done(r);
+  m.on_request_done(record("b", "pro", 502, 0, 1));
+  m.on_request_done(record("c", "", 400, 0, 1));
+  m.on_feedback(FeedbackRecord{"a", "flash", 0.25, std::nullopt, 1});
+  m.add_gauge("fulcrum_test_gauge", "A test gauge.", [] { return 7.5; });
+  const auto text = m.prometheus_text();
+  auto has = [&](const std::string& line) { return text.find("\n" + line + "\n") != std::string::npos; };
+  EXPECT_TRUE(has(R"(fulcrum_requests_total{tier="flash",code="200"} 2)")) << text;
+  EXPECT_TRUE(has(R"(fulcrum_requests_total{tier="pro",code="502"} 1)"));
+  EXPECT_TRUE(has(R"(fulcrum_requests_total{tier="none",code="400"} 1)"));
+  EXPECT_TRUE(has(R"(fulcrum_escalations_total{tier="flash"} 1)"));
+  EXPECT_TRUE(has(R"(fulcrum_cost_usd_total{tier="flash"} 0.004)"));
+  EXPECT_TRUE(has(R"(fulcrum_tokens_total{tier="flash",kind="prompt_cache_hit"} 80)"));
+  EXPECT_TRUE(has(R"(fulcrum_time_to_first_token_seconds_bucket{tier="flash",le="0.025"} 0)"));
+  EXPECT_TRUE(has(R"(fulcrum_time_to_first_token_seconds_bucket{tier="flash",le="0.05"} 2)"));
+  EXPECT_TRUE(has(R"(fulcrum_time_to_first_token_seconds_bucket{tier="flash",le="+Inf"} 2)"));
+  EXPECT_TRUE(has(R"(fulcrum_time_to_first_token_seconds_count{tier="flash"} 2)"));
+  EXPECT_TRUE(has(R"(fulcrum_request_duration_seconds_bucket{tier="flash",le="0.1"} 0)"));
+  EXPECT_TRUE(has(R"(fulcrum_request_duration_seconds_bucket{tier="flash",le="0.25"} 2)"));
+  // The other two records spent 0 s in fulcrum: the first bucket.
+  EXPECT_TRUE(has(R"(fulcrum_gateway_overhead_seconds_bucket{le="0.0001"} 2)"));
+  EXPECT_TRUE(has(R"(fulcrum_gateway_overhead_seconds_bucket{le="0.00025"} 2)"));
+  EXPECT_TRUE(has(R"(fulcrum_gateway_overhead_seconds_bucket{le="0.0005"} 4)"));
+  EXPECT_TRUE(has(R"(fulcrum_feedback_total{tier="flash"} 1)"));
+  EXPECT_TRUE(has(R"(fulcrum_feedback_errors_total{tier="flash"} 0.75)"));
+  EXPECT_TRUE(has(R"(fulcrum_error_rate{tier="flash"} 0.75)"));
+  // 1 escalation over 3 routed requests (the rejected one had no tier).
+  EXPECT_TRUE(has("fulcrum_escalation_ratio 0.3333333333333333"));
+  // $0.004 over (2 answers - 0.75 reported wrong).
+  EXPECT_TRUE(has("fulcrum_cost_per_successful_request_usd 0.0032"));
+  EXPECT_TRUE(has("fulcrum_test_gauge 7.5"));
+  // Every sample line belongs to a family declared by # TYPE before it.
+  std::istringstream lines(text);
+  std::string line, family;
+  std::set<std::string> declared;
+  while (std::getline(lines, line)) {
+    if (line.rfind("# TYPE ", 0) == 0) {
+      declared.insert(line.substr(7, line.find(' ', 7) - 7));
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    auto name = line.substr(0, line.find_first_of("{ "));
+    for (const char* suffix : {"_bucket", "_sum", "_count"})
+      if (name.size() > std::strlen(suffix) && name.ends_with(suffix) && !declared.count(name))
+        name.resize(name.size() - std::strlen(suffix));
+    EXPECT_TRUE(declared.count(name)) << line;
+  }
+}
+
+TEST(Feedback, BodyIsValidatedFieldByField) {
+  auto f = parse_feedback(R"({"request_id":"req_1","success":false,"error_cost_usd":12.5})");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->request_id, "req_1");
+  EXPECT_EQ(f->score, 0.0);
+  EXPECT_EQ(*f->error_cost_usd, 12.5);
+  f = parse_feedback(R"({"request_id":"req_1","score":0.8})");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->score, 0.8);
+  struct Case {
+    const char* body;
+    const char* param;
+  } cases[] = {
+      {R"({"score":1})", "request_id"},
+      {R"({"request_id":"r"})", "score"},
+      {R"({"request_id":"r","score":1,"success":true})", "score"},
+      {R"({"request_id":"r","score":1.5})", "score"},
+      {R"({"request_id":"r","success":"yes"})", "success"},
+      {R"({"request_id":"r","score":1,"error_cost_usd":-1})", "error_cost_usd"},
+  };
+  for (const auto& c : cases) {
+    auto bad = parse_feedback(c.body);
+    ASSERT_FALSE(bad) << c.body;
+    EXPECT_EQ(bad.error().param, c.param) << c.body;
+  }
+  EXPECT_EQ(parse_feedback("{nope").error().code, Errc::invalid_json);
+}
+
+}  // namespace
+}  // namespace fulcrum
