@@ -55,6 +55,7 @@ curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" || { echo "nginx did not st
 cat > "$out/fulcrum.yaml" <<YAML
 threads: 1
 log: {access: false, level: warn}
+ledger: {path: "$out/ledger.db"}   # on, as by default: the bench pays for it
 providers:
   fake: {base_url: "http://127.0.0.1:$fake_port/v1", max_connections: 4096}
 tiers:

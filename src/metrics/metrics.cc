@@ -16,6 +16,13 @@ std::string number(double v) {
   return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
 }
 
+// Bucket bounds as people write them ("0.0001", not "1e-04").
+std::string bound(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 // Label values may hold any text: escape as the exposition format says.
 std::string label(std::string_view v) {
   std::string out;
@@ -135,7 +142,7 @@ std::string Metrics::prometheus_text() const {
     const std::string sep = labels.empty() ? "" : ",";
     for (std::size_t b = 0; b <= bounds.size(); ++b) {
       cumulative += h.counts[b].load(relaxed);
-      out += name + "_bucket{" + labels + sep + "le=\"" + (b < bounds.size() ? number(bounds[b]) : "+Inf") + "\"} " +
+      out += name + "_bucket{" + labels + sep + "le=\"" + (b < bounds.size() ? bound(bounds[b]) : "+Inf") + "\"} " +
              std::to_string(cumulative) + "\n";
     }
     const auto braces = labels.empty() ? std::string() : "{" + labels + "}";

@@ -57,6 +57,7 @@ tiers:
     price: {input: 0.435, cached_input: 0.003625, output: 0.87}
 router:
   default: flash
+ledger: {path: "${join(dir, 'ledger.db')}"}
 `);
   const [, port] = await startAndWaitFor(fulcrumBin, ['serve', '--config', config, '--listen', '127.0.0.1:0'],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/, { E2E_UPSTREAM_KEY: 'sk-e2e' });
