@@ -15,9 +15,8 @@ struct GatewayRuntime::Worker {
   std::thread thread;
 };
 
-GatewayRuntime::GatewayRuntime(ConfigPtr config, RequestObserver* observer, FeedbackStore* feedback,
-                               MetricsSink* metrics)
-    : config_(std::move(config)), observer_(observer), feedback_(feedback), metrics_(metrics) {}
+GatewayRuntime::GatewayRuntime(ConfigPtr config, GatewayServices services)
+    : config_(std::move(config)), services_(services) {}
 
 GatewayRuntime::~GatewayRuntime() { stop(); }
 
@@ -30,9 +29,11 @@ Status GatewayRuntime::start() {
   if (!router) return std::move(router).error();
   state->router = std::move(router.value());
   state->health = std::make_unique<TierHealth>(*config_);
-  state->observer = observer_;
-  state->feedback = feedback_;
-  state->metrics = metrics_;
+  state->observer = services_.observer;
+  state->feedback = services_.feedback;
+  state->metrics = services_.metrics;
+  state->admission = services_.admission;
+  state->cache = services_.cache;
 
   for (std::size_t i = 0; i < config_->providers.size(); ++i) {
     if (!state->credentials.missing(i)) continue;

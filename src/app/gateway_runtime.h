@@ -17,13 +17,23 @@
 namespace fulcrum {
 
 struct GatewayState;
+class Admission;
+class ResponseCache;
+
+// What the gateway reports to and consults, besides its config.
+struct GatewayServices {
+  RequestObserver* observer = nullptr;  // access log, ledger, metrics
+  FeedbackStore* feedback = nullptr;    // POST /v1/feedback
+  MetricsSink* metrics = nullptr;       // GET /metrics
+  Admission* admission = nullptr;       // keys, budgets, rate limits
+  ResponseCache* cache = nullptr;
+};
 
 class GatewayRuntime {
  public:
-  // `observer`, `feedback` and `metrics` (each may be null) must outlive the
-  // runtime and be thread-safe.
-  GatewayRuntime(ConfigPtr config, RequestObserver* observer, FeedbackStore* feedback = nullptr,
-                 MetricsSink* metrics = nullptr);
+  // Every service (each may be null) must outlive the runtime and be thread-safe.
+  GatewayRuntime(ConfigPtr config, GatewayServices services);
+  GatewayRuntime(ConfigPtr config, RequestObserver* observer) : GatewayRuntime(std::move(config), GatewayServices{observer}) {}
   ~GatewayRuntime();
 
   // Binds the listen address and starts the worker threads.
@@ -45,9 +55,7 @@ class GatewayRuntime {
  private:
   struct Worker;
   ConfigPtr config_;
-  RequestObserver* observer_;
-  FeedbackStore* feedback_;
-  MetricsSink* metrics_;
+  GatewayServices services_;
   std::shared_ptr<const GatewayState> state_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::string> warnings_;

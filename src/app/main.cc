@@ -6,6 +6,10 @@
 #include "app/ledger_command.h"
 #include "app/route_command.h"
 #include "app/serve.h"
+#include "state/admission.h"
+
+#include <iostream>
+#include <string>
 
 int main(int argc, char** argv) {
   CLI::App app{"fulcrum: a fast, self-hosted LLM routing gateway"};
@@ -140,7 +144,20 @@ int main(int argc, char** argv) {
   breakeven_cmd->add_option("--ledger", breakeven.ledger_path, "use the error rates measured from feedback in this ledger");
   breakeven_cmd->add_option("--since", breakeven.since, "ledger window (default 30d)");
 
+  auto* hash_cmd = app.add_subcommand("hash-key", "print the SHA-256 of a gateway API key read from stdin (for keys.NAME.sha256)");
+
   CLI11_PARSE(app, argc, argv);
+  if (*hash_cmd) {
+    std::string key;
+    std::getline(std::cin, key);
+    if (!key.empty() && key.back() == '\r') key.pop_back();
+    if (key.empty()) {
+      std::cerr << "fulcrum: hash-key: no key on stdin\n";
+      return 2;
+    }
+    std::cout << fulcrum::sha256_hex(key) << '\n';
+    return 0;
+  }
   if (*export_cmd) return fulcrum::run_ledger_export(ledger_export);
   if (*simulate_cmd) return fulcrum::run_simulate(simulate);
   if (*calibrate_cmd) return fulcrum::run_calibrate(calibrate);

@@ -6,12 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/access_log.h"
 #include "app/gateway_runtime.h"
+#include "app/operations.h"
 #include "config/load.h"
 #include "config/url.h"
-#include "ledger/ledger.h"
-#include "metrics/metrics.h"
 #include "routing/router.h"
 
 namespace fulcrum {
@@ -58,26 +56,12 @@ int run_serve(const ServeOptions& options) {
   if (options.threads_override >= 0) config->threads = options.threads_override;
   spdlog::set_level(spdlog::level::from_str(config->log.level));
 
-  AccessLog access_log;
-  Metrics metrics(*config);
-  std::unique_ptr<Ledger> ledger;
-  if (!config->ledger.path.empty()) {
-    auto opened = Ledger::open(LedgerOptions{config->ledger.path, config->ledger.queue, config->ledger.flush});
-    if (!opened) {
-      std::cerr << "fulcrum: " << opened.error().message << '\n';
-      return 1;
-    }
-    ledger = std::move(opened.value());
-    metrics.add_gauge("fulcrum_ledger_queue_depth", "Ledger records waiting to be written.",
-                      [l = ledger.get()] { return static_cast<double>(l->queue_depth()); });
-    metrics.add_gauge("fulcrum_ledger_dropped_records", "Ledger records dropped because the queue was full.",
-                      [l = ledger.get()] { return static_cast<double>(l->dropped()); });
+  auto ops = Operations::create(config);
+  if (!ops) {
+    std::cerr << "fulcrum: " << ops.error().message << '\n';
+    return 1;
   }
-  ObserverList observers;
-  if (config->log.access_log) observers.add(&access_log);
-  observers.add(ledger.get());
-  observers.add(&metrics);
-  GatewayRuntime runtime(config, &observers, ledger.get(), &metrics);
+  GatewayRuntime runtime(config, (*ops)->services());
   auto status = runtime.start();
   if (!status) {
     std::cerr << "fulcrum: " << status.error().message << '\n';
@@ -89,7 +73,7 @@ int run_serve(const ServeOptions& options) {
               config->router.default_tier.c_str());
   std::fflush(stdout);
   runtime.wait_for_signal();
-  if (ledger) {
+  if (auto* ledger = (*ops)->ledger()) {
     ledger->flush();
     spdlog::info("ledger {} flushed", ledger->path());
   }

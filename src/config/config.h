@@ -116,6 +116,30 @@ struct LedgerConfig {
   std::chrono::milliseconds flush{20};
 };
 
+// A gateway API key: clients send it as `Authorization: Bearer ...`; the
+// config holds only its SHA-256 (`fulcrum hash-key` prints it).
+struct ApiKey {
+  std::string name;
+  std::string sha256_hex;                    // lower-case hex of SHA-256(key)
+  std::optional<PicoUsd> daily_budget;       // spend per UTC day
+  std::optional<std::int64_t> requests_per_minute;
+  std::optional<std::int64_t> tokens_per_minute;  // prompt + completion
+};
+
+// Where budgets, rate limits and the cache live.
+struct StateConfig {
+  std::string url = "local";  // or redis://HOST[:PORT][/DB]: shared by replicas
+  bool fail_open = true;      // the store is down: let requests through (true) or answer 503 (false)
+  std::chrono::milliseconds timeout{50};
+  std::chrono::milliseconds retry_after{1000};
+};
+
+struct CacheConfig {
+  enum class Mode { off, deterministic, opt_in } mode = Mode::deterministic;
+  std::chrono::milliseconds ttl{300000};
+  std::size_t max_entries = 10000;  // local store only
+};
+
 struct Config {
   std::string listen_address = "0.0.0.0";
   std::uint16_t listen_port = 8080;
@@ -126,6 +150,9 @@ struct Config {
   RouterConfig router;
   LogConfig log;
   LedgerConfig ledger;
+  std::vector<ApiKey> keys;  // empty: no gateway authentication
+  StateConfig state;
+  CacheConfig cache;
   std::chrono::milliseconds shutdown_grace{10000};  // SIGTERM: time in-flight requests get to finish
   std::string source_path;
 

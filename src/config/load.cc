@@ -109,6 +109,38 @@ void read_provider(Reader& r, const std::string& name, const YAML::Node& n, cons
   }
 }
 
+void read_keys(Reader& r, const YAML::Node& keys, Config& cfg) {
+  if (!keys.IsDefined() || keys.IsNull()) return;
+  if (!keys.IsMap()) {
+    r.error(keys, "keys", "expected a map of key name -> {sha256, daily_budget_usd, requests_per_minute, tokens_per_minute}");
+    return;
+  }
+  for (const auto& kv : keys) {
+    ApiKey k;
+    k.name = kv.first.Scalar();
+    const auto path = Reader::join("keys", k.name);
+    const auto& n = kv.second;
+    if (!r.expect_map(n, path)) continue;
+    r.check_keys(n, path, {"sha256", "daily_budget_usd", "requests_per_minute", "tokens_per_minute"});
+    if (auto v = r.string(n, "sha256", path, true)) {
+      const bool hex = v->size() == 64 && v->find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+      if (!hex) r.error(n["sha256"], Reader::join(path, "sha256"), "expected 64 hex digits (print them with `fulcrum hash-key`)");
+      k.sha256_hex = *v;
+      for (auto& c : k.sha256_hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (const auto& other : cfg.keys)
+        if (other.sha256_hex == k.sha256_hex) r.error(n["sha256"], Reader::join(path, "sha256"), "the same key as keys." + other.name);
+    }
+    if (auto b = n["daily_budget_usd"]; b.IsDefined()) {
+      auto micro = b.IsScalar() ? parse_price_per_mtok(b.Scalar()) : std::nullopt;  // exact decimal, in micro-USD
+      if (!micro) r.error(b, Reader::join(path, "daily_budget_usd"), "expected a non-negative USD amount, at most 6 decimals");
+      else k.daily_budget = *micro * 1000000;  // pico-USD
+    }
+    if (auto v = r.integer(n, "requests_per_minute", path, 1, 1000000000)) k.requests_per_minute = *v;
+    if (auto v = r.integer(n, "tokens_per_minute", path, 1, 1000000000000)) k.tokens_per_minute = *v;
+    cfg.keys.push_back(std::move(k));
+  }
+}
+
 void read_tier(Reader& r, const std::string& name, const YAML::Node& n, const std::string& path, Tier& t) {
   t.name = name;
   if (!r.expect_map(n, path)) return;
@@ -211,7 +243,38 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
     return result;
   }
   r.check_keys(root, "", {"listen", "threads", "max_body_bytes", "providers", "tiers", "router", "log", "ledger",
-                          "shutdown_grace_ms"});
+                          "shutdown_grace_ms", "keys", "state", "cache"});
+  read_keys(r, root["keys"], *cfg);
+  if (auto st = root["state"]; st.IsDefined()) {
+    if (st.IsScalar()) {
+      cfg->state.url = st.Scalar();
+    } else if (r.expect_map(st, "state")) {
+      r.check_keys(st, "state", {"url", "on_error", "timeout_ms", "retry_ms"});
+      if (auto v = r.string(st, "url", "state", false)) cfg->state.url = *v;
+      if (auto v = r.string(st, "on_error", "state", false)) {
+        if (*v == "fail_open") cfg->state.fail_open = true;
+        else if (*v == "fail_closed") cfg->state.fail_open = false;
+        else r.error(st["on_error"], "state.on_error", "expected fail_open or fail_closed");
+      }
+      if (auto v = r.integer(st, "timeout_ms", "state", 1, 60000)) cfg->state.timeout = std::chrono::milliseconds(*v);
+      if (auto v = r.integer(st, "retry_ms", "state", 1, 3600000)) cfg->state.retry_after = std::chrono::milliseconds(*v);
+    }
+    if (cfg->state.url != "local" && cfg->state.url.rfind("redis://", 0) != 0)
+      r.error(st, "state", "expected local or redis://HOST[:PORT][/DB]");
+  }
+  if (auto c = root["cache"]; c.IsDefined()) {
+    if (r.expect_map(c, "cache")) {
+      r.check_keys(c, "cache", {"mode", "ttl_s", "max_entries"});
+      if (auto v = r.string(c, "mode", "cache", false)) {
+        if (*v == "off") cfg->cache.mode = CacheConfig::Mode::off;
+        else if (*v == "deterministic") cfg->cache.mode = CacheConfig::Mode::deterministic;
+        else if (*v == "opt_in") cfg->cache.mode = CacheConfig::Mode::opt_in;
+        else r.error(c["mode"], "cache.mode", "expected off, deterministic or opt_in");
+      }
+      if (auto v = r.integer(c, "ttl_s", "cache", 1, 30LL * 86400)) cfg->cache.ttl = std::chrono::milliseconds(*v * 1000);
+      if (auto v = r.integer(c, "max_entries", "cache", 1, 100000000)) cfg->cache.max_entries = static_cast<std::size_t>(*v);
+    }
+  }
   if (auto v = r.integer(root, "shutdown_grace_ms", "", 0, 3600000)) cfg->shutdown_grace = std::chrono::milliseconds(*v);
   if (auto l = root["ledger"]; l.IsDefined()) {
     if (r.expect_map(l, "ledger")) {

@@ -93,6 +93,9 @@ class ChatCompletion {
   std::optional<CascadePlan> cascade_;
   bool escalated_ = false;
   bool client_asked_logprobs_ = false;
+  const ApiKey* key_ = nullptr;          // the gateway key, when keys are configured
+  std::int64_t prompt_estimate_ = 0;     // counted against the key's tokens/min up front
+  std::optional<std::string> cache_key_; // set: the answer may come from / go to the cache
 
   bool gated(std::size_t tier) const { return cascade_ && tier == cascade_->cheap && !escalated_; }
   // Records the cascade's verdict in the reason; true when the answer must be discarded.
@@ -127,6 +130,7 @@ HeaderList ChatCompletion::base_headers() const {
   const double overhead = ms_between(t0_, Clock::now()) - std::chrono::duration<double, std::milli>(upstream_wait_).count();
   h.emplace_back("x-fulcrum-overhead-ms", format_ms(overhead));
   if (cascade_) h.emplace_back("x-fulcrum-escalated", escalated_ ? "true" : "false");
+  if (cache_key_) h.emplace_back("x-fulcrum-cache", record_.cache_hit ? "hit" : "miss");
   return h;
 }
 
@@ -145,6 +149,9 @@ void ChatCompletion::finish(int status) {
   record_.status = status;
   record_.total_ms = ms_between(t0_, now);
   record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();
+  if (key_)
+    state_.admission->settle(*key_, prompt_estimate_, record_.usage.prompt_tokens + record_.usage.completion_tokens,
+                             record_.cost, record_.unix_ms);
   if (state_.observer) state_.observer->on_request_done(record_);
 }
 
@@ -167,9 +174,29 @@ Task<bool> ChatCompletion::backoff(std::chrono::milliseconds delay) {
 }
 
 Task<void> ChatCompletion::run(const HttpRequest& http_request) {
+  if (state_.admission && state_.admission->enabled()) {
+    auto key = state_.admission->authenticate(http_request.header("authorization"));
+    if (!key) {
+      const auto e = key.error();
+      co_await fail(e);
+      co_return;
+    }
+    key_ = key.value();
+    record_.key = key_->name;
+  }
   auto parsed = parse_chat_request(http_request.body);
   if (!parsed) { co_await fail(parsed.error()); co_return; }
   request_.emplace(std::move(parsed.value()));
+  if (key_) {
+    prompt_estimate_ = (request_->prompt_size() + 3) / 4;
+    auto admitted = state_.admission->admit(*key_, prompt_estimate_, record_.unix_ms);
+    if (!admitted) {
+      prompt_estimate_ = 0;  // not counted: nothing to settle
+      const auto e = admitted.error();
+      co_await fail(e);
+      co_return;
+    }
+  }
   record_.stream = request_->stream;
   record_.model_requested = request_->model.value_or("");
 
@@ -195,6 +222,26 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
         "The model '" + *request_->model + "' does not exist on this gateway. Valid models: " + valid, "model");
     co_await fail(e);
     co_return;
+  }
+
+  if (state_.cache) {
+    cache_key_ = state_.cache->key_for(*request_, config_.tiers[tier].name, http_request.header);
+    if (cache_key_) {
+      if (auto hit = state_.cache->get(*cache_key_)) {
+        record_.cache_hit = true;
+        record_.tier = config_.tiers[tier].name;
+        record_.upstream_model = config_.tiers[tier].model;
+        record_.reason = reason_ + "; answered from the cache";
+        auto headers = base_headers();
+        headers.emplace_back("x-fulcrum-cost-usd", "0");
+        record_.ttfb_ms = ms_between(t0_, Clock::now());
+        std::string body = std::move(*hit);
+        const std::string_view json_type = "application/json";  // no literal inside co_await (g++ 12)
+        co_await sink_.send(200, std::move(headers), std::move(body), json_type);
+        finish(200);
+        co_return;
+      }
+    }
   }
 
   // The chosen tier, then its fallbacks; tiers in cooldown go last.
@@ -352,7 +399,10 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   // Hoisted: g++ 12 destroys ?: temporaries inside a co_await expression twice.
   std::string content_type(call.header("content-type"));
   if (content_type.empty()) content_type = "application/json";
-  co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
+  std::string cached;
+  if (cache_key_) cached = body.value();
+  const bool sent = co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
+  if (sent && cache_key_) state_.cache->put(*cache_key_, cached);
   finish(200);
   co_return std::nullopt;
 }

@@ -16,6 +16,8 @@
 #include "providers/tier_stats.h"
 #include "proxy/request_record.h"
 #include "routing/router.h"
+#include "state/admission.h"
+#include "state/response_cache.h"
 
 namespace fulcrum {
 
@@ -28,6 +30,8 @@ struct GatewayState {
   RequestObserver* observer = nullptr;  // may be null
   FeedbackStore* feedback = nullptr;    // the ledger; null: /v1/feedback answers 503
   MetricsSink* metrics = nullptr;       // null: /metrics answers 404
+  Admission* admission = nullptr;       // gateway keys, budgets, rate limits; null: open gateway
+  ResponseCache* cache = nullptr;       // null: no response cache
   mutable std::atomic<int> in_flight{0};  // requests being handled (graceful shutdown waits on it)
 };
 

@@ -24,6 +24,7 @@ struct RequestRecord {
   std::string reason;
   bool stream = false;
   bool escalated = false;    // a cascade discarded the cheap answer
+  bool cache_hit = false;    // answered from the response cache (cost 0)
   int status = 0;
   int attempts = 0;          // upstream attempts, retries and fallbacks included
   std::string error;         // message when the request failed

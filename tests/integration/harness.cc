@@ -148,7 +148,14 @@ Harness::Harness(const HarnessOptions& o) {
     throw std::runtime_error("harness config invalid:\n" + all);
   }
   config_ = loaded.config;
-  runtime_ = std::make_unique<GatewayRuntime>(config_, &observer_);
+  if (o.operations) {
+    auto ops = Operations::create(config_, &observer_);
+    if (!ops) throw std::runtime_error(ops.error().message);
+    ops_ = std::move(ops.value());
+    runtime_ = std::make_unique<GatewayRuntime>(config_, ops_->services());
+  } else {
+    runtime_ = std::make_unique<GatewayRuntime>(config_, &observer_);
+  }
   auto st = runtime_->start();
   if (!st) throw std::runtime_error(st.error().message);
 }

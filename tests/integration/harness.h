@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/gateway_runtime.h"
+#include "app/operations.h"
 #include "fakes/fake_upstream.h"
 #include "proxy/request_record.h"
 
@@ -49,6 +50,7 @@ struct HarnessOptions {
   std::string top_extra;       // YAML lines added at top level
   bool api_key = true;         // set FULCRUM_TEST_KEY for the provider
   std::string router_extra;    // YAML lines added under router: (2-space indent)
+  bool operations = false;     // wire the serve stack (ledger, metrics, keys, cache, state store)
 };
 
 // A fake upstream, and a gateway in front of it with tiers:
@@ -62,6 +64,7 @@ class Harness {
   FakeUpstream& fake() { return fake_; }
   RecordingObserver& observer() { return observer_; }
   const Config& config() const { return *config_; }
+  Operations& ops() { return *ops_; }
 
   HttpResult chat(const std::string& body, const std::map<std::string, std::string>& headers = {}) {
     return http_call(port(), "POST", "/v1/chat/completions", body, headers);
@@ -71,6 +74,7 @@ class Harness {
   FakeUpstream fake_;
   RecordingObserver observer_;
   ConfigPtr config_;
+  std::unique_ptr<Operations> ops_;
   std::unique_ptr<GatewayRuntime> runtime_;
 };
 

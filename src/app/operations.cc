@@ -1,0 +1,47 @@
+#include "app/operations.h"
+
+namespace fulcrum {
+
+Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, RequestObserver* extra) {
+  auto ops = std::unique_ptr<Operations>(new Operations());
+  ops->config_ = config;
+  ops->metrics_ = std::make_unique<Metrics>(*config);
+  if (!config->ledger.path.empty()) {
+    auto opened = Ledger::open(LedgerOptions{config->ledger.path, config->ledger.queue, config->ledger.flush});
+    if (!opened) return std::move(opened).error();
+    ops->ledger_ = std::move(opened.value());
+    ops->metrics_->add_gauge("fulcrum_ledger_queue_depth", "Ledger records waiting to be written.",
+                             [l = ops->ledger_.get()] { return static_cast<double>(l->queue_depth()); });
+    ops->metrics_->add_gauge("fulcrum_ledger_dropped_records", "Ledger records dropped because the queue was full.",
+                             [l = ops->ledger_.get()] { return static_cast<double>(l->dropped()); });
+  }
+  if (config->state.url == "local") {
+    ops->store_ = make_local_store(config->cache.max_entries);
+  } else {
+    auto redis = make_redis_store(config->state.url, config->state.timeout, config->state.retry_after);
+    if (!redis) return std::move(redis).error();
+    ops->store_ = std::move(redis.value());
+  }
+  ops->admission_ = std::make_unique<Admission>(*config, *ops->store_);
+  ops->metrics_->add_gauge("fulcrum_state_store_errors", "Failed calls to the state store (budgets, limits, cache).",
+                           [a = ops->admission_.get()] { return static_cast<double>(a->store_errors()); });
+  ops->metrics_->add_gauge("fulcrum_state_store_up", "1 while the state store answers, 0 after a failure.",
+                           [a = ops->admission_.get()] { return a->store_down() ? 0.0 : 1.0; });
+  if (config->cache.mode != CacheConfig::Mode::off)
+    ops->cache_ = std::make_unique<ResponseCache>(config->cache, *ops->store_);
+  if (config->log.access_log) {
+    ops->access_log_ = std::make_unique<AccessLog>();
+    ops->observers_.add(ops->access_log_.get());
+  }
+  ops->observers_.add(ops->ledger_.get());
+  ops->observers_.add(ops->metrics_.get());
+  ops->observers_.add(extra);
+  return ops;
+}
+
+GatewayServices Operations::services() {
+  return GatewayServices{&observers_, ledger_.get(), metrics_.get(), admission_->enabled() ? admission_.get() : nullptr,
+                         cache_.get()};
+}
+
+}  // namespace fulcrum

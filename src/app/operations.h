@@ -1,0 +1,40 @@
+#pragma once
+// The operational services a running gateway is wired with, built from the
+// config: access log, metrics, the SQLite ledger, the state store (local or
+// Redis), keys/budgets/rate limits and the response cache. `fulcrum serve`
+// and the integration tests build the same stack.
+#include <memory>
+
+#include "app/access_log.h"
+#include "app/gateway_runtime.h"
+#include "config/config.h"
+#include "core/result.h"
+#include "ledger/ledger.h"
+#include "metrics/metrics.h"
+#include "state/admission.h"
+#include "state/response_cache.h"
+
+namespace fulcrum {
+
+class Operations {
+ public:
+  // `extra` (may be null) also observes every request (tests).
+  static Result<std::unique_ptr<Operations>> create(const ConfigPtr& config, RequestObserver* extra = nullptr);
+
+  GatewayServices services();
+  Ledger* ledger() { return ledger_.get(); }
+  Metrics& metrics() { return *metrics_; }
+  StateStore& store() { return *store_; }
+
+ private:
+  ConfigPtr config_;
+  std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<Admission> admission_;
+  std::unique_ptr<ResponseCache> cache_;
+  ObserverList observers_;
+};
+
+}  // namespace fulcrum
