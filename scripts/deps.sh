@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang libclang-rt-14-dev
   nginx-light wrk curl bc
+  # the dashboard test drives headless Chromium
+  chromium fonts-dejavu-core
 )
 
 need_install=()

@@ -34,6 +34,7 @@ Status GatewayRuntime::start() {
   state->metrics = services_.metrics;
   state->admission = services_.admission;
   state->cache = services_.cache;
+  state->dashboard = services_.dashboard;
 
   for (std::size_t i = 0; i < config_->providers.size(); ++i) {
     if (!state->credentials.missing(i)) continue;

@@ -19,6 +19,7 @@ namespace fulcrum {
 struct GatewayState;
 class Admission;
 class ResponseCache;
+class DashboardData;
 
 // What the gateway reports to and consults, besides its config.
 struct GatewayServices {
@@ -27,6 +28,7 @@ struct GatewayServices {
   MetricsSink* metrics = nullptr;       // GET /metrics
   Admission* admission = nullptr;       // keys, budgets, rate limits
   ResponseCache* cache = nullptr;
+  const DashboardData* dashboard = nullptr;
 };
 
 class GatewayRuntime {

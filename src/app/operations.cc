@@ -15,6 +15,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
     ops->metrics_->add_gauge("fulcrum_ledger_dropped_records", "Ledger records dropped because the queue was full.",
                              [l = ops->ledger_.get()] { return static_cast<double>(l->dropped()); });
   }
+  if (ops->ledger_) ops->dashboard_ = std::make_unique<DashboardData>(*config, config->ledger.path);
   if (config->state.url == "local") {
     ops->store_ = make_local_store(config->cache.max_entries);
   } else {
@@ -41,7 +42,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
 
 GatewayServices Operations::services() {
   return GatewayServices{&observers_, ledger_.get(), metrics_.get(), admission_->enabled() ? admission_.get() : nullptr,
-                         cache_.get()};
+                         cache_.get(), dashboard_.get()};
 }
 
 }  // namespace fulcrum

@@ -13,6 +13,7 @@
 #include "metrics/metrics.h"
 #include "state/admission.h"
 #include "state/response_cache.h"
+#include "web/dashboard.h"
 
 namespace fulcrum {
 
@@ -34,6 +35,7 @@ class Operations {
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<ResponseCache> cache_;
+  std::unique_ptr<DashboardData> dashboard_;
   ObserverList observers_;
 };
 

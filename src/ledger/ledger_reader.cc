@@ -82,7 +82,8 @@ Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t sin
     tiers[t.tier] = t;
   }
   auto f = prepare((*db)->db, path,
-                   "SELECT tier, COUNT(*), SUM(1 - score) FROM feedback WHERE unix_ms >= ? GROUP BY tier");
+                   "SELECT tier, COUNT(*), SUM(1 - score), SUM(error_cost_usd), COUNT(error_cost_usd) FROM feedback "
+                   "WHERE unix_ms >= ? GROUP BY tier");
   if (!f) return std::move(f).error();
   sqlite3_bind_int64((*f)->s, 1, since);
   while (sqlite3_step((*f)->s) == SQLITE_ROW) {
@@ -90,6 +91,8 @@ Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t sin
     t.tier = text((*f)->s, 0);
     t.feedback = sqlite3_column_int64((*f)->s, 1);
     t.feedback_errors = sqlite3_column_double((*f)->s, 2);
+    t.error_cost_sum = sqlite3_column_double((*f)->s, 3);
+    t.error_cost_count = sqlite3_column_int64((*f)->s, 4);
   }
   LedgerSummary out;
   for (auto& [name, t] : tiers) {
@@ -102,6 +105,8 @@ Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t sin
     out.total.completion_tokens += t.completion_tokens;
     out.total.feedback += t.feedback;
     out.total.feedback_errors += t.feedback_errors;
+    out.total.error_cost_sum += t.error_cost_sum;
+    out.total.error_cost_count += t.error_cost_count;
     out.tiers.push_back(std::move(t));
   }
   return out;

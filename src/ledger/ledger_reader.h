@@ -21,6 +21,8 @@ struct TierSummary {
   std::int64_t prompt_tokens = 0, completion_tokens = 0;
   std::int64_t feedback = 0;     // feedback records
   double feedback_errors = 0;    // sum of (1 - score)
+  double error_cost_sum = 0;     // error_cost_usd given with feedback
+  std::int64_t error_cost_count = 0;
   double error_rate() const { return feedback ? feedback_errors / static_cast<double>(feedback) : 0; }
 };
 

@@ -11,6 +11,7 @@ namespace fulcrum {
 namespace {
 // A named view, not a literal: g++ 12 miscompiles char-array arguments to coroutines.
 constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kHtml = "text/html; charset=utf-8";
 constexpr std::string_view kPrometheus = "text/plain; version=0.0.4; charset=utf-8";
 }  // namespace
 
@@ -142,6 +143,13 @@ Task<void> Gateway::dispatch(const HttpRequest& request, ResponseSink& sink) {
       const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);
       co_await send_error(sink, e, std::move(allow));
     }
+  } else if ((path == "/dashboard" || path == "/dashboard/") && get && state_->dashboard) {
+    std::string page = dashboard_page();
+    co_await sink.send(200, HeaderList{}, std::move(page), kHtml);
+  } else if (path == "/dashboard/data.json" && get && state_->dashboard) {
+    std::string data = state_->dashboard->json();
+    HeaderList no_store{{"cache-control", "no-store"}};  // hoisted: no braced literals inside co_await (g++ 12)
+    co_await sink.send(200, std::move(no_store), std::move(data), kJson);
   } else if (path == "/metrics" && get && state_->metrics) {
     std::string text = state_->metrics->prometheus_text();
     co_await sink.send(200, HeaderList{}, std::move(text), kPrometheus);

@@ -18,6 +18,7 @@
 #include "routing/router.h"
 #include "state/admission.h"
 #include "state/response_cache.h"
+#include "web/dashboard.h"
 
 namespace fulcrum {
 
@@ -32,6 +33,7 @@ struct GatewayState {
   MetricsSink* metrics = nullptr;       // null: /metrics answers 404
   Admission* admission = nullptr;       // gateway keys, budgets, rate limits; null: open gateway
   ResponseCache* cache = nullptr;       // null: no response cache
+  const DashboardData* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
   mutable std::atomic<int> in_flight{0};  // requests being handled (graceful shutdown waits on it)
 };
 
