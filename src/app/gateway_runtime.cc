@@ -20,39 +20,53 @@ GatewayRuntime::GatewayRuntime(ConfigPtr config, GatewayServices services)
 
 GatewayRuntime::~GatewayRuntime() { stop(); }
 
-Status GatewayRuntime::start() {
+namespace {
+
+// Everything a request reads, built from one config.
+Result<std::shared_ptr<const GatewayState>> build_state(const ConfigPtr& config, const GatewayServices& services,
+                                                        std::vector<std::string>& warnings) {
   auto state = std::make_shared<GatewayState>();
-  state->config = config_;
-  state->credentials = Credentials::from_environment(*config_);
-  state->stats = std::make_unique<TierStats>(*config_);
-  auto router = build_router(config_, state->stats.get());
+  state->config = config;
+  state->credentials = Credentials::from_environment(*config);
+  state->stats = std::make_unique<TierStats>(*config);
+  auto router = build_router(config, state->stats.get());
   if (!router) return std::move(router).error();
   state->router = std::move(router.value());
-  state->health = std::make_unique<TierHealth>(*config_);
-  state->observer = services_.observer;
-  state->feedback = services_.feedback;
-  state->metrics = services_.metrics;
-  state->admission = services_.admission;
-  state->cache = services_.cache;
-  state->dashboard = services_.dashboard;
-
-  for (std::size_t i = 0; i < config_->providers.size(); ++i) {
+  state->health = std::make_unique<TierHealth>(*config);
+  state->observer = services.observer;
+  state->feedback = services.feedback;
+  state->metrics = services.metrics;
+  state->dashboard = services.dashboard;
+  if (services.store) {
+    if (!config->keys.empty())
+      state->admission = std::make_unique<Admission>(*config, *services.store, *services.store_health);
+    if (config->cache.mode != CacheConfig::Mode::off)
+      state->cache = std::make_unique<ResponseCache>(config->cache, *services.store);
+  }
+  for (std::size_t i = 0; i < config->providers.size(); ++i) {
     if (!state->credentials.missing(i)) continue;
     std::string tiers;
-    for (const auto& t : config_->tiers)
+    for (const auto& t : config->tiers)
       if (t.provider_index == i) tiers += (tiers.empty() ? "" : ", ") + t.name;
-    warnings_.push_back("provider " + config_->providers[i].name + ": environment variable " +
-                        config_->providers[i].api_key_env + " is not set; requests to tiers " + tiers +
-                        " will be answered 401 until it is set and fulcrum restarted");
+    warnings.push_back("provider " + config->providers[i].name + ": environment variable " +
+                       config->providers[i].api_key_env + " is not set; requests to tiers " + tiers +
+                       " will be answered 401 until it is set and fulcrum restarted");
   }
+  return std::shared_ptr<const GatewayState>(std::move(state));
+}
+
+}  // namespace
+
+Status GatewayRuntime::start() {
+  auto state = build_state(config_, services_, warnings_);
+  if (!state) return std::move(state).error();
+  slot_ = std::make_shared<GatewayStateSlot>(std::move(state.value()));
 
   int n = config_->threads > 0 ? config_->threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
-  std::shared_ptr<const GatewayState> shared = std::move(state);
-  state_ = shared;
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
-    w->gateway = std::make_unique<Gateway>(shared, w->io.get_executor());
+    w->gateway = std::make_unique<Gateway>(slot_, w->io.get_executor());
     ServerOptions so;
     so.address = config_->listen_address;
     so.port = i == 0 ? config_->listen_port : port_;  // port 0: the others join the first's port
@@ -70,16 +84,35 @@ Status GatewayRuntime::start() {
   return Ok{};
 }
 
-void GatewayRuntime::wait_for_signal() {
+Status GatewayRuntime::reload(ConfigPtr config) {
+  if (config->listen_address != config_->listen_address || config->listen_port != config_->listen_port)
+    spdlog::warn("reload: listen address changes need a restart; still listening on {}:{}", config_->listen_address,
+                 port_);
+  std::vector<std::string> warnings;
+  auto state = build_state(config, services_, warnings);
+  if (!state) return std::move(state).error();
+  for (const auto& w : warnings) spdlog::warn("{}", w);
+  slot_->set(std::move(state.value()));
+  config_ = std::move(config);
+  return Ok{};
+}
+
+void GatewayRuntime::wait_for_signal(const std::function<void()>& on_reload) {
   net::io_context signals_io;
-  net::signal_set signals(signals_io, SIGINT, SIGTERM);
-  signals.async_wait([](boost::system::error_code, int) {});
+  net::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int signal) {
+    if (!ec && signal == SIGHUP) {
+      if (on_reload) on_reload();
+      signals.async_wait(on_signal);
+    }
+  };
+  signals.async_wait(on_signal);
   signals_io.run();
   const int left = drain(config_->shutdown_grace);
   if (left > 0) spdlog::warn("shutdown: {} requests still running after {} ms; closing them", left, config_->shutdown_grace.count());
 }
 
-int GatewayRuntime::in_flight() const { return state_ ? state_->in_flight.load() : 0; }
+int GatewayRuntime::in_flight() const { return slot_ ? slot_->in_flight.load() : 0; }
 
 int GatewayRuntime::drain(std::chrono::milliseconds grace) {
   for (auto& w : workers_) net::post(w->io, [s = w->server.get()] { s->stop_accepting(); });

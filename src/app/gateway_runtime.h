@@ -4,6 +4,7 @@
 // (own upstream connection pools). Used by `fulcrum serve` and, in-process,
 // by the integration tests.
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,17 +18,18 @@
 namespace fulcrum {
 
 struct GatewayState;
-class Admission;
-class ResponseCache;
+class StateStore;
+struct StoreHealth;
 class DashboardData;
+class GatewayStateSlot;
 
 // What the gateway reports to and consults, besides its config.
 struct GatewayServices {
   RequestObserver* observer = nullptr;  // access log, ledger, metrics
   FeedbackStore* feedback = nullptr;    // POST /v1/feedback
   MetricsSink* metrics = nullptr;       // GET /metrics
-  Admission* admission = nullptr;       // keys, budgets, rate limits
-  ResponseCache* cache = nullptr;
+  StateStore* store = nullptr;          // budgets, rate limits, cache (null: none of them)
+  StoreHealth* store_health = nullptr;  // with `store`
   const DashboardData* dashboard = nullptr;
 };
 
@@ -45,8 +47,13 @@ class GatewayRuntime {
   // Start-up warnings (e.g. unset API key variables), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
-  // Blocks until SIGINT or SIGTERM, then drains and stops.
-  void wait_for_signal();
+  // Blocks until SIGINT or SIGTERM, then drains and stops. On SIGHUP it calls
+  // `on_reload` (if set) and keeps going.
+  void wait_for_signal(const std::function<void()>& on_reload = {});
+  // Swaps in a new config: requests that start afterwards use it, requests in
+  // flight finish on the old one. Fails (keeping the old) when the router
+  // cannot be built. Listen address and threads need a restart.
+  Status reload(ConfigPtr config);
   // Stops accepting, lets in-flight requests (streams included) finish for up
   // to `grace`, then stops. Returns how many were still running at the deadline.
   int drain(std::chrono::milliseconds grace);
@@ -58,7 +65,7 @@ class GatewayRuntime {
   struct Worker;
   ConfigPtr config_;
   GatewayServices services_;
-  std::shared_ptr<const GatewayState> state_;
+  std::shared_ptr<GatewayStateSlot> slot_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::string> warnings_;
   std::uint16_t port_ = 0;

@@ -23,13 +23,10 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
     if (!redis) return std::move(redis).error();
     ops->store_ = std::move(redis.value());
   }
-  ops->admission_ = std::make_unique<Admission>(*config, *ops->store_);
   ops->metrics_->add_gauge("fulcrum_state_store_errors", "Failed calls to the state store (budgets, limits, cache).",
-                           [a = ops->admission_.get()] { return static_cast<double>(a->store_errors()); });
+                           [h = &ops->store_health_] { return static_cast<double>(h->errors.load()); });
   ops->metrics_->add_gauge("fulcrum_state_store_up", "1 while the state store answers, 0 after a failure.",
-                           [a = ops->admission_.get()] { return a->store_down() ? 0.0 : 1.0; });
-  if (config->cache.mode != CacheConfig::Mode::off)
-    ops->cache_ = std::make_unique<ResponseCache>(config->cache, *ops->store_);
+                           [h = &ops->store_health_] { return h->down.load() ? 0.0 : 1.0; });
   if (config->log.access_log) {
     ops->access_log_ = std::make_unique<AccessLog>();
     ops->observers_.add(ops->access_log_.get());
@@ -41,8 +38,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
 }
 
 GatewayServices Operations::services() {
-  return GatewayServices{&observers_, ledger_.get(), metrics_.get(), admission_->enabled() ? admission_.get() : nullptr,
-                         cache_.get(), dashboard_.get()};
+  return GatewayServices{&observers_, ledger_.get(), metrics_.get(), store_.get(), &store_health_, dashboard_.get()};
 }
 
 }  // namespace fulcrum

@@ -33,8 +33,7 @@ class Operations {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<StateStore> store_;
-  std::unique_ptr<Admission> admission_;
-  std::unique_ptr<ResponseCache> cache_;
+  StoreHealth store_health_;
   std::unique_ptr<DashboardData> dashboard_;
   ObserverList observers_;
 };

@@ -72,7 +72,30 @@ int run_serve(const ServeOptions& options) {
               config->listen_address.c_str(), runtime.port(), runtime.threads(), config->tiers.size(),
               config->router.default_tier.c_str());
   std::fflush(stdout);
-  runtime.wait_for_signal();
+  // SIGHUP: validate the file, then swap; a bad file keeps the running config.
+  auto reload = [&] {
+    auto fresh = load_config_file(options.config_path);
+    if (!fresh.config) {
+      spdlog::error("reload of {} refused ({} errors); keeping the running config", options.config_path,
+                    fresh.errors.size());
+      for (const auto& e : fresh.errors) spdlog::error("{}", e);
+      return;
+    }
+    auto next = std::const_pointer_cast<Config>(fresh.config);
+    if (next->ledger.path != config->ledger.path || next->state.url != config->state.url)
+      spdlog::warn("reload: ledger.path and state changes need a restart; keeping {} and {}", config->ledger.path,
+                   config->state.url);
+    next->listen_address = config->listen_address;  // the socket stays; --listen/--threads still apply
+    next->listen_port = config->listen_port;
+    next->threads = config->threads;
+    if (auto st = runtime.reload(next); !st) {
+      spdlog::error("reload of {} refused: {}; keeping the running config", options.config_path, st.error().message);
+      return;
+    }
+    spdlog::info("reloaded {}: {} tiers, {} policies, default tier {}", options.config_path, next->tiers.size(),
+                 next->router.policies.size(), next->router.default_tier);
+  };
+  runtime.wait_for_signal(reload);
   if (auto* ledger = (*ops)->ledger()) {
     ledger->flush();
     spdlog::info("ledger {} flushed", ledger->path());

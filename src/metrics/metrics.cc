@@ -52,16 +52,27 @@ void Metrics::Histogram<N>::observe(double seconds, const std::array<double, N>&
   sum_ns.fetch_add(static_cast<std::int64_t>(seconds * 1e9), relaxed);
 }
 
-Metrics::Metrics(const Config& config) {
-  for (const auto& t : config.tiers) names_.push_back(t.name);
-  names_.push_back("none");
-  tiers_ = std::make_unique<PerTier[]>(names_.size());
+Metrics::Metrics(const Config& config) : tiers_(std::make_unique<PerTier[]>(kMaxTiers)) {
+  names_[0] = "none";
+  count_.store(1);
+  for (const auto& t : config.tiers) tier(t.name);  // every configured tier shows, even at 0
 }
 
 Metrics::PerTier& Metrics::tier(std::string_view name) {
-  for (std::size_t i = 0; i + 1 < names_.size(); ++i)
-    if (names_[i] == name) return tiers_[i];
-  return tiers_[names_.size() - 1];
+  if (name.empty()) return tiers_[0];
+  auto find = [&](std::size_t n) -> PerTier* {
+    for (std::size_t i = 1; i < n; ++i)
+      if (names_[i] == name) return &tiers_[i];
+    return nullptr;
+  };
+  if (auto* t = find(count_.load(std::memory_order_acquire))) return *t;
+  std::lock_guard lock(add_mutex_);
+  const auto n = count_.load(std::memory_order_relaxed);
+  if (auto* t = find(n)) return *t;
+  if (n == kMaxTiers) return tiers_[0];
+  names_[n] = std::string(name);
+  count_.store(n + 1, std::memory_order_release);
+  return tiers_[n];
 }
 
 void Metrics::on_request_done(const RequestRecord& r) {
@@ -93,7 +104,8 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
 
 std::vector<Metrics::TierTotals> Metrics::totals() const {
   std::vector<TierTotals> out;
-  for (std::size_t i = 0; i < names_.size(); ++i) {
+  const auto count = count_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < count; ++i) {
     const auto& t = tiers_[i];
     TierTotals s;
     s.tier = names_[i];
@@ -114,7 +126,7 @@ std::vector<Metrics::TierTotals> Metrics::totals() const {
 std::string Metrics::prometheus_text() const {
   std::string out;
   out.reserve(16384);
-  const auto n = names_.size();
+  const auto n = count_.load(std::memory_order_acquire);
   header(out, "fulcrum_requests_total", "counter", "Requests answered, by tier and HTTP status code.");
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t c = 0; c < kCodes.size(); ++c) {

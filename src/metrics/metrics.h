@@ -15,12 +15,14 @@
 //   fulcrum_error_rate{tier}                       gauge: feedback errors / feedback
 //   fulcrum_escalation_ratio                       gauge: escalations / routed requests
 //   fulcrum_cost_per_successful_request_usd        gauge: cost / (2xx answers - reported failures)
-// Tier "none" holds requests rejected before a tier was chosen.
+// Tier "none" holds requests rejected before a tier was chosen (and tiers
+// beyond the 64th).
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -71,7 +73,12 @@ class Metrics final : public RequestObserver, public MetricsSink {
   };
   PerTier& tier(std::string_view name);
 
-  std::vector<std::string> names_;  // tiers, then "none"
+  // Tiers get a slot the first time they are seen (a config reload may add
+  // some); slot 0 is "none". Names are written before `count_` publishes them.
+  static constexpr std::size_t kMaxTiers = 64;
+  std::array<std::string, kMaxTiers> names_;
+  std::atomic<std::size_t> count_{0};
+  std::mutex add_mutex_;
   std::unique_ptr<PerTier[]> tiers_;
   Histogram<kOverheadBuckets.size()> overhead_;
   struct Gauge {

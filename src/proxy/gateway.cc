@@ -15,8 +15,8 @@ constexpr std::string_view kHtml = "text/html; charset=utf-8";
 constexpr std::string_view kPrometheus = "text/plain; version=0.0.4; charset=utf-8";
 }  // namespace
 
-Gateway::Gateway(std::shared_ptr<const GatewayState> state, net::any_io_executor ex)
-    : state_(std::move(state)), upstream_(ex) {}
+Gateway::Gateway(std::shared_ptr<GatewayStateSlot> slot, net::any_io_executor ex)
+    : slot_(std::move(slot)), upstream_(ex) {}
 
 std::pair<int, std::string> Gateway::reject(int status, std::string_view why) {
   Errc code = status == 413 ? Errc::body_too_large : Errc::invalid_request;
@@ -30,7 +30,7 @@ Task<void> Gateway::send_error(ResponseSink& sink, const Error& e, HeaderList he
   co_await sink.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
 }
 
-Task<void> Gateway::models(ResponseSink& sink) {
+Task<void> Gateway::models(const GatewayState& state, ResponseSink& sink) {
   boost::json::array data;
   auto add = [&data](const std::string& id, const std::string& owner) {
     boost::json::object m;
@@ -40,7 +40,7 @@ Task<void> Gateway::models(ResponseSink& sink) {
     m["owned_by"] = owner;
     data.push_back(std::move(m));
   };
-  const auto& cfg = *state_->config;
+  const auto& cfg = *state.config;
   add("auto", "fulcrum");
   for (const auto& t : cfg.tiers) add(t.name, t.provider);
   for (const auto& a : cfg.router.aliases) add(a, "fulcrum");
@@ -50,16 +50,16 @@ Task<void> Gateway::models(ResponseSink& sink) {
   co_await sink.send(200, {}, boost::json::serialize(root), kJson);
 }
 
-Task<void> Gateway::readiness(ResponseSink& sink) {
+Task<void> Gateway::readiness(const GatewayState& state, ResponseSink& sink) {
   // Ready when the default tier can be called: its provider needs no key or has one.
-  const auto& cfg = *state_->config;
+  const auto& cfg = *state.config;
   const auto* def = cfg.find_tier(cfg.router.default_tier);
   boost::json::object root;
   boost::json::object providers;
   bool ready = def != nullptr;
   for (std::size_t i = 0; i < cfg.providers.size(); ++i) {
     boost::json::object p;
-    if (state_->credentials.missing(i)) {
+    if (state.credentials.missing(i)) {
       p["api_key"] = "missing: set the environment variable " + cfg.providers[i].api_key_env;
       if (def && def->provider_index == i) ready = false;
     } else {
@@ -72,26 +72,26 @@ Task<void> Gateway::readiness(ResponseSink& sink) {
   co_await sink.send(ready ? 200 : 503, {}, boost::json::serialize(root), kJson);
 }
 
-Task<void> Gateway::feedback(const HttpRequest& request, ResponseSink& sink) {
+Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& request, ResponseSink& sink) {
   auto parsed = parse_feedback(request.body);
   if (!parsed) {
     co_await send_error(sink, parsed.error());
     co_return;
   }
-  if (!state_->feedback) {
+  if (!state.feedback) {
     const auto e = make_error(Errc::unavailable, "feedback needs the ledger, which is off (ledger.path in the config)");
     co_await send_error(sink, e);
     co_return;
   }
-  auto tier = state_->feedback->tier_of(parsed->request_id);
+  auto tier = state.feedback->tier_of(parsed->request_id);
   if (!tier) {
     const auto e = make_error(Errc::not_found, "no request with id '" + parsed->request_id + "' in the ledger", "request_id");
     co_await send_error(sink, e);
     co_return;
   }
   parsed->tier = std::move(*tier);
-  state_->feedback->store(*parsed);
-  if (state_->metrics) state_->metrics->on_feedback(*parsed);
+  state.feedback->store(*parsed);
+  if (state.metrics) state.metrics->on_feedback(*parsed);
   boost::json::object o;
   o["status"] = "recorded";
   o["request_id"] = parsed->request_id;
@@ -100,15 +100,16 @@ Task<void> Gateway::feedback(const HttpRequest& request, ResponseSink& sink) {
 }
 
 Task<void> Gateway::handle(const HttpRequest& request, ResponseSink& sink) {
-  state_->in_flight.fetch_add(1, std::memory_order_relaxed);
+  slot_->in_flight.fetch_add(1, std::memory_order_relaxed);
   struct Done {
     std::atomic<int>& n;
     ~Done() { n.fetch_sub(1, std::memory_order_relaxed); }
-  } done{state_->in_flight};
-  co_await dispatch(request, sink);
+  } done{slot_->in_flight};
+  const auto state = slot_->get();  // held to the end of the request
+  co_await dispatch(*state, request, sink);
 }
 
-Task<void> Gateway::dispatch(const HttpRequest& request, ResponseSink& sink) {
+Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& request, ResponseSink& sink) {
   // Errors are built outside the co_await expressions: g++ 12 cannot keep
   // string-literal temporaries alive across a suspension point.
   const std::string path(request.target.substr(0, request.target.find('?')));
@@ -116,7 +117,7 @@ Task<void> Gateway::dispatch(const HttpRequest& request, ResponseSink& sink) {
   const bool post = request.method == "POST";
   if (path == "/v1/chat/completions" || path == "/chat/completions") {
     if (post) {
-      co_await serve_chat_completion(*state_, upstream_, request, sink);
+      co_await serve_chat_completion(state, upstream_, request, sink);
     } else {
       HeaderList allow{{"allow", "POST"}};
       const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);
@@ -124,7 +125,7 @@ Task<void> Gateway::dispatch(const HttpRequest& request, ResponseSink& sink) {
     }
   } else if (path == "/v1/models" || path == "/models") {
     if (get) {
-      co_await models(sink);
+      co_await models(state, sink);
     } else {
       HeaderList allow{{"allow", "GET"}};
       const auto e = make_error(Errc::method_not_allowed, "use GET for " + path);
@@ -134,24 +135,24 @@ Task<void> Gateway::dispatch(const HttpRequest& request, ResponseSink& sink) {
     std::string body = R"({"status":"ok"})";
     co_await sink.send(200, HeaderList{}, std::move(body), kJson);
   } else if (path == "/readyz") {
-    co_await readiness(sink);
+    co_await readiness(state, sink);
   } else if (path == "/v1/feedback" || path == "/feedback") {
     if (post) {
-      co_await feedback(request, sink);
+      co_await feedback(state, request, sink);
     } else {
       HeaderList allow{{"allow", "POST"}};
       const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);
       co_await send_error(sink, e, std::move(allow));
     }
-  } else if ((path == "/dashboard" || path == "/dashboard/") && get && state_->dashboard) {
+  } else if ((path == "/dashboard" || path == "/dashboard/") && get && state.dashboard) {
     std::string page = dashboard_page();
     co_await sink.send(200, HeaderList{}, std::move(page), kHtml);
-  } else if (path == "/dashboard/data.json" && get && state_->dashboard) {
-    std::string data = state_->dashboard->json();
+  } else if (path == "/dashboard/data.json" && get && state.dashboard) {
+    std::string data = state.dashboard->json();
     HeaderList no_store{{"cache-control", "no-store"}};  // hoisted: no braced literals inside co_await (g++ 12)
     co_await sink.send(200, std::move(no_store), std::move(data), kJson);
-  } else if (path == "/metrics" && get && state_->metrics) {
-    std::string text = state_->metrics->prometheus_text();
+  } else if (path == "/metrics" && get && state.metrics) {
+    std::string text = state.metrics->prometheus_text();
     co_await sink.send(200, HeaderList{}, std::move(text), kPrometheus);
   } else {
     const auto e = make_error(Errc::not_found, "no route for " + std::string(request.method) + " " + path);

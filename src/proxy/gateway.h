@@ -31,15 +31,29 @@ struct GatewayState {
   RequestObserver* observer = nullptr;  // may be null
   FeedbackStore* feedback = nullptr;    // the ledger; null: /v1/feedback answers 503
   MetricsSink* metrics = nullptr;       // null: /metrics answers 404
-  Admission* admission = nullptr;       // gateway keys, budgets, rate limits; null: open gateway
-  ResponseCache* cache = nullptr;       // null: no response cache
+  std::unique_ptr<Admission> admission;  // gateway keys, budgets, rate limits; null: open gateway
+  std::unique_ptr<ResponseCache> cache;  // null: no response cache
   const DashboardData* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
-  mutable std::atomic<int> in_flight{0};  // requests being handled (graceful shutdown waits on it)
+};
+
+// The current GatewayState, swapped whole on a config reload. A request
+// takes the state once, at its start, and keeps it to its end, so a reload
+// never changes the config under a request in flight; the old state is freed
+// when its last request ends.
+class GatewayStateSlot {
+ public:
+  explicit GatewayStateSlot(std::shared_ptr<const GatewayState> s) : current_(std::move(s)) {}
+  std::shared_ptr<const GatewayState> get() const { return current_.load(std::memory_order_acquire); }
+  void set(std::shared_ptr<const GatewayState> s) { current_.store(std::move(s), std::memory_order_release); }
+  std::atomic<int> in_flight{0};  // requests being handled (graceful shutdown waits on it)
+
+ private:
+  std::atomic<std::shared_ptr<const GatewayState>> current_;
 };
 
 class Gateway final : public RequestHandler {
  public:
-  Gateway(std::shared_ptr<const GatewayState> state, net::any_io_executor ex);
+  Gateway(std::shared_ptr<GatewayStateSlot> slot, net::any_io_executor ex);
 
   Task<void> handle(const HttpRequest& request, ResponseSink& sink) override;
   std::pair<int, std::string> reject(int status, std::string_view why) override;
@@ -47,13 +61,13 @@ class Gateway final : public RequestHandler {
   UpstreamClient& upstream() { return upstream_; }
 
  private:
-  Task<void> dispatch(const HttpRequest& request, ResponseSink& sink);
+  Task<void> dispatch(const GatewayState& state, const HttpRequest& request, ResponseSink& sink);
   Task<void> send_error(ResponseSink& sink, const Error& e, HeaderList headers = {});
-  Task<void> models(ResponseSink& sink);
-  Task<void> readiness(ResponseSink& sink);
-  Task<void> feedback(const HttpRequest& request, ResponseSink& sink);
+  Task<void> models(const GatewayState& state, ResponseSink& sink);
+  Task<void> readiness(const GatewayState& state, ResponseSink& sink);
+  Task<void> feedback(const GatewayState& state, const HttpRequest& request, ResponseSink& sink);
 
-  std::shared_ptr<const GatewayState> state_;
+  std::shared_ptr<GatewayStateSlot> slot_;
   UpstreamClient upstream_;
 };
 

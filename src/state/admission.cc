@@ -30,7 +30,8 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
-Admission::Admission(const Config& config, StateStore& store) : config_(config), store_(store) {
+Admission::Admission(const Config& config, StateStore& store, StoreHealth& health)
+    : config_(config), store_(store), health_(health) {
   for (const auto& k : config.keys) by_hash_.emplace(k.sha256_hex, &k);
 }
 
@@ -46,17 +47,17 @@ Result<const ApiKey*> Admission::authenticate(std::string_view header) const {
 }
 
 std::optional<Error> Admission::on_store_error(const Error& e) {
-  if (store_errors_.fetch_add(1, std::memory_order_relaxed) % 1000 == 0 || !store_down_.load())
+  if (health_.errors.fetch_add(1, std::memory_order_relaxed) % 1000 == 0 || !health_.down.load())
     spdlog::warn("state store {} failed ({}); {}", store_.describe(), e.message,
                  config_.state.fail_open ? "letting requests through (state.on_error: fail_open)"
                                          : "refusing requests (state.on_error: fail_closed)");
-  store_down_.store(true, std::memory_order_relaxed);
+  health_.down.store(true, std::memory_order_relaxed);
   if (config_.state.fail_open) return std::nullopt;
   return make_error(Errc::unavailable, "the shared state store is unavailable; try again shortly");
 }
 
 void Admission::on_store_ok() {
-  if (store_down_.exchange(false, std::memory_order_relaxed))
+  if (health_.down.exchange(false, std::memory_order_relaxed))
     spdlog::info("state store {} is back", store_.describe());
 }
 

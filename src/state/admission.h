@@ -21,9 +21,16 @@ namespace fulcrum {
 
 std::string sha256_hex(std::string_view data);
 
+// Whether the state store answers, shared by every Admission built over the
+// gateway's life (config reloads build new ones).
+struct StoreHealth {
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<bool> down{false};
+};
+
 class Admission {
  public:
-  Admission(const Config& config, StateStore& store);
+  Admission(const Config& config, StateStore& store, StoreHealth& health);
   bool enabled() const { return !by_hash_.empty(); }
 
   // 401 (unauthorized) for a missing or unknown key.
@@ -35,8 +42,6 @@ class Admission {
   void settle(const ApiKey& key, std::int64_t prompt_tokens_estimate, std::int64_t tokens_used, PicoUsd cost,
               std::int64_t now_unix_ms);
 
-  std::uint64_t store_errors() const { return store_errors_.load(std::memory_order_relaxed); }
-  bool store_down() const { return store_down_.load(std::memory_order_relaxed); }
 
  private:
   // A store failure: nullopt to go on (fail-open), or the 503 to answer.
@@ -46,8 +51,7 @@ class Admission {
   const Config& config_;
   StateStore& store_;
   std::unordered_map<std::string, const ApiKey*> by_hash_;
-  std::atomic<std::uint64_t> store_errors_{0};
-  std::atomic<bool> store_down_{false};
+  StoreHealth& health_;
 };
 
 }  // namespace fulcrum

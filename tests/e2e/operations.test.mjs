@@ -21,6 +21,7 @@ function startAndWaitFor(bin, args, pattern) {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let seen = '';
+    child.output = () => seen;
     const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${seen}`)), 15000);
     child.stdout.on('data', (chunk) => {
       seen += chunk.toString();
@@ -31,11 +32,8 @@ function startAndWaitFor(bin, args, pattern) {
   });
 }
 
-// A gateway with its own ledger file; resolves with {child, base, client, ledger}.
-async function startGateway(name) {
-  const ledger = join(dir, `${name}.db`);
-  const config = join(dir, `${name}.yaml`);
-  writeFileSync(config, `
+function gatewayConfig(ledger, defaultTier = 'flash', extra = '') {
+  return `
 threads: 1
 shutdown_grace_ms: 10000
 providers:
@@ -43,10 +41,17 @@ providers:
 tiers:
   flash: {provider: fake, model: deepseek-v4-flash, price: {input: 0.14, cached_input: 0.0028, output: 0.28}}
   pro: {provider: fake, model: deepseek-v4-pro, price: {input: 0.435, cached_input: 0.003625, output: 0.87}}
-router: {default: flash}
+router: {default: ${defaultTier}}
 ledger: {path: "${ledger}", flush_ms: 10}
 log: {access: false}
-`);
+${extra}`;
+}
+
+// A gateway with its own ledger file; resolves with {child, base, client, ledger, config}.
+async function startGateway(name) {
+  const ledger = join(dir, `${name}.db`);
+  const config = join(dir, `${name}.yaml`);
+  writeFileSync(config, gatewayConfig(ledger));
   const { child, match } = await startAndWaitFor(fulcrumBin, ['serve', '--config', config, '--listen', '127.0.0.1:0'],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/);
   const base = `http://127.0.0.1:${match[1]}`;
@@ -150,4 +155,27 @@ test('kill -9 keeps every record the ledger committed', async () => {
   gw.child.kill('SIGKILL');
   await gone;
   assert.equal(exportLedger(gw.ledger).length, 20);
+});
+
+test('SIGHUP reloads a valid config and keeps the running one when the file is bad', async () => {
+  const gw = await startGateway('reload');
+  const tierOf = async () => (await gw.client.chat.completions
+    .create({ model: 'auto', messages: [{ role: 'user', content: 'x' }] }).withResponse()).response.headers.get('x-fulcrum-tier');
+  assert.equal(await tierOf(), 'flash');
+  writeFileSync(gw.config, gatewayConfig(gw.ledger, 'pro'));
+  gw.child.kill('SIGHUP');
+  let tier = 'flash';
+  for (const deadline = Date.now() + 10000; tier !== 'pro' && Date.now() < deadline;) {
+    tier = await tierOf();
+    if (tier !== 'pro') await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(tier, 'pro', 'the new default tier answers');
+  writeFileSync(gw.config, gatewayConfig(gw.ledger, 'nonexistent-tier', 'bogus_key: 1\n'));
+  gw.child.kill('SIGHUP');
+  for (const deadline = Date.now() + 10000; !/reload of .* refused/.test(gw.child.output()) && Date.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.match(gw.child.output(), /reload of .* refused \(2 errors\)/);
+  assert.match(gw.child.output(), /bogus_key/, 'every error is logged with its path');
+  assert.equal(await tierOf(), 'pro', 'the running config stays');
+  gw.child.kill('SIGTERM');
 });
