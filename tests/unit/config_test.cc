@@ -185,3 +185,71 @@ TEST(Url, ParsesHostPort) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+namespace {
+
+TEST(Config, OperationsSectionsParseAndReportErrorsByLine) {
+  const std::string head = R"(providers: {p: {base_url: 'http://h:1'}}
+tiers:
+  t:
+    provider: p
+    model: m
+    price: {input: 1, output: 2}
+    latency: {ttft_p50_ms: 100, ttft_p95_ms: 150, tokens_per_second: 80}
+router: {default: t}
+)";
+  auto good = load_config_text(head + R"(ledger: {path: /tmp/x.db, queue: 10, flush_ms: 5}
+shutdown_grace_ms: 2500
+keys:
+  team: {sha256: )" + std::string(64, 'A') + R"(, daily_budget_usd: 12.5, requests_per_minute: 60, tokens_per_minute: 1000}
+state: {url: "redis://127.0.0.1:6380/2", on_error: fail_closed, timeout_ms: 20}
+cache: {mode: opt_in, ttl_s: 60, max_entries: 5}
+)", "ops.yaml");
+  ASSERT_TRUE(good.config) << (good.errors.empty() ? "" : good.errors.front());
+  const auto& c = *good.config;
+  EXPECT_EQ(c.tiers[0].latency->ttft_p95_ms, 150);
+  EXPECT_EQ(c.tiers[0].ttft_ms_prior, 100) << "the profile's median is the latency-budget prior";
+  EXPECT_EQ(c.ledger.path, "/tmp/x.db");
+  EXPECT_EQ(c.ledger.queue, 10u);
+  EXPECT_EQ(c.shutdown_grace.count(), 2500);
+  ASSERT_EQ(c.keys.size(), 1u);
+  EXPECT_EQ(c.keys[0].sha256_hex, std::string(64, 'a')) << "hashes compare in lower case";
+  EXPECT_EQ(*c.keys[0].daily_budget, 12500000000000) << "$12.5 in pico-USD, exact";
+  EXPECT_EQ(*c.keys[0].requests_per_minute, 60);
+  EXPECT_EQ(c.state.url, "redis://127.0.0.1:6380/2");
+  EXPECT_FALSE(c.state.fail_open);
+  EXPECT_EQ(c.cache.mode, CacheConfig::Mode::opt_in);
+  EXPECT_EQ(c.cache.ttl.count(), 60000);
+  auto off = load_config_text(head + "ledger: {path: null}\n", "off.yaml");
+  ASSERT_TRUE(off.config);
+  EXPECT_TRUE(off.config->ledger.path.empty());
+
+  auto bad = load_config_text(head + R"(keys:
+  a: {sha256: nothex, daily_budget_usd: lots}
+  b: {sha256: )" + std::string(64, 'b') + R"(, colour: red}
+  c: {sha256: )" + std::string(64, 'b') + R"(}
+state: {url: "memcached://x", on_error: maybe}
+cache: {mode: sometimes}
+)", "bad.yaml");
+  ASSERT_FALSE(bad.config);
+  const auto& e = bad.errors;
+  EXPECT_TRUE(any_contains(e, "bad.yaml:10:15: keys.a.sha256: expected 64 hex digits")) << joined(e);
+  EXPECT_TRUE(any_contains(e, "bad.yaml:10:41: keys.a.daily_budget_usd: expected a non-negative USD amount")) << joined(e);
+  EXPECT_TRUE(any_contains(e, "keys.b.colour: unknown key")) << joined(e);
+  EXPECT_TRUE(any_contains(e, "keys.c.sha256: the same key as keys.b")) << joined(e);
+  EXPECT_TRUE(any_contains(e, "state.on_error: expected fail_open or fail_closed")) << joined(e);
+  EXPECT_TRUE(any_contains(e, "state: expected local or redis://")) << joined(e);
+  EXPECT_TRUE(any_contains(e, "cache.mode: expected off, deterministic or opt_in")) << joined(e);
+
+  auto latency = load_config_text(R"(providers: {p: {base_url: 'http://h:1'}}
+tiers:
+  t: {provider: p, model: m, price: {input: 1, output: 2}, latency: {ttft_p50_ms: 200, ttft_p95_ms: 100}}
+router: {default: t}
+)", "lat.yaml");
+  EXPECT_TRUE(any_contains(latency.errors, "tiers.t.latency.tokens_per_second: is required")) << joined(latency.errors);
+  EXPECT_TRUE(any_contains(latency.errors, "tiers.t.latency.ttft_p95_ms: must be >= ttft_p50_ms")) << joined(latency.errors);
+}
+
+}  // namespace
+}  // namespace fulcrum
