@@ -30,7 +30,7 @@ struct GatewayServices {
   MetricsSink* metrics = nullptr;       // GET /metrics
   StateStore* store = nullptr;          // budgets, rate limits, cache (null: none of them)
   StoreHealth* store_health = nullptr;  // with `store`
-  const DashboardData* dashboard = nullptr;
+  DashboardData* dashboard = nullptr;
 };
 
 class GatewayRuntime {

@@ -1,5 +1,7 @@
 #include "app/operations.h"
 
+#include <chrono>
+
 namespace fulcrum {
 
 Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, RequestObserver* extra) {
@@ -15,7 +17,12 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
     ops->metrics_->add_gauge("fulcrum_ledger_dropped_records", "Ledger records dropped because the queue was full.",
                              [l = ops->ledger_.get()] { return static_cast<double>(l->dropped()); });
   }
-  if (ops->ledger_) ops->dashboard_ = std::make_unique<DashboardData>(*config, config->ledger.path);
+  if (ops->ledger_) {
+    ops->dashboard_ = std::make_unique<DashboardData>(*config);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    if (auto st = ops->dashboard_->seed(config->ledger.path, now); !st) return std::move(st).error();
+  }
   if (config->state.url == "local") {
     ops->store_ = make_local_store(config->cache.max_entries);
   } else {
@@ -33,6 +40,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
   }
   ops->observers_.add(ops->ledger_.get());
   ops->observers_.add(ops->metrics_.get());
+  ops->observers_.add(ops->dashboard_.get());
   ops->observers_.add(extra);
   return ops;
 }

@@ -9,7 +9,9 @@
 namespace fulcrum {
 namespace {
 
-constexpr std::size_t kRecentIds = 200000;
+// Feedback mostly follows its answer within minutes; older ids are found in
+// the database (one primary-key read).
+constexpr std::size_t kRecentIds = 20000;
 
 Error sqlite_error(sqlite3* db, const std::string& what) {
   return make_error(Errc::internal, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));

@@ -112,6 +112,44 @@ Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t sin
   return out;
 }
 
+Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, std::int64_t since) {
+  auto db = open_read_only(path);
+  if (!db) return std::move(db).error();
+  std::map<std::pair<std::int64_t, std::string>, TierSummary> days;
+  auto q = prepare((*db)->db, path,
+                   "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(status BETWEEN 200 AND 299), SUM(status >= 400), "
+                   "SUM(escalated), SUM(cost_pico_usd) FROM requests WHERE unix_ms >= ? GROUP BY day, tier");
+  if (!q) return std::move(q).error();
+  sqlite3_bind_int64((*q)->s, 1, since);
+  while (sqlite3_step((*q)->s) == SQLITE_ROW) {
+    auto* s = (*q)->s;
+    auto& t = days[{sqlite3_column_int64(s, 0), text(s, 1)}];
+    t.tier = text(s, 1);
+    t.requests = sqlite3_column_int64(s, 2);
+    t.succeeded = sqlite3_column_int64(s, 3);
+    t.failed = sqlite3_column_int64(s, 4);
+    t.escalated = sqlite3_column_int64(s, 5);
+    t.cost_pico_usd = sqlite3_column_int64(s, 6);
+  }
+  auto f = prepare((*db)->db, path,
+                   "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(1 - score), SUM(error_cost_usd), "
+                   "COUNT(error_cost_usd) FROM feedback WHERE unix_ms >= ? GROUP BY day, tier");
+  if (!f) return std::move(f).error();
+  sqlite3_bind_int64((*f)->s, 1, since);
+  while (sqlite3_step((*f)->s) == SQLITE_ROW) {
+    auto* s = (*f)->s;
+    auto& t = days[{sqlite3_column_int64(s, 0), text(s, 1)}];
+    t.tier = text(s, 1);
+    t.feedback = sqlite3_column_int64(s, 2);
+    t.feedback_errors = sqlite3_column_double(s, 3);
+    t.error_cost_sum = sqlite3_column_double(s, 4);
+    t.error_cost_count = sqlite3_column_int64(s, 5);
+  }
+  std::vector<DayTierSummary> out;
+  for (auto& [key, t] : days) out.push_back(DayTierSummary{key.first, std::move(t)});
+  return out;
+}
+
 Result<std::vector<TierHour>> tier_mix_by_hour(const std::string& path, std::int64_t since) {
   auto db = open_read_only(path);
   if (!db) return std::move(db).error();

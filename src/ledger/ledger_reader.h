@@ -33,6 +33,13 @@ struct LedgerSummary {
 
 Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t since_unix_ms);
 
+// The same per UTC day and tier (requests by their time, feedback by its own).
+struct DayTierSummary {
+  std::int64_t day = 0;  // days since the epoch
+  TierSummary summary;
+};
+Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, std::int64_t since_unix_ms);
+
 // Requests per hour and tier since then: (hour start ms, tier, requests).
 struct TierHour {
   std::int64_t hour_unix_ms = 0;

@@ -1,5 +1,7 @@
 #include "proxy/gateway.h"
 
+#include <chrono>
+
 #include <boost/json.hpp>
 
 #include "openai/error_body.h"
@@ -92,6 +94,7 @@ Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& reque
   parsed->tier = std::move(*tier);
   state.feedback->store(*parsed);
   if (state.metrics) state.metrics->on_feedback(*parsed);
+  if (state.dashboard) state.dashboard->on_feedback(*parsed);
   boost::json::object o;
   o["status"] = "recorded";
   o["request_id"] = parsed->request_id;
@@ -148,7 +151,8 @@ Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& reque
     std::string page = dashboard_page();
     co_await sink.send(200, HeaderList{}, std::move(page), kHtml);
   } else if (path == "/dashboard/data.json" && get && state.dashboard) {
-    std::string data = state.dashboard->json();
+    std::string data = state.dashboard->json(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch()).count());
     HeaderList no_store{{"cache-control", "no-store"}};  // hoisted: no braced literals inside co_await (g++ 12)
     co_await sink.send(200, std::move(no_store), std::move(data), kJson);
   } else if (path == "/metrics" && get && state.metrics) {

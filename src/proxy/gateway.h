@@ -33,7 +33,7 @@ struct GatewayState {
   MetricsSink* metrics = nullptr;       // null: /metrics answers 404
   std::unique_ptr<Admission> admission;  // gateway keys, budgets, rate limits; null: open gateway
   std::unique_ptr<ResponseCache> cache;  // null: no response cache
-  const DashboardData* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
+  DashboardData* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
 };
 
 // The current GatewayState, swapped whole on a config reload. A request

@@ -1,25 +1,31 @@
 #include "web/dashboard.h"
 
-#include <chrono>
-
 #include <boost/json.hpp>
 
 #include "core/money.h"
-#include "ledger/ledger_reader.h"
 #include "sim/breakeven.h"
 
 namespace fulcrum {
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+constexpr std::int64_t kDayMs = 86400000, kHourMs = 3600000;
+constexpr std::int64_t kDaysKept = 30;
+
+void merge(TierSummary& into, const TierSummary& s) {
+  into.requests += s.requests;
+  into.succeeded += s.succeeded;
+  into.failed += s.failed;
+  into.escalated += s.escalated;
+  into.cost_pico_usd += s.cost_pico_usd;
+  into.feedback += s.feedback;
+  into.feedback_errors += s.feedback_errors;
+  into.error_cost_sum += s.error_cost_sum;
+  into.error_cost_count += s.error_cost_count;
 }
 
 }  // namespace
 
-DashboardData::DashboardData(const Config& config, std::string ledger_path, double error_cost_usd)
-    : ledger_path_(std::move(ledger_path)), error_cost_usd_(error_cost_usd) {
+DashboardData::DashboardData(const Config& config, double error_cost_usd) : error_cost_usd_(error_cost_usd) {
   // Cheapest and dearest tiers by list price: the article's Flash and Pro.
   double lo = 0, hi = 0;
   for (const auto& t : config.tiers) {
@@ -27,109 +33,141 @@ DashboardData::DashboardData(const Config& config, std::string ledger_path, doub
     if (cheap_.empty() || p < lo) lo = p, cheap_ = t.name;
     if (strong_.empty() || p > hi) hi = p, strong_ = t.name;
   }
-  refresh();
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
-      lock.unlock();
-      refresh();
-      lock.lock();
-    }
-  });
 }
 
-DashboardData::~DashboardData() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+Status DashboardData::seed(const std::string& ledger_path, std::int64_t now) {
+  auto days = summarize_by_day(ledger_path, (now / kDayMs - kDaysKept + 1) * kDayMs);
+  if (!days) return std::move(days).error();
+  auto hours = tier_mix_by_hour(ledger_path, now - 24 * kHourMs);
+  if (!hours) return std::move(hours).error();
+  std::lock_guard lock(mutex_);
+  for (const auto& d : *days) {
+    auto& t = days_[d.day][d.summary.tier];
+    t.tier = d.summary.tier;
+    merge(t, d.summary);
   }
-  stop_cv_.notify_all();
-  thread_.join();
+  for (const auto& h : *hours) hours_[h.hour_unix_ms][h.tier] += h.requests;
+  return Ok{};
 }
 
-std::string DashboardData::json() const {
+void DashboardData::add(std::int64_t day, const TierSummary& s) {
+  auto& t = days_[day][s.tier];
+  t.tier = s.tier;
+  merge(t, s);
+  while (!days_.empty() && days_.begin()->first <= day - kDaysKept) days_.erase(days_.begin());
+}
+
+void DashboardData::on_request_done(const RequestRecord& r) {
+  TierSummary s;
+  s.tier = r.tier;
+  s.requests = 1;
+  s.succeeded = r.status >= 200 && r.status < 300;
+  s.failed = r.status >= 400;
+  s.escalated = r.escalated;
+  s.cost_pico_usd = r.cost;
   std::lock_guard lock(mutex_);
-  return snapshot_;
+  add(r.unix_ms / kDayMs, s);
+  const auto hour = r.unix_ms - r.unix_ms % kHourMs;
+  hours_[hour][r.tier] += 1;
+  while (!hours_.empty() && hours_.begin()->first <= hour - 24 * kHourMs) hours_.erase(hours_.begin());
 }
 
-void DashboardData::refresh() {
-  auto s = compute();
+void DashboardData::on_feedback(const FeedbackRecord& f) {
+  TierSummary s;
+  s.tier = f.tier;
+  s.feedback = 1;
+  s.feedback_errors = 1 - f.score;
+  if (f.error_cost_usd) {
+    s.error_cost_sum = *f.error_cost_usd;
+    s.error_cost_count = 1;
+  }
   std::lock_guard lock(mutex_);
-  snapshot_ = std::move(s);
+  add(f.unix_ms / kDayMs, s);
 }
 
-std::string DashboardData::compute() const {
-  const auto now = now_ms();
-  const auto day_start = now - now % 86400000;
+std::string DashboardData::json(std::int64_t now) const {
+  std::lock_guard lock(mutex_);
+  const auto today_key = now / kDayMs;
+  TierSummary total;
+  std::map<std::string, TierSummary> today, month;
+  for (const auto& [day, tiers] : days_) {
+    if (day <= today_key - kDaysKept) continue;
+    for (const auto& [name, t] : tiers) {
+      month[name].tier = name;
+      merge(month[name], t);
+      if (day == today_key) {
+        today[name].tier = name;
+        merge(today[name], t);
+        merge(total, t);
+      }
+    }
+  }
   boost::json::object o;
   o["generated_unix_ms"] = now;
   o["cheap_tier"] = cheap_;
   o["strong_tier"] = strong_;
-  auto today = summarize_ledger(ledger_path_, day_start);
-  auto month = summarize_ledger(ledger_path_, now - 30LL * 86400000);
-  auto mix = tier_mix_by_hour(ledger_path_, now - 24LL * 3600000);
-  if (!today || !month || !mix) {
-    o["error"] = (!today ? today.error() : !month ? month.error() : mix.error()).message;
-    return boost::json::serialize(o);
-  }
-  const auto& t = today->total;
   boost::json::object day;
-  day["requests"] = t.requests;
-  day["spend_usd"] = format_usd(t.cost_pico_usd);
-  day["escalated"] = t.escalated;
-  const double fallback = t.requests ? static_cast<double>(t.escalated) / static_cast<double>(t.requests) : 0.0;
+  day["requests"] = total.requests;
+  day["spend_usd"] = format_usd(total.cost_pico_usd);
+  day["escalated"] = total.escalated;
+  const double fallback = total.requests ? static_cast<double>(total.escalated) / static_cast<double>(total.requests) : 0.0;
   day["fallback_rate"] = fallback;
   day["fallback_alert"] = fallback > 0.15 ? "red" : fallback > 0.10 ? "amber" : "ok";
-  const double good = static_cast<double>(t.succeeded) - t.feedback_errors;
-  if (good > 0) day["cost_per_success_usd"] = static_cast<double>(t.cost_pico_usd) / 1e12 / good;
+  const double good = static_cast<double>(total.succeeded) - total.feedback_errors;
+  if (good > 0) day["cost_per_success_usd"] = static_cast<double>(total.cost_pico_usd) / 1e12 / good;
   else day["cost_per_success_usd"] = nullptr;
   o["today"] = std::move(day);
 
   boost::json::array tiers;
-  for (const auto& ts : today->tiers) {
+  for (const auto& [name, t] : today) {
+    if (t.requests == 0) continue;
     boost::json::object x;
-    x["tier"] = ts.tier;
-    x["requests"] = ts.requests;
-    x["spend_usd"] = format_usd(ts.cost_pico_usd);
-    x["share"] = t.requests ? static_cast<double>(ts.requests) / static_cast<double>(t.requests) : 0.0;
+    x["tier"] = name;
+    x["requests"] = t.requests;
+    x["spend_usd"] = format_usd(t.cost_pico_usd);
+    x["share"] = static_cast<double>(t.requests) / static_cast<double>(total.requests);
     tiers.push_back(std::move(x));
   }
   o["tiers_today"] = std::move(tiers);
 
-  // Error rates over 30 days of feedback: a day rarely has enough.
   boost::json::object errors;
-  const TierSummary* cheap = nullptr;
-  const TierSummary* strong = nullptr;
-  for (const auto& ts : month->tiers) {
-    if (ts.tier == cheap_) cheap = &ts;
-    if (ts.tier == strong_) strong = &ts;
-    if (ts.feedback == 0) continue;
+  for (const auto& [name, t] : month) {
+    if (t.feedback == 0) continue;
     boost::json::object e;
-    e["error_rate"] = ts.error_rate();
-    e["feedback"] = ts.feedback;
-    e["alert"] = ts.tier == cheap_ && ts.error_rate() > 0.05 ? "red" : "ok";
-    errors[ts.tier] = std::move(e);
+    e["error_rate"] = t.error_rate();
+    e["feedback"] = t.feedback;
+    e["alert"] = name == cheap_ && t.error_rate() > 0.05 ? "red" : "ok";
+    errors[name] = std::move(e);
   }
   o["error_rates_30d"] = std::move(errors);
 
   boost::json::array hours;
-  for (const auto& h : *mix) hours.push_back(boost::json::object{{"hour_unix_ms", h.hour_unix_ms}, {"tier", h.tier}, {"requests", h.requests}});
+  for (const auto& [hour, by_tier] : hours_) {
+    if (hour <= now - 24 * kHourMs) continue;
+    for (const auto& [name, n] : by_tier)
+      hours.push_back(boost::json::object{{"hour_unix_ms", hour}, {"tier", name}, {"requests", n}});
+  }
   o["tier_mix_24h"] = std::move(hours);
 
   boost::json::object be;
   be["cheap"] = cheap_;
   be["strong"] = strong_;
-  if (cheap && strong && cheap->requests && strong->requests && cheap->feedback && strong->feedback) {
-    const double cheap_cost = static_cast<double>(cheap->cost_pico_usd) / 1e12 / static_cast<double>(cheap->requests);
-    const double strong_cost = static_cast<double>(strong->cost_pico_usd) / 1e12 / static_cast<double>(strong->requests);
-    const auto& all = month->total;
-    const double error_cost = all.error_cost_count ? all.error_cost_sum / static_cast<double>(all.error_cost_count)
-                                                   : error_cost_usd_;
+  const auto cheap = month.find(cheap_), strong = month.find(strong_);
+  if (cheap != month.end() && strong != month.end() && cheap->second.requests && strong->second.requests &&
+      cheap->second.feedback && strong->second.feedback) {
+    const auto& c = cheap->second;
+    const auto& s = strong->second;
+    const double cheap_cost = static_cast<double>(c.cost_pico_usd) / 1e12 / static_cast<double>(c.requests);
+    const double strong_cost = static_cast<double>(s.cost_pico_usd) / 1e12 / static_cast<double>(s.requests);
+    double cost_sum = 0;
+    std::int64_t cost_count = 0;
+    for (const auto& [name, t] : month) cost_sum += t.error_cost_sum, cost_count += t.error_cost_count;
+    const double error_cost = cost_count ? cost_sum / static_cast<double>(cost_count) : error_cost_usd_;
     be["cheap_cost_per_request_usd"] = cheap_cost;
     be["strong_cost_per_request_usd"] = strong_cost;
     be["error_cost_usd"] = error_cost;
     if (strong_cost > cheap_cost) {
-      const auto b = breakeven(BreakevenInput{cheap_cost, strong_cost, error_cost, 0, cheap->error_rate(), strong->error_rate()});
+      const auto b = breakeven(BreakevenInput{cheap_cost, strong_cost, error_cost, 0, c.error_rate(), s.error_rate()});
       be["requests_per_error"] = b.requests_per_error;
       be["measured_gap"] = *b.measured_gap;
       be["verdict"] = *b.upgrade ? "upgrade" : "stay";

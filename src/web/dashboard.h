@@ -1,42 +1,45 @@
 #pragma once
-// The numbers behind /dashboard, read from the ledger by a background thread
-// once a second, so the page never makes a worker thread wait on SQLite:
-// the handler returns the latest snapshot (JSON) at once.
+// The numbers behind /dashboard. Seeded once from the ledger at start-up
+// (the last 30 days per day and tier, the last 24 hours per hour), then kept
+// up to date in memory from the same records the ledger receives, so showing
+// the page never scans the ledger and never makes a worker wait on SQLite.
 //
 // The article's three monitors: fallback (escalation) rate with its 15% alert,
-// error rate of the cheap tier vs the strong one (from feedback), cost per
-// successful request; plus spend today per tier, the tier mix per hour over
-// the last 24 h, and the break-even verdict from measured error rates.
-#include <atomic>
-#include <condition_variable>
+// error rate of the cheap tier vs the strong one (from feedback, 30 days),
+// cost per successful request; plus spend today per tier, the tier mix per
+// hour over the last 24 h, and the break-even verdict from measured error rates.
+// Thread-safe (one mutex; updates are a few map operations).
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "config/config.h"
+#include "core/result.h"
+#include "ledger/ledger_reader.h"
+#include "proxy/request_record.h"
 
 namespace fulcrum {
 
-class DashboardData {
+class DashboardData final : public RequestObserver {
  public:
-  // Reads `ledger_path`; `error_cost_usd` is the break-even's cost of a wrong
-  // answer when feedback gives none.
-  DashboardData(const Config& config, std::string ledger_path, double error_cost_usd = 10);
-  ~DashboardData();
-  std::string json() const;  // the latest snapshot
-  void refresh();            // recomputes now (the thread calls it every second)
+  // `error_cost_usd`: the break-even's cost of a wrong answer when feedback gives none.
+  DashboardData(const Config& config, double error_cost_usd = 10);
+  // Loads the ledger's recent history (call before serving).
+  Status seed(const std::string& ledger_path, std::int64_t now_unix_ms);
+
+  void on_request_done(const RequestRecord& record) override;
+  void on_feedback(const FeedbackRecord& feedback);
+  std::string json(std::int64_t now_unix_ms) const;
 
  private:
-  std::string compute() const;
+  void add(std::int64_t day, const TierSummary& s);
 
-  std::string ledger_path_;
   std::string cheap_, strong_;  // tier names: cheapest and dearest by price
   double error_cost_usd_;
   mutable std::mutex mutex_;
-  std::string snapshot_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::map<std::int64_t, std::map<std::string, TierSummary>> days_;         // day -> tier -> totals
+  std::map<std::int64_t, std::map<std::string, std::int64_t>> hours_;       // hour start ms -> tier -> requests
 };
 
 // The page itself: static HTML + JS that polls /dashboard/data.json.

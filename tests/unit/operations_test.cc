@@ -16,6 +16,7 @@
 #include "ledger/ledger_reader.h"
 #include "metrics/metrics.h"
 #include "openai/feedback.h"
+#include "web/dashboard.h"
 
 namespace fulcrum {
 namespace {
@@ -260,6 +261,60 @@ TEST(Feedback, BodyIsValidatedFieldByField) {
     EXPECT_EQ(bad.error().param, c.param) << c.body;
   }
   EXPECT_EQ(parse_feedback("{nope").error().code, Errc::invalid_json);
+}
+
+}  // namespace
+}  // namespace fulcrum
+
+namespace fulcrum {
+namespace {
+
+TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
+  auto c = load_config_text(R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
+tiers:
+  flash: {provider: p, model: f, price: {input: 0.14, output: 0.28}}
+  pro: {provider: p, model: s, price: {input: 0.435, output: 0.87}}
+router: {default: flash}
+)", "t.yaml");
+  ASSERT_TRUE(c.config);
+  const std::int64_t day = 86400000, now = 20000 * day + 10 * 3600000;  // 10:00 UTC on day 20000
+  {
+    auto ledger = open();
+    ledger->on_request_done(record("old", "pro", 200, 5000000, now - 3 * day));   // counts for error rates only
+    ledger->on_request_done(record("a", "flash", 200, 1000000, now - 3600000));
+    ledger->on_request_done(record("b", "pro", 200, 4000000, now - 60000, true));
+    ledger->store(FeedbackRecord{"a", "flash", 0.0, 20.0, now - 1000});
+    ledger->store(FeedbackRecord{"old", "pro", 1.0, std::nullopt, now - 3 * day});
+  }
+  DashboardData dash(*c.config);
+  ASSERT_TRUE(dash.seed(path, now));
+  auto j = boost::json::parse(dash.json(now)).as_object();
+  EXPECT_EQ(j.at("cheap_tier").as_string(), "flash");
+  EXPECT_EQ(j.at("strong_tier").as_string(), "pro");
+  EXPECT_EQ(j.at("today").at("requests").as_int64(), 2);
+  EXPECT_EQ(j.at("today").at("spend_usd").as_string(), "0.000005");
+  EXPECT_DOUBLE_EQ(j.at("today").at("fallback_rate").as_double(), 0.5);
+  EXPECT_EQ(j.at("today").at("fallback_alert").as_string(), "red");
+  EXPECT_DOUBLE_EQ(j.at("error_rates_30d").at("flash").at("error_rate").as_double(), 1.0);
+  EXPECT_EQ(j.at("error_rates_30d").at("flash").at("alert").as_string(), "red");
+  EXPECT_DOUBLE_EQ(j.at("error_rates_30d").at("pro").at("error_rate").as_double(), 0.0);
+  EXPECT_EQ(j.at("tier_mix_24h").as_array().size(), 2u);
+  // Break-even: flash $0.000001 vs pro $0.0000045 a request (30 days), $20 an error, a 100% gap.
+  EXPECT_EQ(j.at("breakeven").at("verdict").as_string(), "upgrade");
+  EXPECT_DOUBLE_EQ(j.at("breakeven").at("error_cost_usd").as_double(), 20.0);
+
+  // New records move the numbers without touching the ledger.
+  dash.on_request_done(record("c", "flash", 200, 1000000, now));
+  dash.on_request_done(record("d", "flash", 200, 1000000, now));
+  j = boost::json::parse(dash.json(now)).as_object();
+  EXPECT_EQ(j.at("today").at("requests").as_int64(), 4);
+  EXPECT_DOUBLE_EQ(j.at("today").at("fallback_rate").as_double(), 0.25);
+  EXPECT_EQ(j.at("today").at("fallback_alert").as_string(), "red");
+  // The next day starts from zero; 30-day error rates carry over.
+  j = boost::json::parse(dash.json(now + day)).as_object();
+  EXPECT_EQ(j.at("today").at("requests").as_int64(), 0);
+  EXPECT_EQ(j.at("today").at("fallback_alert").as_string(), "ok");
+  EXPECT_TRUE(j.at("error_rates_30d").as_object().contains("flash"));
 }
 
 }  // namespace
