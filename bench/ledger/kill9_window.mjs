@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 
-const [fulcrumBin, fakeBin, flushMs = '20', runs = '5'] = process.argv.slice(2);
+const [fulcrumBin, fakeBin, flushMs = '2', runs = '5'] = process.argv.slice(2);
 
 function start(bin, args, pattern) {
   return new Promise((resolve, reject) => {

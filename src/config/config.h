@@ -113,7 +113,7 @@ struct LogConfig {
 struct LedgerConfig {
   std::string path = "fulcrum-ledger.db";
   std::size_t queue = 100000;  // records waiting to be written; more are dropped (and counted)
-  std::chrono::milliseconds flush{20};
+  std::chrono::milliseconds flush{2};  // a burst of records gathers this long before its commit
 };
 
 // A gateway API key: clients send it as `Authorization: Bearer ...`; the

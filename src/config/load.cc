@@ -282,7 +282,7 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
       if (auto node = l["path"]; node.IsDefined() && node.IsNull()) cfg->ledger.path.clear();
       else if (auto v = r.string(l, "path", "ledger", false)) cfg->ledger.path = *v;
       if (auto v = r.integer(l, "queue", "ledger", 1, 100000000)) cfg->ledger.queue = static_cast<std::size_t>(*v);
-      if (auto v = r.integer(l, "flush_ms", "ledger", 1, 60000)) cfg->ledger.flush = std::chrono::milliseconds(*v);
+      if (auto v = r.integer(l, "flush_ms", "ledger", 0, 10000)) cfg->ledger.flush = std::chrono::milliseconds(*v);
     }
   }
 

@@ -72,6 +72,7 @@ Ledger::~Ledger() {
 }
 
 void Ledger::enqueue(Item item) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= options_.queue_capacity) {
@@ -79,10 +80,11 @@ void Ledger::enqueue(Item item) {
         spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.path, options_.queue_capacity);
       return;
     }
+    wake = queue_.empty();  // the writer sleeps only on an empty queue: one wake-up per burst
     queue_.push_back(std::move(item));
     ++enqueued_;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 void Ledger::on_request_done(const RequestRecord& record) {
@@ -139,11 +141,12 @@ void Ledger::writer_loop() {
     bool stop = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || !queue_.empty(); });
-      // Let a short burst gather into one transaction.
-      if (!stopping_ && !queue_.empty() && queue_.size() < 256) {
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      // Let a burst gather into one transaction: the flush interval is the
+      // longest a record waits before its commit starts.
+      if (!stopping_ && queue_.size() < 256) {
         lock.unlock();
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        std::this_thread::sleep_for(options_.flush_interval);
         lock.lock();
       }
       batch.swap(queue_);

@@ -2,8 +2,8 @@
 // The request ledger: every finished request and every feedback, in SQLite
 // (WAL). Requests reach it through a bounded in-memory queue that one writer
 // thread drains in batches, one transaction per batch, so the request path
-// never waits on the disk. A record is durable once its batch commits: at
-// most `flush_interval` plus one commit after the request ended (WAL with
+// never waits on the disk. A record is durable once its batch commits: about
+// `flush_interval` plus one commit after the request ended (WAL with
 // synchronous=NORMAL survives a kill -9 of the process; a power cut may lose
 // the last commits). When the queue is full, records are dropped and counted,
 // never blocking a request. The destructor drains the queue.
@@ -28,7 +28,7 @@ namespace fulcrum {
 struct LedgerOptions {
   std::string path;
   std::size_t queue_capacity = 100000;
-  std::chrono::milliseconds flush_interval{20};
+  std::chrono::milliseconds flush_interval{2};  // a burst gathers this long, then commits
 };
 
 class Ledger final : public RequestObserver, public FeedbackStore {
