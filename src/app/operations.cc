@@ -14,7 +14,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
     ops->ledger_ = std::move(opened.value());
     ops->metrics_->add_gauge("fulcrum_ledger_queue_depth", "Ledger records waiting to be written.",
                              [l = ops->ledger_.get()] { return static_cast<double>(l->queue_depth()); });
-    ops->metrics_->add_gauge("fulcrum_ledger_dropped_records", "Ledger records dropped because the queue was full.",
+    ops->metrics_->add_counter("fulcrum_ledger_dropped_records_total", "Ledger records dropped because the queue was full.",
                              [l = ops->ledger_.get()] { return static_cast<double>(l->dropped()); });
   }
   if (ops->ledger_) {
@@ -30,7 +30,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
     if (!redis) return std::move(redis).error();
     ops->store_ = std::move(redis.value());
   }
-  ops->metrics_->add_gauge("fulcrum_state_store_errors", "Failed calls to the state store (budgets, limits, cache).",
+  ops->metrics_->add_counter("fulcrum_state_store_errors_total", "Failed calls to the state store (budgets, limits, cache).",
                            [h = &ops->store_health_] { return static_cast<double>(h->errors.load()); });
   ops->metrics_->add_gauge("fulcrum_state_store_up", "1 while the state store answers, 0 after a failure.",
                            [h = &ops->store_health_] { return h->down.load() ? 0.0 : 1.0; });

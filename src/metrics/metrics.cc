@@ -99,7 +99,11 @@ void Metrics::on_feedback(const FeedbackRecord& f) {
 }
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
-  gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(read)});
+  gauges_.push_back(Gauge{std::move(name), std::move(help), "gauge", std::move(read)});
+}
+
+void Metrics::add_counter(std::string name, std::string help, std::function<double()> read) {
+  gauges_.push_back(Gauge{std::move(name), std::move(help), "counter", std::move(read)});
 }
 
 std::vector<Metrics::TierTotals> Metrics::totals() const {
@@ -195,7 +199,7 @@ std::string Metrics::prometheus_text() const {
   const double good = static_cast<double>(succeeded) - reported_wrong;
   out += "fulcrum_cost_per_successful_request_usd " + number(good > 0 ? cost / good : 0.0) + "\n";
   for (const auto& g : gauges_) {
-    header(out, g.name.c_str(), "gauge", g.help.c_str());
+    header(out, g.name.c_str(), g.type.c_str(), g.help.c_str());
     out += g.name + " " + number(g.read()) + "\n";
   }
   return out;

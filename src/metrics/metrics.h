@@ -38,8 +38,9 @@ class Metrics final : public RequestObserver, public MetricsSink {
   void on_feedback(const FeedbackRecord& feedback) override;
   std::string prometheus_text() const override;
 
-  // Extra gauges read at scrape time (ledger queue depth, drops, ...).
+  // Extra values read at scrape time (ledger queue depth, drops, ...).
   void add_gauge(std::string name, std::string help, std::function<double()> read);
+  void add_counter(std::string name, std::string help, std::function<double()> read);  // name ends in _total
 
   // The dashboard's numbers.
   struct TierTotals {
@@ -82,7 +83,7 @@ class Metrics final : public RequestObserver, public MetricsSink {
   std::unique_ptr<PerTier[]> tiers_;
   Histogram<kOverheadBuckets.size()> overhead_;
   struct Gauge {
-    std::string name, help;
+    std::string name, help, type;
     std::function<double()> read;
   };
   std::vector<Gauge> gauges_;

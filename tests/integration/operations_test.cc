@@ -207,7 +207,7 @@ TEST(Redis, DownFollowsTheConfiguredModeAndRecovers) {
   EXPECT_EQ(error_code(r), "service_unavailable");
   auto metrics = http_call(closed.port(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("\nfulcrum_state_store_up 0\n"), std::string::npos);
-  EXPECT_EQ(metrics.find("\nfulcrum_state_store_errors 0\n"), std::string::npos);
+  EXPECT_EQ(metrics.find("\nfulcrum_state_store_errors_total 0\n"), std::string::npos);
   redis.start();
   // Back after retry_ms: wait on the condition, not a fixed time.
   int status = 0;
