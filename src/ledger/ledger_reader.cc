@@ -58,67 +58,14 @@ std::string csv_field(const std::string& v) {
 
 }  // namespace
 
-Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t since) {
-  auto db = open_read_only(path);
-  if (!db) return std::move(db).error();
-  auto q = prepare((*db)->db, path,
-                   "SELECT tier, COUNT(*), SUM(status BETWEEN 200 AND 299), SUM(status >= 400), SUM(escalated), "
-                   "SUM(cost_pico_usd), SUM(prompt_tokens), SUM(completion_tokens) FROM requests WHERE unix_ms >= ? "
-                   "GROUP BY tier ORDER BY tier");
-  if (!q) return std::move(q).error();
-  sqlite3_bind_int64((*q)->s, 1, since);
-  std::map<std::string, TierSummary> tiers;
-  while (sqlite3_step((*q)->s) == SQLITE_ROW) {
-    auto* s = (*q)->s;
-    TierSummary t;
-    t.tier = text(s, 0);
-    t.requests = sqlite3_column_int64(s, 1);
-    t.succeeded = sqlite3_column_int64(s, 2);
-    t.failed = sqlite3_column_int64(s, 3);
-    t.escalated = sqlite3_column_int64(s, 4);
-    t.cost_pico_usd = sqlite3_column_int64(s, 5);
-    t.prompt_tokens = sqlite3_column_int64(s, 6);
-    t.completion_tokens = sqlite3_column_int64(s, 7);
-    tiers[t.tier] = t;
-  }
-  auto f = prepare((*db)->db, path,
-                   "SELECT tier, COUNT(*), SUM(1 - score), SUM(error_cost_usd), COUNT(error_cost_usd) FROM feedback "
-                   "WHERE unix_ms >= ? GROUP BY tier");
-  if (!f) return std::move(f).error();
-  sqlite3_bind_int64((*f)->s, 1, since);
-  while (sqlite3_step((*f)->s) == SQLITE_ROW) {
-    auto& t = tiers[text((*f)->s, 0)];
-    t.tier = text((*f)->s, 0);
-    t.feedback = sqlite3_column_int64((*f)->s, 1);
-    t.feedback_errors = sqlite3_column_double((*f)->s, 2);
-    t.error_cost_sum = sqlite3_column_double((*f)->s, 3);
-    t.error_cost_count = sqlite3_column_int64((*f)->s, 4);
-  }
-  LedgerSummary out;
-  for (auto& [name, t] : tiers) {
-    out.total.requests += t.requests;
-    out.total.succeeded += t.succeeded;
-    out.total.failed += t.failed;
-    out.total.escalated += t.escalated;
-    out.total.cost_pico_usd += t.cost_pico_usd;
-    out.total.prompt_tokens += t.prompt_tokens;
-    out.total.completion_tokens += t.completion_tokens;
-    out.total.feedback += t.feedback;
-    out.total.feedback_errors += t.feedback_errors;
-    out.total.error_cost_sum += t.error_cost_sum;
-    out.total.error_cost_count += t.error_cost_count;
-    out.tiers.push_back(std::move(t));
-  }
-  return out;
-}
-
 Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, std::int64_t since) {
   auto db = open_read_only(path);
   if (!db) return std::move(db).error();
   std::map<std::pair<std::int64_t, std::string>, TierSummary> days;
   auto q = prepare((*db)->db, path,
                    "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(status BETWEEN 200 AND 299), SUM(status >= 400), "
-                   "SUM(escalated), SUM(cost_pico_usd) FROM requests WHERE unix_ms >= ? GROUP BY day, tier");
+                   "SUM(escalated), SUM(cost_pico_usd), SUM(prompt_tokens), SUM(completion_tokens) FROM requests "
+                   "WHERE unix_ms >= ? GROUP BY day, tier");
   if (!q) return std::move(q).error();
   sqlite3_bind_int64((*q)->s, 1, since);
   while (sqlite3_step((*q)->s) == SQLITE_ROW) {
@@ -130,6 +77,8 @@ Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, st
     t.failed = sqlite3_column_int64(s, 4);
     t.escalated = sqlite3_column_int64(s, 5);
     t.cost_pico_usd = sqlite3_column_int64(s, 6);
+    t.prompt_tokens = sqlite3_column_int64(s, 7);
+    t.completion_tokens = sqlite3_column_int64(s, 8);
   }
   auto f = prepare((*db)->db, path,
                    "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(1 - score), SUM(error_cost_usd), "
@@ -147,6 +96,37 @@ Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, st
   }
   std::vector<DayTierSummary> out;
   for (auto& [key, t] : days) out.push_back(DayTierSummary{key.first, std::move(t)});
+  return out;
+}
+
+void add_to(TierSummary& into, const TierSummary& s) {
+  into.requests += s.requests;
+  into.succeeded += s.succeeded;
+  into.failed += s.failed;
+  into.escalated += s.escalated;
+  into.cost_pico_usd += s.cost_pico_usd;
+  into.prompt_tokens += s.prompt_tokens;
+  into.completion_tokens += s.completion_tokens;
+  into.feedback += s.feedback;
+  into.feedback_errors += s.feedback_errors;
+  into.error_cost_sum += s.error_cost_sum;
+  into.error_cost_count += s.error_cost_count;
+}
+
+Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t since) {
+  auto days = summarize_by_day(path, since);
+  if (!days) return std::move(days).error();
+  std::map<std::string, TierSummary> tiers;
+  for (const auto& d : *days) {
+    auto& t = tiers[d.summary.tier];
+    t.tier = d.summary.tier;
+    add_to(t, d.summary);
+  }
+  LedgerSummary out;
+  for (auto& [name, t] : tiers) {
+    add_to(out.total, t);
+    out.tiers.push_back(std::move(t));
+  }
   return out;
 }
 

@@ -32,6 +32,8 @@ struct LedgerSummary {
 };
 
 Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t since_unix_ms);
+// Adds every count and sum of `s` into `into`.
+void add_to(TierSummary& into, const TierSummary& s);
 
 // The same per UTC day and tier (requests by their time, feedback by its own).
 struct DayTierSummary {

@@ -11,18 +11,6 @@ namespace {
 constexpr std::int64_t kDayMs = 86400000, kHourMs = 3600000;
 constexpr std::int64_t kDaysKept = 30;
 
-void merge(TierSummary& into, const TierSummary& s) {
-  into.requests += s.requests;
-  into.succeeded += s.succeeded;
-  into.failed += s.failed;
-  into.escalated += s.escalated;
-  into.cost_pico_usd += s.cost_pico_usd;
-  into.feedback += s.feedback;
-  into.feedback_errors += s.feedback_errors;
-  into.error_cost_sum += s.error_cost_sum;
-  into.error_cost_count += s.error_cost_count;
-}
-
 }  // namespace
 
 DashboardData::DashboardData(const Config& config, double error_cost_usd) : error_cost_usd_(error_cost_usd) {
@@ -44,7 +32,7 @@ Status DashboardData::seed(const std::string& ledger_path, std::int64_t now) {
   for (const auto& d : *days) {
     auto& t = days_[d.day][d.summary.tier];
     t.tier = d.summary.tier;
-    merge(t, d.summary);
+    add_to(t, d.summary);
   }
   for (const auto& h : *hours) hours_[h.hour_unix_ms][h.tier] += h.requests;
   return Ok{};
@@ -53,7 +41,7 @@ Status DashboardData::seed(const std::string& ledger_path, std::int64_t now) {
 void DashboardData::add(std::int64_t day, const TierSummary& s) {
   auto& t = days_[day][s.tier];
   t.tier = s.tier;
-  merge(t, s);
+  add_to(t, s);
   while (!days_.empty() && days_.begin()->first <= day - kDaysKept) days_.erase(days_.begin());
 }
 
@@ -94,11 +82,11 @@ std::string DashboardData::json(std::int64_t now) const {
     if (day <= today_key - kDaysKept) continue;
     for (const auto& [name, t] : tiers) {
       month[name].tier = name;
-      merge(month[name], t);
+      add_to(month[name], t);
       if (day == today_key) {
         today[name].tier = name;
-        merge(today[name], t);
-        merge(total, t);
+        add_to(today[name], t);
+        add_to(total, t);
       }
     }
   }

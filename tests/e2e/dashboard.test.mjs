@@ -4,34 +4,20 @@
 // a test artifact (ARTIFACTS_DIR, default: the working directory).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, statSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
+import { children, startAndWaitFor } from './helpers.mjs';
 
 const fulcrumBin = process.env.FULCRUM_BIN;
 const fakeBin = process.env.FAKE_UPSTREAM_BIN;
 const chromium = process.env.CHROMIUM_BIN || 'chromium';
 const artifacts = resolve(process.env.ARTIFACTS_DIR || '.');
-const children = [];
 let base;
 let ledger;
 
-function startAndWaitFor(bin, args, pattern) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${seen}`)), 15000);
-    child.stdout.on('data', (c) => {
-      seen += c;
-      const m = seen.match(pattern);
-      if (m) { clearTimeout(timer); resolvePromise(m); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${bin} exited ${code}: ${seen}`)); });
-  });
-}
 
 // Exact decimal of an integer amount of pico-USD, as fulcrum prints it.
 function usd(pico) {
@@ -49,7 +35,7 @@ function browser(args) {
 }
 
 before(async () => {
-  const [, fakePort] = await startAndWaitFor(fakeBin, ['0', '1'], /listening on (\d+)/);
+  const { match: [, fakePort] } = await startAndWaitFor(fakeBin, ['0', '1'], /listening on (\d+)/);
   const dir = mkdtempSync(join(tmpdir(), 'fulcrum-dash-'));
   ledger = join(dir, 'ledger.db');
   const config = join(dir, 'fulcrum.yaml');
@@ -67,7 +53,7 @@ router:
     - {type: cascade, cheap: flash, strong: pro, signal: first_token, threshold: -0.5}
 ledger: {path: "${ledger}"}
 `);
-  const [, port] = await startAndWaitFor(fulcrumBin, ['serve', '--config', config, '--listen', '127.0.0.1:0'],
+  const { match: [, port] } = await startAndWaitFor(fulcrumBin, ['serve', '--config', config, '--listen', '127.0.0.1:0'],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/);
   base = `http://127.0.0.1:${port}`;
 });

@@ -3,37 +3,22 @@
 // FAKE_UPSTREAM_BIN name the binaries) or by hand with those variables set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { children, startAndWaitFor } from './helpers.mjs';
 
-const children = [];
 let fakeUrl;
 let client;
 
 // Starts a program and resolves with the first stdout line matching `pattern`.
-function startAndWaitFor(bin, args, pattern, env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${seen}`)), 15000);
-    child.stdout.on('data', (chunk) => {
-      seen += chunk.toString();
-      const m = seen.match(pattern);
-      if (m) { clearTimeout(timer); resolve(m); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${bin} exited with ${code}: ${seen}`)); });
-  });
-}
 
 before(async () => {
   const fakeBin = process.env.FAKE_UPSTREAM_BIN;
   const fulcrumBin = process.env.FULCRUM_BIN;
   assert.ok(fakeBin && fulcrumBin, 'set FULCRUM_BIN and FAKE_UPSTREAM_BIN');
-  const [, fakePort] = await startAndWaitFor(fakeBin, ['0', '1'], /listening on (\d+)/);
+  const { match: [, fakePort] } = await startAndWaitFor(fakeBin, ['0', '1'], /listening on (\d+)/);
   fakeUrl = `http://127.0.0.1:${fakePort}`;
   const dir = mkdtempSync(join(tmpdir(), 'fulcrum-e2e-'));
   const config = join(dir, 'fulcrum.yaml');
@@ -59,7 +44,7 @@ router:
   default: flash
 ledger: {path: "${join(dir, 'ledger.db')}"}
 `);
-  const [, port] = await startAndWaitFor(fulcrumBin, ['serve', '--config', config, '--listen', '127.0.0.1:0'],
+  const { match: [, port] } = await startAndWaitFor(fulcrumBin, ['serve', '--config', config, '--listen', '127.0.0.1:0'],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/, { E2E_UPSTREAM_KEY: 'sk-e2e' });
   client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused-by-fulcrum', maxRetries: 0 });
 });

@@ -4,33 +4,18 @@
 // flushed) and a kill -9 that keeps every committed record.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { children, startAndWaitFor } from './helpers.mjs';
 
 const fulcrumBin = process.env.FULCRUM_BIN;
 const fakeBin = process.env.FAKE_UPSTREAM_BIN;
-const children = [];
 let dir;
 let fakeUrl;
 
-function startAndWaitFor(bin, args, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    let seen = '';
-    child.output = () => seen;
-    const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${seen}`)), 15000);
-    child.stdout.on('data', (chunk) => {
-      seen += chunk.toString();
-      const m = seen.match(pattern);
-      if (m) { clearTimeout(timer); resolve({ child, match: m }); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${bin} exited with ${code}: ${seen}`)); });
-  });
-}
 
 function gatewayConfig(ledger, defaultTier = 'flash', extra = '') {
   return `

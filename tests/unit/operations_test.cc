@@ -37,6 +37,16 @@ class LedgerTest : public ::testing::Test {
   }
 };
 
+// Flash and Pro at DeepSeek's list prices.
+ConfigPtr flash_and_pro() {
+  return load_config_text(R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
+tiers:
+  flash: {provider: p, model: f, price: {input: 0.14, output: 0.28}}
+  pro: {provider: p, model: s, price: {input: 0.435, output: 0.87}}
+router: {default: flash}
+)", "t.yaml").config;
+}
+
 RequestRecord record(const std::string& id, const std::string& tier, int status, PicoUsd cost, std::int64_t at_ms,
                      bool escalated = false) {
   RequestRecord r;
@@ -170,14 +180,9 @@ TEST(ParseSince, DatesTimesAndSpans) {
 }
 
 TEST(Metrics, ExpositionFollowsThePrometheusTextFormat) {
-  auto c = load_config_text(R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
-tiers:
-  flash: {provider: p, model: f, price: {input: 1, output: 1}}
-  pro: {provider: p, model: s, price: {input: 1, output: 1}}
-router: {default: flash}
-)", "t.yaml");
-  ASSERT_TRUE(c.config);
-  Metrics m(*c.config);
+  auto c = flash_and_pro();
+  ASSERT_TRUE(c);
+  Metrics m(*c);
   auto r = record("a", "flash", 200, 2000000000, 1);  // $0.002
   r.usage.cache_hit_tokens = 40;
   r.usage.cache_miss_tokens = 60;
@@ -270,13 +275,8 @@ namespace fulcrum {
 namespace {
 
 TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
-  auto c = load_config_text(R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
-tiers:
-  flash: {provider: p, model: f, price: {input: 0.14, output: 0.28}}
-  pro: {provider: p, model: s, price: {input: 0.435, output: 0.87}}
-router: {default: flash}
-)", "t.yaml");
-  ASSERT_TRUE(c.config);
+  auto c = flash_and_pro();
+  ASSERT_TRUE(c);
   const std::int64_t day = 86400000, now = 20000 * day + 10 * 3600000;  // 10:00 UTC on day 20000
   {
     auto ledger = open();
@@ -286,7 +286,7 @@ router: {default: flash}
     ledger->store(FeedbackRecord{"a", "flash", 0.0, 20.0, now - 1000});
     ledger->store(FeedbackRecord{"old", "pro", 1.0, std::nullopt, now - 3 * day});
   }
-  DashboardData dash(*c.config);
+  DashboardData dash(*c);
   ASSERT_TRUE(dash.seed(path, now));
   auto j = boost::json::parse(dash.json(now)).as_object();
   EXPECT_EQ(j.at("cheap_tier").as_string(), "flash");
