@@ -57,6 +57,20 @@ TEST(Keys, MissingOrUnknownKeysGet401WithoutEchoingTheKey) {
   EXPECT_EQ(http_call(h.port(), "GET", "/v1/models").status, 200);
 }
 
+TEST(Keys, UpstreamKeysNeverShowInMetricsDashboardOrErrors) {
+  Harness h(ops_options("ledger: {path: null}\n"));
+  // The upstream saw the provider's key; nothing fulcrum shows carries it.
+  ASSERT_EQ(h.chat(kChat).status, 200);
+  ASSERT_EQ(h.fake().requests().back().authorization, "Bearer sk-test-secret");
+  const auto upstream_fail = h.chat(R"({"model":"flash","messages":[{"role":"user","content":"x"}],"fake":{"status":401,"error_body":"bad key"}})");
+  const auto dead = h.chat(R"({"model":"dead","messages":[{"role":"user","content":"x"}]})");
+  for (const auto& text : {http_call(h.port(), "GET", "/metrics").body, upstream_fail.body, dead.body,
+                           http_call(h.port(), "GET", "/readyz").body})
+    EXPECT_EQ(text.find("sk-test-secret"), std::string::npos) << text;
+  for (const auto& r : h.observer().wait_for(3))
+    EXPECT_EQ(r.error.find("sk-test-secret"), std::string::npos) << r.error;
+}
+
 TEST(Keys, RequestsPerMinuteLimitAnswers429NamingTheLimit) {
   Harness h(ops_options(keys_yaml()));
   // At most 2 a minute: of 5 quick requests at most 4 pass (if a minute
