@@ -75,6 +75,14 @@ Task<void> Gateway::readiness(const GatewayState& state, ResponseSink& sink) {
 }
 
 Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& request, ResponseSink& sink) {
+  if (state.admission && state.admission->enabled()) {
+    auto key = state.admission->authenticate(request.header("authorization"));
+    if (!key) {
+      const auto e = key.error();
+      co_await send_error(sink, e);
+      co_return;
+    }
+  }
   auto parsed = parse_feedback(request.body);
   if (!parsed) {
     co_await send_error(sink, parsed.error());

@@ -53,8 +53,11 @@ TEST(Keys, MissingOrUnknownKeysGet401WithoutEchoingTheKey) {
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[2].key, "team-d");
   EXPECT_EQ(records[0].status, 401);
-  // The models list and health stay open.
+  // The models list and health stay open; feedback needs a key like the chat does.
   EXPECT_EQ(http_call(h.port(), "GET", "/v1/models").status, 200);
+  const std::string fb = R"({"request_id":")" + records[2].id + R"(","score":1})";
+  EXPECT_EQ(http_call(h.port(), "POST", "/v1/feedback", fb).status, 401);
+  EXPECT_EQ(http_call(h.port(), "POST", "/v1/feedback", fb, bearer("sk-team-d")).status, 503) << "the ledger is off here";
 }
 
 TEST(Keys, UpstreamKeysNeverShowInMetricsDashboardOrErrors) {
