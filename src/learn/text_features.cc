@@ -88,18 +88,31 @@ float extract_text_features(std::string_view text, const FeatureOptions& opt, st
     ++words;
     wlen = 0;
   };
-  for (unsigned char c : text) {
-    if (const unsigned char lc = kChars.lower[c]) {
-      if (wlen < sizeof word) word[wlen++] = static_cast<char>(lc);
-      digits += is_digit(c);
-      continue;
+  auto read = [&](std::string_view part) {
+    for (unsigned char c : part) {
+      if (const unsigned char lc = kChars.lower[c]) {
+        if (wlen < sizeof word) word[wlen++] = static_cast<char>(lc);
+        digits += is_digit(c);
+        continue;
+      }
+      flush_word();
+      if (c == '\n') ++lines;
+      if (c == '=' || c == '+' || c == '^' || c == '*' || c == '/' || c == '$') ++math;
+      if (c == '{' || c == '}' || c == ';' || c == '(' || c == '_') ++code;
     }
     flush_word();
-    if (c == '\n') ++lines;
-    if (c == '=' || c == '+' || c == '^' || c == '*' || c == '/' || c == '$') ++math;
-    if (c == '{' || c == '}' || c == ';' || c == '(' || c == '_') ++code;
+  };
+  // A long prompt is read as its head and its tail (kModelHeadChars +
+  // kModelTailChars): the instructions and the question, not the whole
+  // document between them. This bounds the routing decision's cost whatever
+  // the prompt's size, and training reads prompts the same way.
+  if (text.size() <= kModelHeadChars + kModelTailChars) {
+    read(text);
+  } else {
+    read(text.substr(0, kModelHeadChars));
+    have_prev = false;  // no bigram across the cut
+    read(text.substr(text.size() - kModelTailChars));
   }
-  flush_word();
 
   // Shape features, bucketed so the linear model can learn non-linear effects.
   auto bucket = [&](const char* name, double x) {

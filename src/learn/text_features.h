@@ -4,6 +4,7 @@
 // and morphology, as fastText's subwords), and a few dense shape features
 // (length, digits, math and code markers, multiple-choice options).
 // Allocation-free after warm-up when the caller reuses the output vector.
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,11 @@ struct FeatureOptions {
   bool bigrams = true;
   bool char_ngrams = true;
 };
+
+// The most of a prompt the features read: its first kModelHeadChars and last
+// kModelTailChars characters (shape features such as length still see all).
+inline constexpr std::size_t kModelHeadChars = 3072;
+inline constexpr std::size_t kModelTailChars = 1024;
 
 // Puts the features of `text` in `out` (cleared first) and returns the factor
 // that L2-normalises them. With `normalize` the values are scaled by it here;
