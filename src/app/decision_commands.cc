@@ -1,7 +1,6 @@
 #include "app/decision_commands.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +8,7 @@
 
 #include "app/config_edit.h"
 #include "config/load.h"
+#include "core/clock.h"
 #include "learn/cross_validation.h"
 #include "ledger/ledger_reader.h"
 #include "report/svg_chart.h"
@@ -307,9 +307,7 @@ int run_breakeven(const BreakevenCommand& cmd) {
   std::optional<double> cheap_error = cmd.cheap_error_rate, strong_error = cmd.strong_error_rate;
   if (!cmd.ledger_path.empty()) {
     if (cmd.cheap_tier.empty() || cmd.strong_tier.empty()) return fail("--ledger needs --cheap TIER and --strong TIER", 2);
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    auto since = parse_since(cmd.since, now);
+    auto since = parse_since(cmd.since, unix_ms_now());
     if (!since) return fail(since.error().message, 2);
     auto summary = summarize_ledger(cmd.ledger_path, *since);
     if (!summary) return fail(summary.error().message);

@@ -1,11 +1,11 @@
 #include "app/ledger_command.h"
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "config/load.h"
+#include "core/clock.h"
 #include "ledger/ledger_reader.h"
 
 namespace fulcrum {
@@ -35,9 +35,7 @@ int run_ledger_export(const LedgerExportCommand& cmd) {
     std::cerr << "fulcrum: ledger " << path << " does not exist\n";
     return 1;
   }
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
-  auto since = parse_since(cmd.since, now);
+  auto since = parse_since(cmd.since, unix_ms_now());
   if (!since) {
     std::cerr << "fulcrum: " << since.error().message << '\n';
     return 2;

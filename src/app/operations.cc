@@ -1,6 +1,6 @@
 #include "app/operations.h"
 
-#include <chrono>
+#include "core/clock.h"
 
 namespace fulcrum {
 
@@ -19,9 +19,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
   }
   if (ops->ledger_) {
     ops->dashboard_ = std::make_unique<DashboardData>(*config);
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    if (auto st = ops->dashboard_->seed(config->ledger.path, now); !st) return std::move(st).error();
+    if (auto st = ops->dashboard_->seed(config->ledger.path, unix_ms_now()); !st) return std::move(st).error();
   }
   if (config->state.url == "local") {
     ops->store_ = make_local_store(config->cache.max_entries);

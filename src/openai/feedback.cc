@@ -1,8 +1,8 @@
 #include "openai/feedback.h"
 
-#include <chrono>
-
 #include <boost/json.hpp>
+
+#include "core/clock.h"
 
 namespace fulcrum {
 
@@ -37,8 +37,7 @@ Result<FeedbackRecord> parse_feedback(std::string_view body) {
       return make_error(Errc::invalid_request, std::string(key) + " must be a number >= 0 (USD)", key);
     f.error_cost_usd = it->value().to_number<double>();
   }
-  f.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch()).count();
+  f.unix_ms = unix_ms_now();
   return f;
 }
 

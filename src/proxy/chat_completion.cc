@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/clock.h"
 #include "core/token_estimate.h"
 #include "openai/chat_request.h"
 #include "openai/error_body.h"
@@ -41,12 +42,6 @@ std::string new_request_id(std::int64_t unix_ms) {
   return buf;
 }
 
-int utc_minute_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch()).count();
-  return static_cast<int>(minutes % (24 * 60));
-}
-
 // Header values must be one line of visible ASCII.
 std::string header_safe(std::string_view s, std::size_t max = 300) {
   std::string out;
@@ -62,8 +57,7 @@ class ChatCompletion {
  public:
   ChatCompletion(const GatewayState& state, UpstreamClient& upstream, ResponseSink& sink)
       : state_(state), config_(*state.config), upstream_(upstream), sink_(sink), t0_(Clock::now()) {
-    record_.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+    record_.unix_ms = unix_ms_now();
     record_.id = new_request_id(record_.unix_ms);
   }
 

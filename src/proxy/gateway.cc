@@ -1,9 +1,8 @@
 #include "proxy/gateway.h"
 
-#include <chrono>
-
 #include <boost/json.hpp>
 
+#include "core/clock.h"
 #include "openai/error_body.h"
 #include "openai/feedback.h"
 #include "proxy/chat_completion.h"
@@ -159,8 +158,7 @@ Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& reque
     std::string page = dashboard_page();
     co_await sink.send(200, HeaderList{}, std::move(page), kHtml);
   } else if (path == "/dashboard/data.json" && get && state.dashboard) {
-    std::string data = state.dashboard->json(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch()).count());
+    std::string data = state.dashboard->json(unix_ms_now());
     HeaderList no_store{{"cache-control", "no-store"}};  // hoisted: no braced literals inside co_await (g++ 12)
     co_await sink.send(200, std::move(no_store), std::move(data), kJson);
   } else if (path == "/metrics" && get && state.metrics) {

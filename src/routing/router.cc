@@ -1,9 +1,9 @@
 #include "routing/router.h"
 
-#include <chrono>
 #include <filesystem>
 #include <vector>
 
+#include "core/clock.h"
 #include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
 #include "routing/conditions.h"
@@ -38,9 +38,7 @@ class PolicyRouter final : public Router {
     if (!f) return std::move(f).error();
     RouteContext ctx;
     ctx.request_hash = fnv1a(in.request_id);
-    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(
-        std::chrono::system_clock::now().time_since_epoch()).count();
-    ctx.utc_minute = static_cast<int>(minutes % (24 * 60));
+    ctx.utc_minute = utc_minute_now();
     // A policy's pick that breaks the request's money or latency budget is
     // skipped, and the next policy is asked.
     std::string skipped;
