@@ -25,7 +25,6 @@ class Operations {
   GatewayServices services();
   Ledger* ledger() { return ledger_.get(); }
   Metrics& metrics() { return *metrics_; }
-  StateStore& store() { return *store_; }
 
  private:
   ConfigPtr config_;

@@ -171,7 +171,7 @@ Task<bool> ChatCompletion::backoff(std::chrono::milliseconds delay) {
 }
 
 Task<void> ChatCompletion::run(const HttpRequest& http_request) {
-  if (state_.admission && state_.admission->enabled()) {
+  if (state_.admission) {
     auto key = state_.admission->authenticate(http_request.header("authorization"));
     if (!key) {
       const auto e = key.error();

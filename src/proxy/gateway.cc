@@ -74,7 +74,7 @@ Task<void> Gateway::readiness(const GatewayState& state, ResponseSink& sink) {
 }
 
 Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& request, ResponseSink& sink) {
-  if (state.admission && state.admission->enabled()) {
+  if (state.admission) {
     auto key = state.admission->authenticate(request.header("authorization"));
     if (!key) {
       const auto e = key.error();

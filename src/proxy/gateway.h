@@ -31,7 +31,7 @@ struct GatewayState {
   RequestObserver* observer = nullptr;  // may be null
   FeedbackStore* feedback = nullptr;    // the ledger; null: /v1/feedback answers 503
   MetricsSink* metrics = nullptr;       // null: /metrics answers 404
-  std::unique_ptr<Admission> admission;  // gateway keys, budgets, rate limits; null: open gateway
+  std::unique_ptr<Admission> admission;  // gateway keys, budgets, rate limits; null (no keys): open gateway
   std::unique_ptr<ResponseCache> cache;  // null: no response cache
   DashboardData* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
 };

@@ -31,7 +31,6 @@ struct StoreHealth {
 class Admission {
  public:
   Admission(const Config& config, StateStore& store, StoreHealth& health);
-  bool enabled() const { return !by_hash_.empty(); }
 
   // 401 (unauthorized) for a missing or unknown key.
   Result<const ApiKey*> authenticate(std::string_view authorization_header) const;
