@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/stable_hash.h"
 #include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
 #include "routing/conditions.h"
@@ -11,17 +12,6 @@
 
 namespace fulcrum {
 namespace {
-
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  // Final avalanche (splitmix64) so nearby ids spread over [0, 1).
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  return h ^ (h >> 31);
-}
 
 class PolicyRouter final : public Router {
  public:
@@ -37,7 +27,7 @@ class PolicyRouter final : public Router {
     auto f = features_.extract(in.request, in.header);
     if (!f) return std::move(f).error();
     RouteContext ctx;
-    ctx.request_hash = fnv1a(in.request_id);
+    ctx.request_hash = stable_hash(in.request_id);
     ctx.utc_minute = utc_minute_now();
     // A policy's pick that breaks the request's money or latency budget is
     // skipped, and the next policy is asked.

@@ -1,5 +1,6 @@
 // Weighted split (the article's hybrid 70/30): the request's hash picks a
 // point in [0, 1); the same request id always lands on the same tier.
+#include "core/stable_hash.h"
 #include "routing/policy.h"
 
 namespace fulcrum {
@@ -20,7 +21,7 @@ class SplitPolicy final : public Policy {
   }
 
   std::optional<PolicyDecision> decide(const RequestFeatures&, const RouteContext& ctx) const override {
-    const double point = static_cast<double>(ctx.request_hash >> 11) * 0x1.0p-53;
+    const double point = unit_interval(ctx.request_hash);
     for (const auto& [edge, tier] : cumulative_)
       if (point < edge) return PolicyDecision{tier, "split " + label_ + ": point " + fmt(point) + " -> " + config_.tiers[tier].name, std::nullopt};
     const auto tier = cumulative_.back().second;

@@ -4,26 +4,17 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/stable_hash.h"
 #include "learn/routellm_metrics.h"
 #include "routing/policy.h"
 
 namespace fulcrum {
 namespace {
 
-std::uint64_t mix(std::uint64_t x) {  // splitmix64
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
+// splitmix64: a step of its sequence, then its finalizer.
+std::uint64_t mix(std::uint64_t x) { return mix64(x + 0x9e3779b97f4a7c15ULL); }
 
-double unit(std::uint64_t h) { return (static_cast<double>(h >> 11) + 0.5) / 9007199254740992.0; }  // (0, 1)
-
-std::uint64_t hash_text(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return mix(h);
-}
+double unit(std::uint64_t h) { return (static_cast<double>(h >> 11) + 0.5) / 9007199254740992.0; }  // (0, 1): log-safe
 
 // Log-normal through the profile's median and 95th percentile.
 double draw_ttft_ms(const LatencyProfile& p, std::size_t row, std::size_t tier, std::uint64_t seed) {
@@ -97,7 +88,9 @@ std::vector<Route> routes_split(const Workload& w, double strong_percent) {
   std::vector<Route> out;
   out.reserve(w.rows.size());
   for (const auto& row : w.rows) {
-    const bool strong = unit(hash_text(row.source->id)) * 100.0 < strong_percent;
+    // As the gateway's split policy with weights {weak, strong}: the request
+    // id's point lands in the weak tier's [0, weak share) or the strong tier's rest.
+    const bool strong = unit_interval(stable_hash(row.source->id)) >= (100.0 - strong_percent) / 100.0;
     out.push_back(Route{strong ? w.strong_tier : w.weak_tier, std::nullopt, 0});
   }
   return out;

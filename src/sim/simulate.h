@@ -37,7 +37,8 @@ StrategyResult evaluate_routes(const Workload& w, std::string name, std::string 
                                std::uint64_t seed = 1);
 
 std::vector<Route> routes_all(const Workload& w, std::size_t tier);
-// `strong_percent` of the requests (stable per row id) to the strong tier.
+// `strong_percent` of the requests to the strong tier, each row placed by its
+// id exactly as the gateway's split policy places a request id.
 std::vector<Route> routes_split(const Workload& w, double strong_percent);
 // score >= threshold -> `high` tier, else `low` (by default the pair's
 // strong and weak tiers).

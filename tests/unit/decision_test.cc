@@ -13,8 +13,10 @@
 
 #include "app/config_edit.h"
 #include "config/load.h"
+#include "core/stable_hash.h"
 #include "learn/dataset.h"
 #include "report/svg_chart.h"
+#include "routing/policy.h"
 #include "sim/breakeven.h"
 #include "sim/calibrate.h"
 #include "sim/policy_replay.h"
@@ -222,6 +224,20 @@ TEST(Simulate, SplitSendsTheGivenShareStablyPerRow) {
   for (std::size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(none[i].tier, 0u);
     EXPECT_EQ(all[i].tier, 1u);
+  }
+}
+
+TEST(Simulate, SplitPlacesRowsAsTheGatewaysSplitPolicyPlacesRequestIds) {
+  auto f = make(R"(  policies:
+    - type: split
+      weights: {cheap: 70, strong: 30}
+)");
+  auto policy = make_policy(f.config->router.policies[0], *f.config);
+  const auto routes = routes_split(f.w, 30);
+  for (std::size_t i = 0; i < f.w.rows.size(); ++i) {
+    auto d = policy->decide(RequestFeatures{}, RouteContext{stable_hash(f.w.rows[i].source->id), 0});
+    ASSERT_TRUE(d);
+    EXPECT_EQ(routes[i].tier, d->tier) << f.w.rows[i].source->id;
   }
 }
 
