@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iostream>
 
+#include <fmt/printf.h>
+
 #include "app/config_edit.h"
 #include "config/load.h"
 #include "core/clock.h"
@@ -26,12 +28,6 @@ namespace {
 int fail(const std::string& message, int code = 1) {
   std::cerr << "fulcrum: " << message << '\n';
   return code;
-}
-
-std::string fixed(double v, const char* format) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
 }
 
 // "2000:500" -> sizes; nullopt (with a message) when malformed.
@@ -172,19 +168,19 @@ int run_simulate(const SimulateCommand& cmd) {
     CalibrationTarget target{CalibrationTarget::Kind::strong_share, percent / 100, 0};
     auto cut = calibrate_threshold(w, scores, w.weak_tier, w.strong_tier, target);
     if (!cut) return fail(cut.error().message);
-    add("learned threshold, " + fixed(percent, "%.0f") + "% " + w.tiers[w.strong_tier].name, "threshold",
+    add("learned threshold, " + fmt::sprintf("%.0f", percent) + "% " + w.tiers[w.strong_tier].name, "threshold",
         routes_threshold(w, scores, cut->threshold))
         .threshold = cut->threshold;
   }
-  add("split " + fixed(100 - cmd.split_strong_percent, "%.0f") + "/" + fixed(cmd.split_strong_percent, "%.0f"), "split",
+  add("split " + fmt::sprintf("%.0f", 100 - cmd.split_strong_percent) + "/" + fmt::sprintf("%.0f", cmd.split_strong_percent), "split",
       routes_split(w, cmd.split_strong_percent));
   const auto plan = cascade_plan(*config, w);
   const double coverage = logprob_coverage(w, plan.cheap);
   if (coverage > 0) {
-    add("cascade (" + w.tiers[plan.cheap].name + " logprob < " + fixed(plan.threshold, "%g") + ")", "cascade",
+    add("cascade (" + w.tiers[plan.cheap].name + " logprob < " + fmt::sprintf("%g", plan.threshold) + ")", "cascade",
         routes_cascade(w, plan));
     if (coverage < 1)
-      report.notes.push_back("the cascade: " + fixed((1 - coverage) * 100, "%.1f") + "% of rows carry no logprobs for " +
+      report.notes.push_back("the cascade: " + fmt::sprintf("%.1f", (1 - coverage) * 100) + "% of rows carry no logprobs for " +
                              w.tiers[plan.cheap].model + "; they " +
                              (plan.escalate_on_missing ? "escalate" : "stay on " + w.tiers[plan.cheap].name) +
                              " (on_missing)");
@@ -442,12 +438,12 @@ int run_recommend(const RecommendCommand& cmd) {
     if (!cut) {
       rec.reasons.push_back(cut.error().message);
     } else {
-      rec.reasons.push_back("that costs $" + fixed(result.cost_per_request_usd * cmd.requests_per_day, "%.2f") +
+      rec.reasons.push_back("that costs $" + fmt::sprintf("%.2f", result.cost_per_request_usd * cmd.requests_per_day) +
                             " a day, over the budget: the learned threshold that fits sends " +
-                            fixed(static_cast<double>(cut->high_rows) / static_cast<double>(rows.size()) * 100, "%.1f") +
+                            fmt::sprintf("%.1f", static_cast<double>(cut->high_rows) / static_cast<double>(rows.size()) * 100) +
                             "% to " + in.strong);
       rec.kind = Recommendation::Kind::hybrid_threshold;
-      rec.recommendation += "; within the budget: a learned threshold at " + fixed(cut->threshold, "%.4g");
+      rec.recommendation += "; within the budget: a learned threshold at " + fmt::sprintf("%.4g", cut->threshold);
       result = evaluate_routes(w, "recommended", "threshold", routes_threshold(w, scores, cut->threshold), cmd.seed);
       threshold = cut->threshold;
     }

@@ -2,19 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 
+#include <fmt/printf.h>
+
 namespace fulcrum {
-namespace {
-
-std::string fixed(double v, const char* format) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
-}  // namespace
 
 Result<Calibration> calibrate_threshold(const Workload& w, const std::vector<double>& values, std::size_t low,
                                         std::size_t high, const CalibrationTarget& target) {
@@ -61,9 +53,9 @@ Result<Calibration> calibrate_threshold(const Workload& w, const std::vector<dou
         if (valid(k) && q[k] >= want - 1e-12) pick = k;
       if (!pick) {
         const double best = *std::max_element(q.begin(), q.end());
-        return make_error(Errc::invalid_request, "no threshold reaches " + fixed(target.value * 100, "%.1f") +
+        return make_error(Errc::invalid_request, "no threshold reaches " + fmt::sprintf("%.1f", target.value * 100) +
                                                      "% of all-" + w.tiers[high].name + " quality; the best is " +
-                                                     fixed(best / q[n] * 100, "%.1f") + "%");
+                                                     fmt::sprintf("%.1f", best / q[n] * 100) + "%");
       }
       break;
     }
@@ -71,9 +63,9 @@ Result<Calibration> calibrate_threshold(const Workload& w, const std::vector<dou
       for (std::size_t k = 0; k <= n; ++k)
         if (valid(k) && c[k] * target.requests_per_day <= target.value && (!pick || q[k] > q[*pick])) pick = k;
       if (!pick)
-        return make_error(Errc::invalid_request, "the daily budget $" + fixed(target.value, "%.2f") +
+        return make_error(Errc::invalid_request, "the daily budget $" + fmt::sprintf("%.2f", target.value) +
                                                      " is below the cheapest cut: all-" + w.tiers[low].name + " costs $" +
-                                                     fixed(c[0] * target.requests_per_day, "%.2f") + " a day");
+                                                     fmt::sprintf("%.2f", c[0] * target.requests_per_day) + " a day");
       break;
     }
   }

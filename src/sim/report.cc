@@ -1,24 +1,18 @@
 #include "sim/report.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include <boost/json.hpp>
+#include <fmt/printf.h>
 
 namespace fulcrum {
 namespace {
 
-std::string printf_string(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
 std::string money(double usd) {
-  return printf_string(usd >= 100 ? "$%.0f" : usd >= 1 ? "$%.2f" : "$%.4f", usd);
+  return fmt::sprintf(usd >= 100 ? "$%.0f" : usd >= 1 ? "$%.2f" : "$%.4f", usd);
 }
 
-std::string percent(double fraction, const char* format = "%.1f%%") { return printf_string(format, fraction * 100); }
+std::string percent(double fraction, const char* format = "%.1f%%") { return fmt::sprintf(format, fraction * 100); }
 
 std::string mix(const SimulationReport& r, const StrategyResult& s) {
   std::string out;
@@ -31,7 +25,7 @@ std::string mix(const SimulationReport& r, const StrategyResult& s) {
   return out;
 }
 
-std::string opt_ms(const std::optional<double>& v) { return v ? printf_string("%.0f ms", *v) : "n/a"; }
+std::string opt_ms(const std::optional<double>& v) { return v ? fmt::sprintf("%.0f ms", *v) : "n/a"; }
 
 std::string render(const std::vector<std::vector<std::string>>& cells, bool markdown) {
   std::vector<std::size_t> width(cells.front().size(), 0);
@@ -98,7 +92,7 @@ std::string format_table(const SimulationReport& r, bool markdown) {
   std::string out;
   const std::string b = markdown ? "**" : "";
   out += "Workload: " + r.data_source + ", " + std::to_string(r.rows) + " labeled requests, replayed at " +
-         printf_string("%.0f", r.requests_per_day) + " requests/day. Learned routers: " + std::to_string(r.folds) +
+         fmt::sprintf("%.0f", r.requests_per_day) + " requests/day. Learned routers: " + std::to_string(r.folds) +
          "-fold held-out.\n";
   out += "Tiers: ";
   for (std::size_t t = 0; t < r.tier_names.size(); ++t)
@@ -167,7 +161,7 @@ std::string format_json(const SimulationReport& r) {
 Chart cost_quality_chart(const SimulationReport& r) {
   Chart c;
   c.title = "Daily cost vs quality";
-  c.subtitle = r.data_source + ", " + printf_string("%.0f", r.requests_per_day) + " requests/day, " +
+  c.subtitle = r.data_source + ", " + fmt::sprintf("%.0f", r.requests_per_day) + " requests/day, " +
                std::to_string(r.folds) + "-fold held-out";
   c.x_label = "daily cost (USD)";
   c.y_label = "quality (mean score, %)";
