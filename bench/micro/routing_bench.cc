@@ -2,7 +2,9 @@
 // same request body (the baseline the ratio is taken against). Reports mean
 // (Google Benchmark) and p50/p99 of individually timed calls, and RSS growth
 // over 1M decisions. Run: build/bench/routing_bench [--benchmark_min_time=2]
+// (DUMP_TIMES=file writes each real-prompt call as "prompt-index nanoseconds").
 #include <benchmark/benchmark.h>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "config/load.h"
+#include "learn/dataset.h"
 #include "learn/text_features.h"
 #include "openai/chat_request.h"
 #include "routing/router.h"
@@ -29,6 +32,25 @@ std::string body_2000_tokens() {
   }
   return R"({"model":"auto","messages":[{"role":"system","content":"You are a careful mathematician."},)"
          R"({"role":"user","content":")" + prompt + R"("}],"temperature":0.2})";
+}
+
+// Distinct ~2,000-token prompts of real text: consecutive MMLU prompts joined
+// until each reaches 8,000 characters. Unlike the repeated-vocabulary prompt,
+// every call sees new words, so the models' weight tables are read cold-ish
+// (the realistic case). Empty when the shared data is not there.
+std::vector<std::string> real_bodies(std::size_t count) {
+  std::vector<std::string> bodies;
+  auto data = load_dataset(std::string(FULCRUM_SOURCE_DIR) + "/../shared/data/routellm/mmlu.jsonl");
+  if (!data) return bodies;
+  std::size_t row = 0;
+  while (bodies.size() < count && row < data->rows.size()) {
+    std::string prompt;
+    while (prompt.size() < 8000 && row < data->rows.size()) prompt += data->rows[row++].prompt + "\n";
+    boost::json::object message{{"role", "user"}, {"content", prompt}};
+    boost::json::object body{{"model", "auto"}, {"messages", boost::json::array{message}}};
+    bodies.push_back(boost::json::serialize(body));
+  }
+  return bodies;
 }
 
 ConfigPtr config() {
@@ -96,6 +118,38 @@ void BM_RouteDecision(benchmark::State& state) {
   report_percentiles(state, ns);
 }
 BENCHMARK(BM_RouteDecision);
+
+void BM_RouteDecisionRealPrompts(benchmark::State& state) {
+  auto router = build_router(config());
+  if (!router) std::abort();
+  std::vector<ChatRequest> requests;
+  for (const auto& body : real_bodies(256)) {
+    auto parsed = parse_chat_request(body);
+    if (!parsed) std::abort();
+    requests.push_back(std::move(parsed.value()));
+  }
+  if (requests.empty()) {
+    state.SkipWithError("../shared/data/routellm/mmlu.jsonl not found");
+    return;
+  }
+  std::vector<double> ns;
+  ns.reserve(1 << 20);
+  std::size_t next = 0;
+  for (auto _ : state) {
+    const auto& req = requests[next++ % requests.size()];
+    const auto t0 = std::chrono::steady_clock::now();
+    auto d = (*router)->route(RouteInput{req, nullptr, "req_0123456789abcdef"});
+    benchmark::DoNotOptimize(d);
+    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+  }
+  if (std::getenv("DUMP_TIMES")) {
+    std::ofstream out(std::getenv("DUMP_TIMES"));
+    for (std::size_t i = 0; i < ns.size(); ++i) out << i % requests.size() << ' ' << ns[i] << '\n';
+  }
+  report_percentiles(state, ns);
+  state.counters["prompts"] = static_cast<double>(requests.size());
+}
+BENCHMARK(BM_RouteDecisionRealPrompts);
 
 // RSS before and after 1M decisions: per-request heap growth would show here.
 void BM_RouteMemoryOver1M(benchmark::State& state) {

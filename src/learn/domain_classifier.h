@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "learn/bf16_rows.h"
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
 
@@ -42,7 +43,14 @@ class DomainClassifier {
   DomainClassifier(FeatureOptions features, std::vector<LogisticModel> models);
   FeatureOptions features_;
   std::vector<LogisticModel> models_;  // one per kDomains entry
-  std::vector<std::array<float, kDomains.size()>> fused_;
+  // The seven models' weights per bucket as bf16 (see learn/bf16_rows.h),
+  // padded to eight in two halves of four: one 16-byte row per feature,
+  // updated with a few whole-vector multiply-adds.
+  struct alignas(16) FusedRow {
+    Bf16x4 lo, hi;
+  };
+  static_assert(kDomains.size() <= 8);
+  std::vector<FusedRow> fused_;
 };
 
 }  // namespace fulcrum

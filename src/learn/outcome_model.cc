@@ -46,7 +46,7 @@ OutcomeModel::OutcomeModel(ModelPair pair, FeatureOptions features, LogisticMode
     : pair_(std::move(pair)), features_(features), weak_(std::move(weak)), strong_(std::move(strong)),
       gain_(std::move(gain)), fused_(weak_.buckets()) {
   for (std::size_t i = 0; i < fused_.size(); ++i)
-    fused_[i] = {weak_.weights()[i], strong_.weights()[i], gain_.weights()[i]};
+    fused_[i] = Bf16x4{to_bf16(weak_.weights()[i]), to_bf16(strong_.weights()[i]), to_bf16(gain_.weights()[i]), 0};
 }
 
 TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vector<Feature>& scratch) const {
@@ -57,16 +57,26 @@ TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vect
 TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& features, double inv_norm) const {
   // Masking a wider feature index gives exactly the index hashed at this width.
   const auto mask = static_cast<std::uint32_t>(fused_.size() - 1);
-  double mw = 0, ms = 0, mg = 0;
-  for (const auto& f : features) {
-    const auto& w = fused_[f.index & mask];
-    mw += static_cast<double>(w[0]) * f.value;
-    ms += static_cast<double>(w[1]) * f.value;
-    mg += static_cast<double>(w[2]) * f.value;
+  // Two float accumulators over alternate features (independent add chains),
+  // summed in double; see DomainClassifier::predict on the precision.
+  Float4 even{}, odd{};
+  const auto n = features.size();
+  std::size_t i = 0;
+  // The rows are read in hash order, i.e. at random: ask for the rows a few
+  // features ahead so that many cache misses are in flight at once.
+  constexpr std::size_t kAhead = 16;
+  for (; i + 1 < n; i += 2) {
+    if (i + kAhead + 1 < n) {
+      __builtin_prefetch(&fused_[features[i + kAhead].index & mask]);
+      __builtin_prefetch(&fused_[features[i + kAhead + 1].index & mask]);
+    }
+    even += widen(fused_[features[i].index & mask]) * features[i].value;
+    odd += widen(fused_[features[i + 1].index & mask]) * features[i + 1].value;
   }
-  mw *= inv_norm;
-  ms *= inv_norm;
-  mg *= inv_norm;
+  if (i < n) even += widen(fused_[features[i].index & mask]) * features[i].value;
+  const double mw = (static_cast<double>(even[0]) + odd[0]) * inv_norm;
+  const double ms = (static_cast<double>(even[1]) + odd[1]) * inv_norm;
+  const double mg = (static_cast<double>(even[2]) + odd[2]) * inv_norm;
   return {weak_.calibrated(mw), strong_.calibrated(ms), 2 * gain_.calibrated(mg) - 1};
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 namespace fulcrum {
 namespace {
@@ -18,18 +17,24 @@ std::uint64_t fnv_str(std::uint64_t h, std::string_view s) {
 }
 
 // ASCII rules, not <cctype>: locale-independent, so features are the same
-// everywhere. One table lookup per byte: 0 = separator, else the lower-cased byte.
+// everywhere. One table lookup per byte: `lower` is 0 for a separator, else the
+// lower-cased byte; `kind` flags digits and the separators the shape features count.
+enum CharKind : unsigned char { kDigit = 1, kNewline = 2, kMath = 4, kCode = 8 };
 struct CharTable {
   unsigned char lower[256];
-  constexpr CharTable() : lower() {
+  unsigned char kind[256];
+  constexpr CharTable() : lower(), kind() {
     for (int c = 0; c < 256; ++c) {
       const bool word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
       lower[c] = static_cast<unsigned char>(!word ? 0 : (c >= 'A' && c <= 'Z') ? c + 32 : c);
     }
+    for (int c = '0'; c <= '9'; ++c) kind[c] = kDigit;
+    kind[static_cast<int>('\n')] = kNewline;
+    for (char c : {'=', '+', '^', '*', '/', '$'}) kind[static_cast<int>(c)] = kMath;
+    for (char c : {'{', '}', ';', '(', '_'}) kind[static_cast<int>(c)] = kCode;
   }
 };
 constexpr CharTable kChars;
-inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 inline std::uint64_t mix(std::uint64_t x) {
   x ^= x >> 32;
@@ -37,99 +42,146 @@ inline std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 29);
 }
 
-// A word's hash from 8-byte chunks (most words are one chunk): a few
-// multiplies instead of one per byte.
-std::uint64_t hash_word(const char* w, std::size_t len) {
-  std::uint64_t h = 0x11 + len;
-  for (std::size_t i = 0; i < len; i += 8) {
-    std::uint64_t chunk = 0;
-    std::memcpy(&chunk, w + i, std::min<std::size_t>(8, len - i));
-    h = mix(h ^ chunk) + 0x632BE59BD9B4E019ULL;
-  }
-  return h;
+constexpr std::uint64_t kWordSeed = 0x11;
+constexpr std::uint64_t kChunkStep = 0x632BE59BD9B4E019ULL;
+constexpr std::size_t kMaxWord = 64;  // longer words are cut: their hash reads 64 bytes
+
+inline std::uint32_t gram_hash(std::uint32_t gram) {
+  return static_cast<std::uint32_t>(((static_cast<std::uint64_t>(gram) ^ 0x33) * 0x9E3779B97F4A7C15ULL) >> 20);
 }
+
+// The feature pass over a prompt's text, writing through a raw pointer into
+// storage sized for the worst case, with all state in locals: a vector's
+// push_back and by-reference lambdas kept the state in memory, reloaded after
+// every store (the pass ran ~2x slower). Every hash is built incrementally as
+// bytes arrive; reading back bytes just written as one wide load stalls on
+// store forwarding.
+//   word hash: (0x11 + length), then per 8-byte little-endian zero-padded chunk
+//              h = mix(h ^ chunk) + kChunkStep;
+//   4-grams:   the 4 bytes of "<word>" at each offset as one little-endian
+//              integer, mixed by one multiply.
+class FeatureWriter {
+ public:
+  FeatureWriter(Feature* out, std::uint32_t mask, const FeatureOptions& opt)
+      : out_(out), mask_(mask), bigrams_(opt.bigrams), char_ngrams_(opt.char_ngrams) {}
+
+  void read(std::string_view part) {
+    // The counters in locals: as members GCC kept them in memory.
+    std::size_t digits_seen = 0, lines_seen = 0, math_seen = 0, code_seen = 0;
+    for (unsigned char c : part) {
+      const unsigned char kind = kChars.kind[c];
+      if (const unsigned char lc = kChars.lower[c]) {
+        digits_seen += kind & kDigit;
+        if (wlen_ == kMaxWord) continue;
+        chunk_ |= static_cast<std::uint64_t>(lc) << shift_;
+        shift_ += 8;
+        if (shift_ == 64) {
+          chunks_[full_chunks_++] = chunk_;
+          chunk_ = 0;
+          shift_ = 0;
+        }
+        gram_ = (gram_ >> 8) | (static_cast<std::uint32_t>(lc) << 24);
+        if (wlen_ >= 2) grams_[wlen_ - 2] = gram_hash(gram_);
+        ++wlen_;
+        continue;
+      }
+      flush_word();
+      lines_seen += (kind & kNewline) != 0;
+      math_seen += (kind & kMath) != 0;
+      code_seen += (kind & kCode) != 0;
+    }
+    flush_word();
+    digits += digits_seen;
+    lines += lines_seen;
+    math += math_seen;
+    code += code_seen;
+  }
+
+  void cut() { have_prev_ = false; }  // no bigram across a cut
+  void add(std::uint64_t h, float v) { *out_++ = {static_cast<std::uint32_t>(h & mask_), v}; }
+  Feature* end() const { return out_; }
+
+  std::size_t words = 0, digits = 0, lines = 1, math = 0, code = 0, char_grams = 0;
+
+ private:
+  void flush_word() {
+    if (wlen_ == 0) return;
+    std::uint64_t hw = kWordSeed + wlen_;
+    for (std::size_t i = 0; i < full_chunks_; ++i) hw = mix(hw ^ chunks_[i]) + kChunkStep;
+    if (shift_ != 0) hw = mix(hw ^ chunk_) + kChunkStep;
+    add(hw, 1.0f);
+    if (bigrams_ && have_prev_) add((prev_word_ * 31) ^ hw ^ 0x2222, 1.0f);
+    if (char_ngrams_ && wlen_ >= 4) {
+      grams_[wlen_ - 2] = gram_hash((gram_ >> 8) | (static_cast<std::uint32_t>('>') << 24));
+      const std::size_t n = wlen_ - 1;
+      for (std::size_t i = 0; i < n; ++i) *out_++ = {grams_[i] & mask_, 0.5f};
+      char_grams += n;
+    }
+    prev_word_ = hw;
+    have_prev_ = true;
+    ++words;
+    wlen_ = 0;
+    full_chunks_ = 0;
+    chunk_ = 0;
+    shift_ = 0;
+    gram_ = static_cast<std::uint32_t>('<') << 24;
+  }
+
+  Feature* out_;
+  const std::uint32_t mask_;
+  const bool bigrams_, char_ngrams_;
+  std::size_t wlen_ = 0;
+  std::uint64_t chunk_ = 0;  // the word's current chunk, filled from the low byte
+  unsigned shift_ = 0;
+  std::size_t full_chunks_ = 0;
+  std::uint64_t chunks_[kMaxWord / 8];
+  std::uint32_t gram_ = static_cast<std::uint32_t>('<') << 24;
+  std::uint32_t grams_[kMaxWord];  // hashed 4-grams of the current word
+  std::uint64_t prev_word_ = 0;
+  bool have_prev_ = false;
+};
 
 }  // namespace
 
 float extract_text_features(std::string_view text, const FeatureOptions& opt, std::vector<Feature>& out,
                             bool normalize) {
-  out.clear();
   const std::uint32_t mask = (1u << opt.hash_bits) - 1;
-  // Dense features live in the first buckets' namespace via distinct seeds.
-  auto add = [&](std::uint64_t h, float v) { out.push_back({static_cast<std::uint32_t>(h & mask), v}); };
-
-  char word[64];
-  std::size_t wlen = 0;
-  std::uint64_t prev_word = 0;
-  bool have_prev = false;
-  std::size_t words = 0, digits = 0, lines = 1, math = 0, code = 0, char_grams = 0;
-  auto flush_word = [&] {
-    if (wlen == 0) return;
-    const std::uint64_t hw = hash_word(word, wlen);
-    add(hw, 1.0f);
-    if (opt.bigrams && have_prev) add((prev_word * 31) ^ hw ^ 0x2222, 1.0f);
-    if (opt.char_ngrams && wlen >= 4) {
-      char padded[66];
-      padded[0] = '<';
-      for (std::size_t i = 0; i < wlen; ++i) padded[i + 1] = word[i];
-      padded[wlen + 1] = '>';
-      const std::string_view p(padded, wlen + 2);
-      // Each 4-gram is its 4 bytes as one integer, mixed by one multiply:
-      // several times cheaper than hashing byte by byte.
-      for (std::size_t i = 0; i + 4 <= p.size(); ++i) {
-        std::uint32_t gram;
-        std::memcpy(&gram, p.data() + i, 4);
-        add(((static_cast<std::uint64_t>(gram) ^ 0x33) * 0x9E3779B97F4A7C15ULL) >> 20, 0.5f);
-        ++char_grams;
-      }
-    }
-    prev_word = hw;
-    have_prev = true;
-    ++words;
-    wlen = 0;
-  };
-  auto read = [&](std::string_view part) {
-    for (unsigned char c : part) {
-      if (const unsigned char lc = kChars.lower[c]) {
-        if (wlen < sizeof word) word[wlen++] = static_cast<char>(lc);
-        digits += is_digit(c);
-        continue;
-      }
-      flush_word();
-      if (c == '\n') ++lines;
-      if (c == '=' || c == '+' || c == '^' || c == '*' || c == '/' || c == '$') ++math;
-      if (c == '{' || c == '}' || c == ';' || c == '(' || c == '_') ++code;
-    }
-    flush_word();
-  };
   // A long prompt is read as its head and its tail (kModelHeadChars +
   // kModelTailChars): the instructions and the question, not the whole
   // document between them. This bounds the routing decision's cost whatever
   // the prompt's size, and training reads prompts the same way.
-  if (text.size() <= kModelHeadChars + kModelTailChars) {
-    read(text);
+  const bool whole = text.size() <= kModelHeadChars + kModelTailChars;
+  const std::size_t read_chars = whole ? text.size() : kModelHeadChars + kModelTailChars;
+  // At most a unigram, a bigram and a 4-gram per byte read, plus 7 shape
+  // features. resize() only grows the reused vector's storage once.
+  const std::size_t bound = 3 * read_chars + 8;
+  if (out.size() < bound) out.resize(bound);
+  FeatureWriter w(out.data(), mask, opt);
+  if (whole) {
+    w.read(text);
   } else {
-    read(text.substr(0, kModelHeadChars));
-    have_prev = false;  // no bigram across the cut
-    read(text.substr(text.size() - kModelTailChars));
+    w.read(text.substr(0, kModelHeadChars));
+    w.cut();
+    w.read(text.substr(text.size() - kModelTailChars));
   }
 
   // Shape features, bucketed so the linear model can learn non-linear effects.
   auto bucket = [&](const char* name, double x) {
     const int b = x <= 0 ? 0 : 1 + static_cast<int>(std::log2(1 + x));
-    add(fnv_str(kFnvOffset ^ 0x44, name) + static_cast<std::uint64_t>(b) * kFnvPrime, 1.0f);
+    w.add(fnv_str(kFnvOffset ^ 0x44, name) + static_cast<std::uint64_t>(b) * kFnvPrime, 1.0f);
   };
   bucket("len", static_cast<double>(text.size()));
-  bucket("words", static_cast<double>(words));
-  bucket("digits", static_cast<double>(digits));
-  bucket("lines", static_cast<double>(lines));
-  bucket("math", static_cast<double>(math));
-  bucket("code", static_cast<double>(code));
-  add(fnv_str(kFnvOffset, "bias"), 1.0f);
+  bucket("words", static_cast<double>(w.words));
+  bucket("digits", static_cast<double>(w.digits));
+  bucket("lines", static_cast<double>(w.lines));
+  bucket("math", static_cast<double>(w.math));
+  bucket("code", static_cast<double>(w.code));
+  w.add(fnv_str(kFnvOffset, "bias"), 1.0f);
+  out.resize(static_cast<std::size_t>(w.end() - out.data()));
 
   // Squared L2 norm from the counts (weight-1 features and 0.5-weight character
   // n-grams), not by summing 7,500 products one after another.
-  const double norm = static_cast<double>(out.size() - char_grams) + 0.25 * static_cast<double>(char_grams);
+  const double norm = static_cast<double>(out.size() - w.char_grams) + 0.25 * static_cast<double>(w.char_grams);
   const auto inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 1.0f;
   if (normalize)
     for (auto& f : out) f.value *= inv;

@@ -14,6 +14,10 @@ namespace fulcrum {
 struct Feature {
   std::uint32_t index;
   float value;
+  // Left uninitialised on purpose: the feature pass sizes its output for the
+  // worst case with resize(), which must not zero ~100 KB per prompt.
+  Feature() noexcept {}  // NOLINT: no member initialisers, see above
+  constexpr Feature(std::uint32_t i, float v) noexcept : index(i), value(v) {}
 };
 
 struct FeatureOptions {

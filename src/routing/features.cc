@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/text_search.h"
 #include "core/token_estimate.h"
 #include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
@@ -101,11 +102,11 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
   const auto text = prompt_text(request);
   f.prompt_chars = static_cast<std::int64_t>(text.size());
   f.prompt_tokens_estimate = estimate_tokens(text);
-  f.has_code = text.find("```") != std::string::npos || text.find("def ") != std::string::npos ||
-               text.find("#include") != std::string::npos || text.find("function ") != std::string::npos ||
-               text.find("};") != std::string::npos;
-  f.has_math = text.find('=') != std::string::npos || text.find("\\frac") != std::string::npos ||
-               text.find('^') != std::string::npos || text.find("solve") != std::string::npos;
+  f.has_code = text.find("```") != std::string::npos || text.find("#include") != std::string::npos ||
+               text.find("};") != std::string::npos || contains_common(text, "def ") ||
+               contains_common(text, "function ");
+  f.has_math = text.find('=') != std::string::npos || text.find('^') != std::string::npos ||
+               text.find("\\frac") != std::string::npos || contains_common(text, "solve");
 
   // Declared values: a header wins over the same name in metadata.
   const boost::json::object* metadata = nullptr;

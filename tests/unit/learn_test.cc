@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/text_search.h"
+#include "core/token_estimate.h"
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
 #include "learn/outcome_model.h"
@@ -12,6 +14,65 @@
 #include "synthetic_workload.h"
 
 namespace fulcrum {
+
+// The shipped models were trained on these exact hashes: a change to the
+// feature pass that moves any index silently breaks them. Pinned values were
+// produced by the byte-at-a-time implementation the fast pass replaced.
+TEST(TextFeatures, HashesArePinnedForTheShippedModels) {
+  std::vector<Feature> f;
+  const float inv = extract_text_features("Solve x^2 = 4; D\xc3\xa9j\xc3\xa0-vu", FeatureOptions{20, true, true}, f, false);
+  const std::vector<std::pair<std::uint32_t, float>> expected{
+      {992219u, 1.0f},  {727363u, 0.5f},  {193108u, 0.5f}, {682588u, 0.5f}, {993729u, 0.5f},  {603872u, 1.0f},
+      {803655u, 1.0f},  {728056u, 1.0f},  {433402u, 1.0f}, {247666u, 1.0f}, {755288u, 1.0f},  {390960u, 1.0f},
+      {62428u, 1.0f},   {253677u, 0.5f},  {575915u, 0.5f}, {306711u, 0.5f}, {610530u, 0.5f},  {55816u, 0.5f},
+      {247748u, 1.0f},  {723766u, 1.0f},  {37045u, 1.0f},  {343393u, 1.0f}, {1045071u, 1.0f}, {795256u, 1.0f},
+      {164559u, 1.0f},  {440844u, 1.0f},  {928746u, 1.0f}};
+  ASSERT_EQ(f.size(), expected.size());
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    EXPECT_EQ(f[i].index, expected[i].first) << "feature " << i;
+    EXPECT_EQ(f[i].value, expected[i].second) << "feature " << i;
+  }
+  EXPECT_FLOAT_EQ(inv, 0.222222224f);
+}
+
+TEST(TextFeatures, LongPromptsAreReadAsHeadAndTailWithoutABigramAcrossTheCut) {
+  const std::string head(kModelHeadChars, 'a'), middle(5000, ' '), tail(kModelTailChars - 4, 'b');
+  // Words longer than 64 bytes are cut to 64: one unigram and 63 4-grams each.
+  std::vector<Feature> whole, pieces, scratch;
+  extract_text_features(head + middle + "zed " + tail, FeatureOptions{20, true, true}, whole, false);
+  extract_text_features(head, FeatureOptions{20, true, true}, pieces, false);
+  const auto head_features = pieces.size() - 7;  // without the 7 shape features
+  extract_text_features("zed " + tail, FeatureOptions{20, true, true}, scratch, false);
+  // head word, then "zed" and the tail word with a bigram between them only.
+  EXPECT_EQ(whole.size(), head_features + (scratch.size() - 7) + 7);
+  for (std::size_t i = 0; i < head_features; ++i) EXPECT_EQ(whole[i].index, pieces[i].index);
+  for (std::size_t i = 0; i + 7 < scratch.size(); ++i) EXPECT_EQ(whole[head_features + i].index, scratch[i].index);
+  // The output is reused: a shorter prompt after a long one leaves no stale features.
+  extract_text_features("hi", FeatureOptions{20, true, true}, whole, false);
+  EXPECT_EQ(whole.size(), 1u + 7u);
+}
+
+TEST(TextSearch, FindsACommonLetterNeedleAtEveryPositionAndNothingElse) {
+  for (std::size_t len = 0; len < 70; ++len)
+    for (std::size_t pos = 0; pos + 5 <= len; ++pos) {
+      std::string text(len, 's');  // a haystack full of the first byte
+      text.replace(pos, 5, "solve");
+      EXPECT_TRUE(contains_common(text, "solve")) << len << " " << pos;
+      text[pos + 4] = 'x';
+      EXPECT_EQ(contains_common(text, "solve"), text.find("solve") != std::string::npos) << len << " " << pos;
+    }
+  EXPECT_FALSE(contains_common("sol", "solve"));
+  EXPECT_TRUE(contains_common("x", "x"));
+}
+
+TEST(TokenEstimate, CountsCodePointsNotBytesAcrossBlocks) {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "\xc3\xa9";  // 300 two-byte code points
+  text += std::string(700, 'a');
+  EXPECT_EQ(estimate_tokens(text, 1.0), 1000);
+  EXPECT_EQ(estimate_tokens(text, 4.0), 250);
+  EXPECT_EQ(estimate_tokens("", 4.0), 0);
+}
 
 TEST(RouteLlmMetrics, MatchesAHandComputedCurve) {
   // Prompts 2 and 4 are the only ones where the strong model gains; the router
