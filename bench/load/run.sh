@@ -3,12 +3,18 @@
 # one extra hop), and fulcrum in front of it, measured by wrk in one run, for small
 # non-streaming requests and 10-event streaming requests. Then fulcrum's RSS with 1,000
 # concurrent open streams. Prints a Markdown table of absolute numbers and ratios.
-# Usage: bench/load/run.sh [seconds per run (10)] [connections (64)]
+# The three targets are measured back to back in each of several rounds; on a
+# small shared machine single runs swing widely (the added-p99 ratio ranged
+# 1.5x-3.3x between identical runs), so the table gives each figure's median
+# over the rounds and the ratios their median and range.
+# Usage: bench/load/run.sh [seconds per run (10)] [connections (64)] [rounds (5)]
+# (FULCRUM_BIN=path runs another fulcrum binary, for A/B comparisons.)
 # Needs: a Release build (scripts/setup.sh), nginx-light, wrk, node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-10}"
 conns="${2:-64}"
+rounds="${3:-5}"
 out="$(mktemp -d /tmp/fulcrum-bench.XXXXXX)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -62,7 +68,7 @@ tiers:
   flash: {provider: fake, model: fake-flash, price: {input: 0.14, cached_input: 0.0028, output: 0.28}}
 router: {default: flash}
 YAML
-build/src/fulcrum serve --config "$out/fulcrum.yaml" --listen 127.0.0.1:0 > "$out/fulcrum.log" 2>&1 & fulcrum_pid=$!; pids+=($fulcrum_pid)
+"${FULCRUM_BIN:-build/src/fulcrum}" serve --config "$out/fulcrum.yaml" --listen 127.0.0.1:0 > "$out/fulcrum.log" 2>&1 & fulcrum_pid=$!; pids+=($fulcrum_pid)
 wait_line "$out/fulcrum.log" "listening on"
 fulcrum_port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$out/fulcrum.log" | head -1 | cut -d: -f2)
 sleep 0.3
@@ -79,21 +85,54 @@ measure() {  # name port kind -> "rps p50 p99"
   echo "$rps $p50 $p99"
 }
 
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+range() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}'; }
+declare -A rps p50 p99 tput_ratio p99_ratio
+# Warm-up, discarded: first connections, pools and allocator growth.
+for port in "$fake_port" "$nginx_port" "$fulcrum_port"; do
+  for kind in small stream; do
+    BODY_KIND=$kind wrk -t1 -c"$conns" -d1s -s bench/load/post.lua "http://127.0.0.1:$port/v1/chat/completions" > /dev/null
+  done
+done
+for kind in small stream; do
+  for ((r = 1; r <= rounds; r++)); do
+    for target in direct nginx fulcrum; do
+      case $target in direct) port=$fake_port ;; nginx) port=$nginx_port ;; fulcrum) port=$fulcrum_port ;; esac
+      read -r a b c <<< "$(measure "$target-$r" "$port" "$kind")"
+      rps[$kind-$target]+="$a "; p50[$kind-$target]+="$b "; p99[$kind-$target]+="$c "
+      eval "last_$target=\"$a $b $c\""
+    done
+    read -r d_rps d_p50 d_p99 <<< "$last_direct"
+    read -r n_rps n_p50 n_p99 <<< "$last_nginx"
+    read -r f_rps f_p50 f_p99 <<< "$last_fulcrum"
+    tput_ratio[$kind]+="$(echo "$f_rps / $n_rps" | bc -l) "
+    p99_ratio[$kind]+="$(echo "($f_p99 - $d_p99) / ($n_p99 - $d_p99)" | bc -l 2>/dev/null || echo) "
+  done
+done
+
 echo "| workload | target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms |"
 echo "|---|---|---|---|---|---|---|"
 for kind in small stream; do
-  read -r d_rps d_p50 d_p99 <<< "$(measure direct "$fake_port" "$kind")"
-  read -r n_rps n_p50 n_p99 <<< "$(measure nginx "$nginx_port" "$kind")"
-  read -r f_rps f_p50 f_p99 <<< "$(measure fulcrum "$fulcrum_port" "$kind")"
-  printf "| %s | fake upstream direct | %.0f | %.3f | %.3f | - | - |\n" "$kind" "$d_rps" "$d_p50" "$d_p99"
-  printf "| %s | nginx -> fake | %.0f | %.3f | %.3f | %.3f | %.3f |\n" "$kind" "$n_rps" "$n_p50" "$n_p99" \
-    "$(echo "$n_p50 - $d_p50" | bc -l)" "$(echo "$n_p99 - $d_p99" | bc -l)"
-  printf "| %s | fulcrum -> fake | %.0f | %.3f | %.3f | %.3f | %.3f |\n" "$kind" "$f_rps" "$f_p50" "$f_p99" \
-    "$(echo "$f_p50 - $d_p50" | bc -l)" "$(echo "$f_p99 - $d_p99" | bc -l)"
-  ratios+=("$kind: fulcrum/nginx throughput $(echo "scale=2; $f_rps / $n_rps" | bc -l)x; added p99 fulcrum/nginx $(echo "scale=2; ($f_p99 - $d_p99) / ($n_p99 - $d_p99)" | bc -l 2>/dev/null || echo n/a)x")
+  d_p50=$(echo "${p50[$kind-direct]}" | median); d_p99=$(echo "${p99[$kind-direct]}" | median)
+  for target in direct nginx fulcrum; do
+    m_rps=$(echo "${rps[$kind-$target]}" | median); m_p50=$(echo "${p50[$kind-$target]}" | median)
+    m_p99=$(echo "${p99[$kind-$target]}" | median)
+    case $target in direct) label="fake upstream direct" ;; nginx) label="nginx -> fake" ;; fulcrum) label="fulcrum -> fake" ;; esac
+    if [ "$target" = direct ]; then
+      printf "| %s | %s | %.0f | %.3f | %.3f | - | - |\n" "$kind" "$label" "$m_rps" "$m_p50" "$m_p99"
+    else
+      printf "| %s | %s | %.0f | %.3f | %.3f | %.3f | %.3f |\n" "$kind" "$label" "$m_rps" "$m_p50" "$m_p99" \
+        "$(echo "$m_p50 - $d_p50" | bc -l)" "$(echo "$m_p99 - $d_p99" | bc -l)"
+    fi
+  done
 done
 echo
-for r in "${ratios[@]}"; do echo "- $r"; done
+echo "(medians over $rounds rounds of ${secs} s per target, $conns connections)"
+for kind in small stream; do
+  echo "- $kind: fulcrum/nginx throughput $(echo "${tput_ratio[$kind]}" | median | xargs printf "%.2f")x" \
+       "(rounds: $(echo "${tput_ratio[$kind]}" | range)); added p99 fulcrum/nginx" \
+       "$(echo "${p99_ratio[$kind]}" | median | xargs printf "%.2f")x (rounds: $(echo "${p99_ratio[$kind]}" | range))"
+done
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 idle_rss=$(rss_kb "$fulcrum_pid")

@@ -11,10 +11,32 @@
 #include <iostream>
 #include <string>
 
+#if FULCRUM_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
+namespace {
+
+// The version line names the allocator, so a deployment can check which one
+// its binary got (see src/CMakeLists.txt).
+std::string version_line() {
+  std::string line = "fulcrum 0.1.0";
+#if FULCRUM_WITH_MIMALLOC
+  const int v = mi_version();
+  line += " (allocator: mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." +
+          std::to_string(v % 10) + ")";
+#else
+  line += " (allocator: the C library's)";
+#endif
+  return line;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"fulcrum: a fast, self-hosted LLM routing gateway"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "fulcrum 0.1.0");
+  app.set_version_flag("--version", version_line());
 
   fulcrum::ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "run the gateway");

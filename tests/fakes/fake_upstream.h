@@ -14,7 +14,8 @@
 //   no_done (stream: omit "data: [DONE]"), sse_raw (array of raw SSE strings),
 //   fail_first {key, count, status}: the first `count` requests carrying `key`
 //   get `status` (503 default), later ones the scripted answer.
-// GET /_fake/requests returns the recorded requests (body + authorization).
+// GET /_fake/requests returns the recorded requests (body + authorization), the
+// most recent 10,000.
 //
 // Threading: runs on its own thread; the accessors are thread-safe.
 #include <atomic>
