@@ -396,10 +396,11 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   // Hoisted: g++ 12 destroys ?: temporaries inside a co_await expression twice.
   std::string content_type(call.header("content-type"));
   if (content_type.empty()) content_type = "application/json";
-  std::string cached;
-  if (cache_key_) cached = body.value();
-  const bool sent = co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
-  if (sent && cache_key_) state_.cache->put(*cache_key_, cached);
+  // Stored before the answer is sent: once the client has it, the same request
+  // (on any thread) must find it, and a paid-for answer is worth keeping even
+  // if this client went away meanwhile.
+  if (cache_key_) state_.cache->put(*cache_key_, body.value());
+  co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
   finish(200);
   co_return std::nullopt;
 }
