@@ -5,9 +5,38 @@
 #include <numeric>
 #include <random>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 
 namespace fulcrum {
+
+namespace {
+
+// (strong - weak + 1) / 2: the gain of the strong tier as a soft label in [0, 1].
+double gain_label(const LabeledPrompt& r, const ModelPair& pair) {
+  return (std::clamp(r.scores.at(pair.strong), 0.0, 1.0) - std::clamp(r.scores.at(pair.weak), 0.0, 1.0) + 1) / 2;
+}
+
+// Each category's mean gain label, shrunk toward the overall mean by
+// `strength` pseudo-rows so that a small category does not swing it.
+std::map<std::string, double> category_gain_prior(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
+                                                  double strength) {
+  std::map<std::string, std::pair<double, double>> sums;  // category -> (sum, count)
+  double total = 0;
+  for (const auto* r : rows) {
+    const double g = gain_label(*r, pair);
+    auto& s = sums[r->category];
+    s.first += g;
+    s.second += 1;
+    total += g;
+  }
+  const double overall = rows.empty() ? 0.5 : total / static_cast<double>(rows.size());
+  std::map<std::string, double> prior;
+  for (const auto& [category, s] : sums) prior[category] = (s.first + strength * overall) / (s.second + strength);
+  return prior;
+}
+
+}  // namespace
 
 OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
                                  const OutcomeTrainOptions& o) {
@@ -18,7 +47,7 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   const auto n_cal = static_cast<std::size_t>(static_cast<double>(rows.size()) * o.calibration_fraction);
 
   std::vector<std::vector<Feature>> fit_x, cal_x;
-  std::vector<double> fit_w, fit_s, cal_w, cal_s, fit_g;
+  std::vector<double> fit_w, fit_s, cal_w, cal_s;
   for (std::size_t k = 0; k < order.size(); ++k) {
     const auto& r = *rows[order[k]];
     std::vector<Feature> f;
@@ -27,17 +56,33 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
     (cal ? cal_x : fit_x).push_back(std::move(f));
     (cal ? cal_w : fit_w).push_back(std::clamp(r.scores.at(pair.weak), 0.0, 1.0));
     (cal ? cal_s : fit_s).push_back(std::clamp(r.scores.at(pair.strong), 0.0, 1.0));
-    if (!cal) fit_g.push_back((fit_s.back() - fit_w.back() + 1) / 2);
   }
   LogisticModel weak(o.features.hash_bits), strong(o.features.hash_bits);
   weak.train(fit_x, fit_w, o.sgd);
   strong.train(fit_x, fit_s, o.sgd);
-  LogisticModel gain(o.features.hash_bits);
-  gain.train(fit_x, fit_g, o.gain_sgd);
   if (!cal_x.empty()) {
     weak.calibrate(cal_x, cal_w);
     strong.calibrate(cal_x, cal_s);
   }
+  // The gain model needs no calibration: it learns from every training row.
+  // Its soft label blends the row's own gain with its category's mean gain,
+  // which the category's many rows estimate far better than one noisy 0/1
+  // outcome pair can (the category is known in training only; routing reads
+  // the prompt alone).
+  const auto prior = category_gain_prior(rows, pair, o.category_prior_strength);
+  const double w_prior = prior.size() > 1 ? o.category_prior_weight : 0.0;  // one category: nothing to learn
+  std::vector<std::vector<Feature>> gain_x;
+  std::vector<double> gain_y;
+  gain_x.reserve(rows.size());
+  gain_y.reserve(rows.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const auto& r = *rows[order[k]];
+    const double own = gain_label(r, pair);
+    gain_y.push_back((1 - w_prior) * own + w_prior * prior.at(r.category));
+    gain_x.push_back(k < n_cal ? std::move(cal_x[k]) : std::move(fit_x[k - n_cal]));
+  }
+  LogisticModel gain(o.features.hash_bits);
+  gain.train(gain_x, gain_y, o.gain_sgd);
   return OutcomeModel(pair, o.features, std::move(weak), std::move(strong), std::move(gain));
 }
 

@@ -73,6 +73,10 @@ class ChatCompletion {
 
   HeaderList base_headers() const;
   PicoUsd account(std::size_t tier, const Usage& usage);
+  // Charges the key's budget and limits with the request's final cost, once.
+  // Called before the last bytes go out: a client that has its answer may send
+  // the next request at once, to any replica, which must see this spend.
+  void settle_admission();
   void finish(int status);
 
   const GatewayState& state_;
@@ -93,6 +97,7 @@ class ChatCompletion {
   const ApiKey* key_ = nullptr;          // the gateway key, when keys are configured
   std::int64_t prompt_estimate_ = 0;     // counted against the key's tokens/min up front
   std::optional<std::string> cache_key_; // set: the answer may come from / go to the cache
+  bool settled_ = false;
 
   bool gated(std::size_t tier) const { return cascade_ && tier == cascade_->cheap && !escalated_; }
   // Records the cascade's verdict in the reason; true when the answer must be discarded.
@@ -141,14 +146,19 @@ PicoUsd ChatCompletion::account(std::size_t tier, const Usage& usage) {
   return cost;
 }
 
+void ChatCompletion::settle_admission() {
+  if (!key_ || settled_) return;
+  settled_ = true;
+  state_.admission->settle(*key_, prompt_estimate_, record_.usage.prompt_tokens + record_.usage.completion_tokens,
+                           record_.cost, record_.unix_ms);
+}
+
 void ChatCompletion::finish(int status) {
   const auto now = Clock::now();
   record_.status = status;
   record_.total_ms = ms_between(t0_, now);
   record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();
-  if (key_)
-    state_.admission->settle(*key_, prompt_estimate_, record_.usage.prompt_tokens + record_.usage.completion_tokens,
-                             record_.cost, record_.unix_ms);
+  settle_admission();
   if (state_.observer) state_.observer->on_request_done(record_);
 }
 
@@ -234,6 +244,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
         record_.ttfb_ms = ms_between(t0_, Clock::now());
         std::string body = std::move(*hit);
         const std::string_view json_type = "application/json";  // no literal inside co_await (g++ 12)
+        settle_admission();
         co_await sink_.send(200, std::move(headers), std::move(body), json_type);
         finish(200);
         co_return;
@@ -400,6 +411,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   // (on any thread) must find it, and a paid-for answer is worth keeping even
   // if this client went away meanwhile.
   if (cache_key_) state_.cache->put(*cache_key_, body.value());
+  settle_admission();
   co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
   finish(200);
   co_return std::nullopt;
@@ -479,6 +491,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
       }
       record_.ttfb_ms = ms_between(t0_, Clock::now());
     }
+    if (!more.value()) settle_admission();  // `out` holds the answer's end
     if (!out.empty() && !co_await sink_.write(out)) {
       call.abort();
       broken = make_error(Errc::client_closed, "the client closed the connection");
@@ -497,6 +510,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     out = "data: " + openai_error_json(*broken) + "\n\n";
   }
   if (!costed) out.insert(0, cost_comment());  // stream ended without [DONE]
+  settle_admission();
   if (!broken || broken->code != Errc::client_closed) {
     co_await sink_.write(out);
     co_await sink_.end_stream();
