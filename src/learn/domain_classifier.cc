@@ -29,8 +29,19 @@ std::string_view domain_of_category(std::string_view c) {
 
 DomainClassifier::DomainClassifier(FeatureOptions features, std::vector<LogisticModel> models)
     : features_(features), models_(std::move(models)), fused_(models_.front().buckets()) {
-  for (std::size_t i = 0; i < fused_.size(); ++i)
-    for (std::size_t d = 0; d < kDomains.size(); ++d) (d < 4 ? fused_[i].lo : fused_[i].hi)[d % 4] = to_bf16(models_[d].weights()[i]);
+  // One explicit branch per half: `(d < 4 ? row.lo : row.hi)[k] = w` is not
+  // an lvalue of the row with GCC's vector types at every optimisation level
+  // (at -O2 the writes to `hi` went to a temporary and four domains read 0).
+  for (std::size_t i = 0; i < fused_.size(); ++i) {
+    auto& row = fused_[i];
+    for (std::size_t d = 0; d < kDomains.size(); ++d) {
+      const auto w = to_bf16(models_[d].weights()[i]);
+      if (d < 4)
+        row.lo[d] = w;
+      else
+        row.hi[d - 4] = w;
+    }
+  }
 }
 
 DomainClassifier DomainClassifier::train(const std::vector<const LabeledPrompt*>& rows, const FeatureOptions& features,

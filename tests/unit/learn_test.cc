@@ -183,15 +183,21 @@ TEST(DomainClassifier, MapsSubjectsAndLearnsDomains) {
   EXPECT_EQ(domain_of_category("clinical_knowledge"), "medical");
   EXPECT_EQ(domain_of_category("math_word_problem"), "math");
   EXPECT_EQ(domain_of_category("world_religions"), "other");
+  // One subject per domain, so every lane of the fused weight rows is used.
+  const char* texts[][3] = {
+      {"clinical_knowledge", "the patient has fever and the doctor prescribes antibiotics", "medical"},
+      {"professional_law", "the plaintiff sued the defendant for breach of contract in court", "legal"},
+      {"professional_accounting", "the company reports revenue depreciation and taxes on its balance sheet", "finance"},
+      {"college_physics", "the electron moves through the magnetic field with constant velocity", "science"},
+      {"high_school_mathematics", "solve the equation for x and compute the integral", "math"},
+      {"college_computer_science", "the program compiles the function and the algorithm sorts the array", "code"},
+      {"world_religions", "the festival celebrates the harvest with songs and dances", "other"}};
+  constexpr int kSubjects = 7;
   std::vector<LabeledPrompt> rows;
-  const char* texts[][2] = {{"professional_law", "the plaintiff sued the defendant for breach of contract in court"},
-                            {"clinical_knowledge", "the patient has fever and the doctor prescribes antibiotics"},
-                            {"high_school_mathematics", "solve the equation for x and compute the integral"},
-                            {"world_religions", "the festival celebrates the harvest with songs and dances"}};
-  for (int i = 0; i < 400; ++i) {
+  for (int i = 0; i < 700; ++i) {
     LabeledPrompt r;
-    r.category = texts[i % 4][0];
-    r.prompt = std::string(texts[i % 4][1]) + " case " + std::to_string(i % 9);
+    r.category = texts[i % kSubjects][0];
+    r.prompt = std::string(texts[i % kSubjects][1]) + " case " + std::to_string(i % 9);
     rows.push_back(r);
   }
   std::vector<const LabeledPrompt*> ptrs;
@@ -199,15 +205,26 @@ TEST(DomainClassifier, MapsSubjectsAndLearnsDomains) {
   FeatureOptions f;
   f.hash_bits = 14;
   auto model = DomainClassifier::train(ptrs, f, TrainOptions{8, 0.1, 1e-6, 1});
-  std::vector<Feature> scratch;
-  EXPECT_EQ(model.predict("the defendant appealed the court ruling on the contract", scratch).domain, "legal");
-  EXPECT_EQ(model.predict("the doctor examined the patient with fever", scratch).domain, "medical");
   const auto path = ::testing::TempDir() + "/domains-" + std::to_string(::getpid()) + ".model";
   ASSERT_TRUE(model.save(path));
   auto loaded = DomainClassifier::load(path);
+  std::remove(path.c_str());
   ASSERT_TRUE(loaded) << loaded.error().message;
-  EXPECT_EQ(loaded->predict("solve for x in the equation", scratch).domain, "math");
-  EXPECT_GT(loaded->predict("solve for x in the equation", scratch).confidence, 0.5);
+  std::vector<Feature> scratch;
+  const char* unseen[kSubjects] = {"the doctor examined the patient with fever",
+                                   "the defendant appealed the court ruling on the contract",
+                                   "the balance sheet shows revenue and taxes",
+                                   "the electron in the magnetic field",
+                                   "solve for x in the equation",
+                                   "the function sorts the array",
+                                   "songs and dances at the harvest festival"};
+  for (int d = 0; d < kSubjects; ++d) {
+    for (const auto* m : {&model, &*loaded}) {
+      const auto p = m->predict(unseen[d], scratch);
+      EXPECT_EQ(p.domain, texts[d][2]) << unseen[d];
+      EXPECT_GT(p.confidence, 0.5) << unseen[d];
+    }
+  }
 }
 
 }  // namespace fulcrum
