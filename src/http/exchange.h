@@ -34,11 +34,12 @@ class ResponseSink {
   virtual boost::asio::awaitable<bool> send(int status, HeaderList headers, std::string body,
                                             std::string_view content_type) = 0;
 
-  // A streamed (chunked) response: head first, then bytes as they come, then end.
+  // A streamed (chunked) response: head first, then bytes as they come, then
+  // the end (with the last bytes, if any, in the same write).
   virtual boost::asio::awaitable<bool> begin_stream(int status, HeaderList headers,
                                                     std::string_view content_type) = 0;
   virtual boost::asio::awaitable<bool> write(std::string_view bytes) = 0;
-  virtual boost::asio::awaitable<bool> end_stream() = 0;
+  virtual boost::asio::awaitable<bool> end_stream(std::string_view last_bytes) = 0;
 
   // Whether response bytes already went out (after that, errors cannot change the status).
   virtual bool started() const = 0;

@@ -33,31 +33,25 @@ class SessionSink final : public ResponseSink {
     co_return !ec;
   }
 
+  // The head waits for the stream's first bytes and goes out in the same
+  // write: one send fewer per streamed answer (the upstream's head and its
+  // first event arrive together in practice).
   Task<bool> begin_stream(int status, HeaderList headers, std::string_view content_type) override {
     ResponseHead head{status, version_, keep_alive_, content_type, std::nullopt, true};
-    const auto bytes = format_response_head(head, headers);
+    pending_head_ = format_response_head(head, headers);
     started_ = true;
-    auto [ec, n] = co_await net::async_write(stream_, net::buffer(bytes), nothrow);
-    failed_ = failed_ || ec;
-    co_return !ec;
+    co_return !failed_;
   }
 
   Task<bool> write(std::string_view bytes) override {
     if (failed_) co_return false;
     if (bytes.empty()) co_return true;
-    char size_buf[24];
-    const std::array<net::const_buffer, 3> chunk{net::buffer(chunk_size_line(bytes.size(), size_buf)),
-                                                  net::buffer(bytes.data(), bytes.size()), net::buffer(kCrLf)};
-    auto [ec, n] = co_await net::async_write(stream_, chunk, nothrow);
-    failed_ = failed_ || ec;
-    co_return !ec;
+    co_return co_await write_chunk(bytes, {});
   }
 
-  Task<bool> end_stream() override {
+  Task<bool> end_stream(std::string_view last_bytes) override {
     if (failed_) co_return false;
-    auto [ec, n] = co_await net::async_write(stream_, net::buffer(kLastChunk), nothrow);
-    failed_ = failed_ || ec;
-    co_return !ec;
+    co_return co_await write_chunk(last_bytes, kLastChunk);
   }
 
   bool started() const override { return started_; }
@@ -82,6 +76,19 @@ class SessionSink final : public ResponseSink {
   }
 
  private:
+  // Any pending head, `bytes` as one chunk (if not empty), then `trailer`, in one gathered write.
+  Task<bool> write_chunk(std::string_view bytes, std::string_view trailer) {
+    char size_buf[24];
+    const bool chunk = !bytes.empty();
+    const std::array<net::const_buffer, 5> parts{
+        net::buffer(pending_head_), net::buffer(chunk ? chunk_size_line(bytes.size(), size_buf) : std::string_view()),
+        net::buffer(bytes.data(), bytes.size()), net::buffer(chunk ? kCrLf : std::string_view()), net::buffer(trailer)};
+    auto [ec, n] = co_await net::async_write(stream_, parts, nothrow);
+    pending_head_.clear();
+    failed_ = failed_ || ec;
+    co_return !ec;
+  }
+
   struct Watch {
     bool active = true;
     bool pending = false;
@@ -113,6 +120,7 @@ class SessionSink final : public ResponseSink {
   bool head_;
   bool started_ = false;
   bool failed_ = false;
+  std::string pending_head_;  // a stream's head, not yet written
   std::shared_ptr<Watch> watch_;
 };
 

@@ -127,9 +127,22 @@ Task<Result<bool>> UpstreamCall::read_some(std::string& out) {
     failed_ = true;
     co_return read_error(ec);
   }
+  // The parser stops after each chunk of a chunked body. A burst of SSE events
+  // usually arrives in one read: parse all of it now, so that the caller relays
+  // the burst with one client write rather than one write (and syscall) per event.
+  while (!parser_.is_done() && conn_->buffer.size() != 0) {
+    boost::system::error_code put_ec;
+    const auto used = parser_.put(conn_->buffer.data(), put_ec);
+    conn_->buffer.consume(used);
+    if (put_ec == http::error::need_more || used == 0) break;
+    if (put_ec) {
+      failed_ = true;
+      co_return read_error(put_ec);
+    }
+  }
   out.append(body);
   body.clear();
-  co_return true;
+  co_return !parser_.is_done();
 }
 
 Task<Result<std::string>> UpstreamCall::read_body(std::size_t limit) {

@@ -61,7 +61,8 @@ class UpstreamCall {
 
   // Reads the rest of the body (at most `limit` bytes).
   Task<Result<std::string>> read_body(std::size_t limit);
-  // Appends the next bytes of the body to `out`; returns false at its end.
+  // Appends the next bytes of the body to `out` (all that has arrived); returns
+  // whether more may follow (false once the body is complete).
   Task<Result<bool>> read_some(std::string& out);
 
   // Closes the connection; pending reads complete with Errc::client_closed.

@@ -491,29 +491,27 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
       }
       record_.ttfb_ms = ms_between(t0_, Clock::now());
     }
-    if (!more.value()) settle_admission();  // `out` holds the answer's end
+    if (!more.value()) break;  // `out` holds the answer's end: it goes out with the stream's end
     if (!out.empty() && !co_await sink_.write(out)) {
       call.abort();
       broken = make_error(Errc::client_closed, "the client closed the connection");
       break;
     }
     out.clear();
-    if (!more.value()) break;
   }
 
   if (held && broken) co_return broken;  // nothing was sent: the error can still be retried
   int status = 200;
+  if (!costed) out.append(cost_comment());  // stream ended without [DONE]
   if (broken && broken->code != Errc::client_closed) {
     // Headers are gone: the error becomes a final SSE event.
     status = to_http_error(*broken).status;
     record_.error = broken->message;
-    out = "data: " + openai_error_json(*broken) + "\n\n";
+    out += "data: " + openai_error_json(*broken) + "\n\n";
   }
-  if (!costed) out.insert(0, cost_comment());  // stream ended without [DONE]
-  settle_admission();
+  settle_admission();  // before the last bytes go out
   if (!broken || broken->code != Errc::client_closed) {
-    co_await sink_.write(out);
-    co_await sink_.end_stream();
+    co_await sink_.end_stream(out);
   } else {
     status = 499;
     record_.error = broken->message;
