@@ -218,6 +218,38 @@ TEST_F(GatewayTest, ReusesUpstreamConnections) {
   EXPECT_EQ(h.fake().connections_accepted(), 1) << "one keep-alive client connection on one worker reuses one upstream connection";
 }
 
+TEST_F(GatewayTest, StreamRelaysEachEventAsItArrives) {
+  // 6 events 250 ms apart: the client must see the head and the first event
+  // at once, not when the upstream's answer is complete (~1.5 s later).
+  namespace net = boost::asio;
+  net::io_context io;
+  net::ip::tcp::socket s(io);
+  s.connect({net::ip::make_address("127.0.0.1"), h.port()});
+  const auto body = body_with("flash", R"({"chunks":4,"content":"a b c d","chunk_delay_ms":250})", true);
+  const auto req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body;
+  const auto sent = std::chrono::steady_clock::now();
+  net::write(s, net::buffer(req));
+  std::string got;
+  std::chrono::steady_clock::duration first_event{}, last_byte{};
+  char buf[4096];
+  for (;;) {
+    boost::system::error_code ec;
+    const auto n = s.read_some(net::buffer(buf), ec);
+    if (ec) break;
+    got.append(buf, n);
+    if (first_event == std::chrono::steady_clock::duration{} && got.find("data: {") != std::string::npos)
+      first_event = std::chrono::steady_clock::now() - sent;
+    if (got.find("\r\n0\r\n\r\n") != std::string::npos) {
+      last_byte = std::chrono::steady_clock::now() - sent;
+      break;
+    }
+  }
+  ASSERT_NE(got.find("data: [DONE]"), std::string::npos) << got;
+  EXPECT_GE(last_byte, std::chrono::milliseconds(1200));
+  EXPECT_LT(first_event, last_byte - std::chrono::milliseconds(1000));
+}
+
 TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstreamRequest) {
   namespace net = boost::asio;
   for (bool stream : {false, true}) {
