@@ -35,13 +35,14 @@ class ResponseSink {
                                             std::string_view content_type) = 0;
 
   // A streamed (chunked) response: head first, then bytes as they come, then
-  // the end (with the last bytes, if any, in the same write).
+  // the end (with the last bytes, if any, in the same write). The head may be
+  // held back until it can go out with the first bytes.
   virtual boost::asio::awaitable<bool> begin_stream(int status, HeaderList headers,
                                                     std::string_view content_type) = 0;
   virtual boost::asio::awaitable<bool> write(std::string_view bytes) = 0;
   virtual boost::asio::awaitable<bool> end_stream(std::string_view last_bytes) = 0;
 
-  // Whether response bytes already went out (after that, errors cannot change the status).
+  // Whether a response was begun (after that, errors cannot change the status).
   virtual bool started() const = 0;
 
   // Calls `on_close` once if the client disconnects before stop_watching() is

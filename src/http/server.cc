@@ -34,8 +34,8 @@ class SessionSink final : public ResponseSink {
   }
 
   // The head waits for the stream's first bytes and goes out in the same
-  // write: one send fewer per streamed answer (the upstream's head and its
-  // first event arrive together in practice).
+  // write: one send fewer per streamed answer (a provider's first event
+  // follows its head closely).
   Task<bool> begin_stream(int status, HeaderList headers, std::string_view content_type) override {
     ResponseHead head{status, version_, keep_alive_, content_type, std::nullopt, true};
     pending_head_ = format_response_head(head, headers);
