@@ -192,7 +192,8 @@ TEST(DomainClassifier, MapsSubjectsAndLearnsDomains) {
       {"high_school_mathematics", "solve the equation for x and compute the integral", "math"},
       {"college_computer_science", "the program compiles the function and the algorithm sorts the array", "code"},
       {"world_religions", "the festival celebrates the harvest with songs and dances", "other"}};
-  constexpr int kSubjects = 7;
+  constexpr int kSubjects = static_cast<int>(std::size(texts));
+  static_assert(kSubjects == kDomains.size(), "one subject per domain");
   std::vector<LabeledPrompt> rows;
   for (int i = 0; i < 700; ++i) {
     LabeledPrompt r;
