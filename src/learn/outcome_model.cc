@@ -1,6 +1,7 @@
 #include "learn/outcome_model.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <numeric>
 #include <random>
@@ -83,23 +84,28 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   }
   LogisticModel gain(o.features.hash_bits);
   gain.train(gain_x, gain_y, o.gain_sgd);
-  return OutcomeModel(pair, o.features, std::move(weak), std::move(strong), std::move(gain));
+  auto category_prior = CategoryPrior::train(rows, pair, {o.category_prior_smoothing, o.category_prior_strength});
+  return OutcomeModel(pair, o.features, std::move(weak), std::move(strong), std::move(gain), std::move(category_prior),
+                      o.category_prior_share);
 }
 
 OutcomeModel::OutcomeModel(ModelPair pair, FeatureOptions features, LogisticModel weak, LogisticModel strong,
-                           LogisticModel gain)
+                           LogisticModel gain, std::optional<CategoryPrior> prior, double prior_share)
     : pair_(std::move(pair)), features_(features), weak_(std::move(weak)), strong_(std::move(strong)),
-      gain_(std::move(gain)), fused_(weak_.buckets()) {
+      gain_(std::move(gain)), fused_(weak_.buckets()), prior_(std::move(prior)),
+      prior_share_(prior_ ? prior_share : 0) {
   for (std::size_t i = 0; i < fused_.size(); ++i)
     fused_[i] = Bf16x4{to_bf16(weak_.weights()[i]), to_bf16(strong_.weights()[i]), to_bf16(gain_.weights()[i]), 0};
 }
 
 TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vector<Feature>& scratch) const {
-  const double inv_norm = extract_text_features(prompt, features_, scratch, /*normalize=*/false);
-  return probabilities(scratch, inv_norm);
+  PromptWords words;
+  const double inv_norm = extract_text_features(prompt, features_, scratch, /*normalize=*/false, &words);
+  return probabilities(scratch, inv_norm, words);
 }
 
-TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& features, double inv_norm) const {
+TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& features, double inv_norm,
+                                              const PromptWords& words) const {
   // Masking a wider feature index gives exactly the index hashed at this width.
   const auto mask = static_cast<std::uint32_t>(fused_.size() - 1);
   // Two float accumulators over alternate features (independent add chains),
@@ -122,17 +128,26 @@ TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& featur
   const double mw = (static_cast<double>(even[0]) + odd[0]) * inv_norm;
   const double ms = (static_cast<double>(even[1]) + odd[1]) * inv_norm;
   const double mg = (static_cast<double>(even[2]) + odd[2]) * inv_norm;
-  return {weak_.calibrated(mw), strong_.calibrated(ms), 2 * gain_.calibrated(mg) - 1};
+  double gain = 2 * gain_.calibrated(mg) - 1;
+  if (prior_) gain = (1 - prior_share_) * gain + prior_share_ * prior_->gain(words);
+  return {weak_.calibrated(mw), strong_.calibrated(ms), gain};
 }
 
 Status OutcomeModel::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return make_error(Errc::invalid_request, path + ": cannot write the model file");
-  out << "fulcrum-outcome-model 1\n" << pair_.weak << '\n' << pair_.strong << '\n'
+  out << "fulcrum-outcome-model 2\n" << pair_.weak << '\n' << pair_.strong << '\n'
       << features_.hash_bits << ' ' << features_.bigrams << ' ' << features_.char_ngrams << '\n';
   weak_.save(out);
   strong_.save(out);
   gain_.save(out);
+  // Version 2 adds the category prior and its share of the score.
+  if (prior_) {
+    out << "category-prior " << prior_share_ << '\n';
+    prior_->save(out);
+  } else {
+    out << "category-prior none\n";
+  }
   if (!out) return make_error(Errc::invalid_request, path + ": writing the model failed");
   return Ok{};
 }
@@ -141,8 +156,8 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(Errc::invalid_request, path + ": cannot open the model file");
   std::string magic, weak, strong, shape;
-  if (!std::getline(in, magic) || magic != "fulcrum-outcome-model 1")
-    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1)");
+  if (!std::getline(in, magic) || (magic != "fulcrum-outcome-model 1" && magic != "fulcrum-outcome-model 2"))
+    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 or 2)");
   FeatureOptions f;
   if (!std::getline(in, weak) || !std::getline(in, strong) || !std::getline(in, shape))
     return make_error(Errc::invalid_request, path + ": truncated header");
@@ -158,7 +173,25 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
   const auto buckets = std::size_t{1} << f.hash_bits;
   if (w->buckets() != buckets || s->buckets() != buckets || g->buckets() != buckets)
     return make_error(Errc::invalid_request, path + ": weights do not match the feature hash size");
-  return OutcomeModel(ModelPair{weak, strong}, f, std::move(w.value()), std::move(s.value()), std::move(g.value()));
+  std::optional<CategoryPrior> prior;
+  double share = 0;
+  if (magic.back() == '2') {
+    std::string line;
+    if (!std::getline(in, line) || line.rfind("category-prior ", 0) != 0)
+      return make_error(Errc::invalid_request, path + ": missing the category-prior line");
+    if (line != "category-prior none") {
+      const char* first = line.data() + 15;
+      const char* last = line.data() + line.size();
+      const auto [end, ec] = std::from_chars(first, last, share);
+      if (ec != std::errc{} || end != last || !(share >= 0 && share <= 1))
+        return make_error(Errc::invalid_request, path + ": category prior share must be in [0, 1]");
+      auto p = CategoryPrior::load(in);
+      if (!p) return make_error(Errc::invalid_request, path + ": " + p.error().message);
+      prior = std::move(p.value());
+    }
+  }
+  return OutcomeModel(ModelPair{weak, strong}, f, std::move(w.value()), std::move(s.value()), std::move(g.value()),
+                      std::move(prior), share);
 }
 
 }  // namespace fulcrum

@@ -11,6 +11,7 @@
 
 #include "core/result.h"
 #include "learn/bf16_rows.h"
+#include "learn/category_prior.h"
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
 
@@ -29,12 +30,17 @@ struct OutcomeTrainOptions {
   // APGR on MMLU (seeds 1-3; bench/RESULTS.md): CPT(50%) 28.1% -> 27.5% on average.
   double category_prior_weight = 0.8;
   double category_prior_strength = 20;
+  // The routing score is (1 - share) x the gain model + share x the category
+  // prior (learn/category_prior.h), when the rows carry categories. 1/3 was
+  // chosen by 5-fold CPT(50%) on MMLU, seeds 1-3 (bench/RESULTS.md).
+  double category_prior_share = 1.0 / 3;
+  double category_prior_smoothing = 0.1;
 };
 
 struct TierProbabilities {
   double weak = 0;    // calibrated P(weak tier answers well)
   double strong = 0;  // calibrated P(strong tier answers well)
-  double gain = 0;    // expected strong - weak score, in [-1, 1], from its own model
+  double gain = 0;    // expected strong - weak score, in [-1, 1]: the routing score
 };
 
 class OutcomeModel {
@@ -43,9 +49,11 @@ class OutcomeModel {
                             const OutcomeTrainOptions& options);
 
   TierProbabilities probabilities(std::string_view prompt, std::vector<Feature>& scratch) const;
-  // From features already extracted (unnormalised, with their norm factor) with
-  // at least this model's hash bits: indices are masked down to its size.
-  TierProbabilities probabilities(const std::vector<Feature>& features, double inv_norm) const;
+  // From features already extracted (unnormalised, with their norm factor, and
+  // the prompt's words) with at least this model's hash bits: indices are
+  // masked down to its size.
+  TierProbabilities probabilities(const std::vector<Feature>& features, double inv_norm,
+                                  const PromptWords& words) const;
   const FeatureOptions& feature_options() const { return features_; }
   double score(std::string_view prompt, std::vector<Feature>& scratch) const {
     return probabilities(prompt, scratch).gain;
@@ -56,7 +64,8 @@ class OutcomeModel {
   static Result<OutcomeModel> load(const std::string& path);
 
  private:
-  OutcomeModel(ModelPair pair, FeatureOptions features, LogisticModel weak, LogisticModel strong, LogisticModel gain);
+  OutcomeModel(ModelPair pair, FeatureOptions features, LogisticModel weak, LogisticModel strong, LogisticModel gain,
+               std::optional<CategoryPrior> prior, double prior_share);
 
   ModelPair pair_;
   FeatureOptions features_;
@@ -70,6 +79,8 @@ class OutcomeModel {
   // padded to 8 bytes: scoring a prompt reads one small row per feature and
   // updates all three margins with one vector multiply-add (the routing hot path).
   std::vector<Bf16x4> fused_;
+  std::optional<CategoryPrior> prior_;  // none when trained on one category
+  double prior_share_ = 0;
 };
 
 }  // namespace fulcrum

@@ -62,8 +62,8 @@ inline std::uint32_t gram_hash(std::uint32_t gram) {
 //              integer, mixed by one multiply.
 class FeatureWriter {
  public:
-  FeatureWriter(Feature* out, std::uint32_t mask, const FeatureOptions& opt)
-      : out_(out), mask_(mask), bigrams_(opt.bigrams), char_ngrams_(opt.char_ngrams) {}
+  FeatureWriter(Feature* out, std::uint32_t mask, const FeatureOptions& opt, PromptWords* first_words)
+      : out_(out), mask_(mask), bigrams_(opt.bigrams), char_ngrams_(opt.char_ngrams), words_(first_words) {}
 
   void read(std::string_view part) {
     // The counters in locals: as members GCC kept them in memory.
@@ -110,6 +110,7 @@ class FeatureWriter {
     for (std::size_t i = 0; i < full_chunks_; ++i) hw = mix(hw ^ chunks_[i]) + kChunkStep;
     if (shift_ != 0) hw = mix(hw ^ chunk_) + kChunkStep;
     add(hw, 1.0f);
+    if (words_ && words_->count < PromptWords::kMax) words_->hash[words_->count++] = static_cast<std::uint32_t>(hw);
     if (bigrams_ && have_prev_) add((prev_word_ * 31) ^ hw ^ 0x2222, 1.0f);
     if (char_ngrams_ && wlen_ >= 4) {
       grams_[wlen_ - 2] = gram_hash((gram_ >> 8) | (static_cast<std::uint32_t>('>') << 24));
@@ -130,6 +131,7 @@ class FeatureWriter {
   Feature* out_;
   const std::uint32_t mask_;
   const bool bigrams_, char_ngrams_;
+  PromptWords* const words_;
   std::size_t wlen_ = 0;
   std::uint64_t chunk_ = 0;  // the word's current chunk, filled from the low byte
   unsigned shift_ = 0;
@@ -144,7 +146,7 @@ class FeatureWriter {
 }  // namespace
 
 float extract_text_features(std::string_view text, const FeatureOptions& opt, std::vector<Feature>& out,
-                            bool normalize) {
+                            bool normalize, PromptWords* words) {
   const std::uint32_t mask = (1u << opt.hash_bits) - 1;
   // A long prompt is read as its head and its tail (kModelHeadChars +
   // kModelTailChars): the instructions and the question, not the whole
@@ -156,7 +158,8 @@ float extract_text_features(std::string_view text, const FeatureOptions& opt, st
   // features. resize() only grows the reused vector's storage once.
   const std::size_t bound = 3 * read_chars + 8;
   if (out.size() < bound) out.resize(bound);
-  FeatureWriter w(out.data(), mask, opt);
+  if (words) words->count = 0;
+  FeatureWriter w(out.data(), mask, opt, words);
   if (whole) {
     w.read(text);
   } else {

@@ -26,6 +26,14 @@ struct FeatureOptions {
   bool char_ngrams = true;
 };
 
+// The hashes of a prompt's first words, in order (the category prior's input,
+// see learn/category_prior.h). Fixed size: filled on the routing hot path.
+struct PromptWords {
+  static constexpr std::size_t kMax = 256;
+  std::uint32_t hash[kMax];
+  std::size_t count = 0;
+};
+
 // The most of a prompt the features read: its first kModelHeadChars and last
 // kModelTailChars characters (shape features such as length still see all).
 inline constexpr std::size_t kModelHeadChars = 3072;
@@ -34,8 +42,10 @@ inline constexpr std::size_t kModelTailChars = 1024;
 // Puts the features of `text` in `out` (cleared first) and returns the factor
 // that L2-normalises them. With `normalize` the values are scaled by it here;
 // without, the caller scales its dot products instead (one multiply per model,
-// not one per feature: the routing hot path does that).
+// not one per feature: the routing hot path does that). With `words`, also
+// puts there the hashes of the first PromptWords::kMax words read (the low 32
+// bits of each word unigram's hash, so masking gives the feature's index).
 float extract_text_features(std::string_view text, const FeatureOptions& options, std::vector<Feature>& out,
-                            bool normalize = true);
+                            bool normalize = true, PromptWords* words = nullptr);
 
 }  // namespace fulcrum

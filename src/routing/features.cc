@@ -141,11 +141,12 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
   const bool predict_domain = f.domain.empty() && domains_;
   if (model_ || predict_domain) {
     thread_local std::vector<Feature> scratch;
+    thread_local PromptWords words;
     FeatureOptions opt = model_ ? model_->feature_options() : domains_->feature_options();
     if (model_ && predict_domain) opt.hash_bits = std::max(opt.hash_bits, domains_->feature_options().hash_bits);
-    const double inv_norm = extract_text_features(text, opt, scratch, /*normalize=*/false);
+    const double inv_norm = extract_text_features(text, opt, scratch, /*normalize=*/false, model_ ? &words : nullptr);
     if (model_) {
-      const auto p = model_->probabilities(scratch, inv_norm);
+      const auto p = model_->probabilities(scratch, inv_norm, words);
       f.score = p.gain;
       f.p_weak = p.weak;
       f.p_strong = p.strong;
