@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/load.h"
+#include "learn/category_prior.h"
 #include "learn/dataset.h"
 #include "learn/text_features.h"
 #include "openai/chat_request.h"
@@ -150,6 +151,30 @@ void BM_RouteDecisionRealPrompts(benchmark::State& state) {
   state.counters["prompts"] = static_cast<double>(requests.size());
 }
 BENCHMARK(BM_RouteDecisionRealPrompts);
+
+// The category prior's share of a decision on real prompts: naive Bayes over
+// each prompt's first 256 words, with the prior trained on the MMLU rows.
+void BM_CategoryPriorRealPrompts(benchmark::State& state) {
+  auto data = load_dataset(std::string(FULCRUM_SOURCE_DIR) + "/../shared/data/routellm/mmlu.jsonl");
+  if (!data) {
+    state.SkipWithError("../shared/data/routellm/mmlu.jsonl not found");
+    return;
+  }
+  std::vector<const LabeledPrompt*> rows;
+  for (const auto& r : data->rows) rows.push_back(&r);
+  auto pair = choose_pair(*data);
+  const auto prior = CategoryPrior::train(rows, *pair, CategoryPriorOptions{});
+  std::vector<PromptWords> words;
+  std::vector<Feature> scratch;
+  for (const auto& body : real_bodies(256)) {
+    auto req = parse_chat_request(body);
+    words.emplace_back();
+    extract_text_features(req->prompt_text(), FeatureOptions{18, true, true}, scratch, false, &words.back());
+  }
+  std::size_t next = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(prior->gain(words[next++ % words.size()]));
+}
+BENCHMARK(BM_CategoryPriorRealPrompts);
 
 // RSS before and after 1M decisions: per-request heap growth would show here.
 void BM_RouteMemoryOver1M(benchmark::State& state) {

@@ -129,9 +129,13 @@ double CategoryPrior::gain(const PromptWords& words) const {
     ll[c] = log_prior_[c] + known * unseen_[c] + scale_ * sum;
     top = std::max(top, ll[c]);
   }
+  // Softmax: a category more than 40 nats below the best weighs under 1e-17,
+  // so its exp() (the costliest step here) is skipped.
   double z = 0, g = 0;
   for (std::size_t c = 0; c < n; ++c) {
-    const double p = std::exp(ll[c] - top);
+    const double d = ll[c] - top;
+    if (d < -40) continue;
+    const double p = std::exp(d);
     z += p;
     g += p * gain_[c];
   }
