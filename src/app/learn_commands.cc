@@ -78,6 +78,10 @@ int run_train(const TrainCommand& cmd) {
   }
   std::printf("trained on %zu prompts (weak %s, strong %s); model written to %s\n", rows.size(),
               loaded->pair.weak.c_str(), loaded->pair.strong.c_str(), cmd.out_path.c_str());
+  if (const auto n = model.prior_categories())
+    std::printf("category prior: %zu categories, %.0f%% of the routing score\n", n, 100 * model.prior_share());
+  else
+    std::printf("category prior: none (the rows carry fewer than two categories)\n");
   return 0;
 }
 

@@ -30,8 +30,8 @@ struct CategoryPriorOptions {
 
 class CategoryPrior {
  public:
-  // The categories beyond the 62 most frequent share one lane. Rows and
-  // categories are kept in one cache line per word.
+  // A word's counts for every category fit one 64-byte row (one cache line
+  // per word read), so the categories beyond the 62 most frequent share a lane.
   static constexpr std::size_t kLanes = 64;
   static constexpr std::size_t kMaxCategories = kLanes - 1;  // the last lane counts known words
   static constexpr int kHashBits = 16;

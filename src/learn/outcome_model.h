@@ -59,6 +59,9 @@ class OutcomeModel {
     return probabilities(prompt, scratch).gain;
   }
   const ModelPair& pair() const { return pair_; }
+  // How many categories the category prior tells apart (0: no prior).
+  std::size_t prior_categories() const { return prior_ ? prior_->categories() : 0; }
+  double prior_share() const { return prior_share_; }
 
   Status save(const std::string& path) const;
   static Result<OutcomeModel> load(const std::string& path);
