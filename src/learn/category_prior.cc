@@ -65,7 +65,7 @@ std::optional<CategoryPrior> CategoryPrior::train(const std::vector<const Labele
   std::vector<Feature> scratch;
   for (const auto* r : rows) {
     const std::size_t lane = lane_of.at(r->category);
-    const double g = std::clamp(r->scores.at(pair.strong), 0.0, 1.0) - std::clamp(r->scores.at(pair.weak), 0.0, 1.0);
+    const double g = strong_gain(*r, pair);
     rows_in[lane] += 1;
     gain_sum[lane] += g;
     total_gain += g;

@@ -139,4 +139,8 @@ Result<ModelPair> choose_pair(const Dataset& data, const std::string& weak, cons
   return pair;
 }
 
+double strong_gain(const LabeledPrompt& row, const ModelPair& pair) {
+  return std::clamp(row.scores.at(pair.strong), 0.0, 1.0) - std::clamp(row.scores.at(pair.weak), 0.0, 1.0);
+}
+
 }  // namespace fulcrum

@@ -54,4 +54,8 @@ struct ModelPair {
 };
 Result<ModelPair> choose_pair(const Dataset& data, const std::string& weak = {}, const std::string& strong = {});
 
+// What escalating this row buys: its strong score minus its weak score, each
+// clamped to [0, 1] (graded scores are), so in [-1, 1].
+double strong_gain(const LabeledPrompt& row, const ModelPair& pair);
+
 }  // namespace fulcrum

@@ -15,7 +15,7 @@ namespace {
 
 // (strong - weak + 1) / 2: the gain of the strong tier as a soft label in [0, 1].
 double gain_label(const LabeledPrompt& r, const ModelPair& pair) {
-  return (std::clamp(r.scores.at(pair.strong), 0.0, 1.0) - std::clamp(r.scores.at(pair.weak), 0.0, 1.0) + 1) / 2;
+  return (strong_gain(r, pair) + 1) / 2;
 }
 
 // Each category's mean gain label, shrunk toward the overall mean by
@@ -177,10 +177,11 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
   double share = 0;
   if (magic.back() == '2') {
     std::string line;
-    if (!std::getline(in, line) || line.rfind("category-prior ", 0) != 0)
+    constexpr std::string_view kPrefix = "category-prior ";
+    if (!std::getline(in, line) || !line.starts_with(kPrefix))
       return make_error(Errc::invalid_request, path + ": missing the category-prior line");
     if (line != "category-prior none") {
-      const char* first = line.data() + 15;
+      const char* first = line.data() + kPrefix.size();
       const char* last = line.data() + line.size();
       const auto [end, ec] = std::from_chars(first, last, share);
       if (ec != std::errc{} || end != last || !(share >= 0 && share <= 1))
