@@ -1,5 +1,7 @@
 #include "app/gateway_runtime.h"
 
+#include <csignal>
+
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
@@ -58,6 +60,10 @@ Result<std::shared_ptr<const GatewayState>> build_state(const ConfigPtr& config,
 }  // namespace
 
 Status GatewayRuntime::start() {
+  // A write to a socket the peer has closed must be an error value, not a
+  // process-killing signal (Asio sends with MSG_NOSIGNAL; OpenSSL and the
+  // Redis client may not).
+  std::signal(SIGPIPE, SIG_IGN);
   auto state = build_state(config_, services_, warnings_);
   if (!state) return std::move(state).error();
   slot_ = std::make_shared<GatewayStateSlot>(std::move(state.value()));
@@ -71,6 +77,9 @@ Status GatewayRuntime::start() {
     so.address = config_->listen_address;
     so.port = i == 0 ? config_->listen_port : port_;  // port 0: the others join the first's port
     so.max_body_bytes = config_->max_body_bytes;
+    so.write_timeout = config_->clients.write_timeout;
+    // The kernel spreads connections over the workers (SO_REUSEPORT): each takes its share of the cap.
+    so.max_connections = std::max<std::size_t>(1, (config_->clients.max_connections + n - 1) / static_cast<std::size_t>(n));
     w->server = std::make_unique<HttpServer>(w->io, so, *w->gateway);
     auto st = w->server->listen();
     if (!st) return st;

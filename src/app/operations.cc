@@ -1,5 +1,7 @@
 #include "app/operations.h"
 
+#include <cstdlib>
+
 #include "core/clock.h"
 
 namespace fulcrum {
@@ -24,7 +26,15 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
   if (config->state.url == "local") {
     ops->store_ = make_local_store(config->cache.max_entries);
   } else {
-    auto redis = make_redis_store(config->state.url, config->state.timeout, config->state.retry_after);
+    std::string password;
+    if (!config->state.password_env.empty()) {
+      const char* v = std::getenv(config->state.password_env.c_str());
+      if (!v || !*v)
+        return make_error(Errc::invalid_request, "state.password_env: the environment variable " +
+                                                     config->state.password_env + " is not set");
+      password = v;
+    }
+    auto redis = make_redis_store(config->state.url, config->state.timeout, config->state.retry_after, password);
     if (!redis) return std::move(redis).error();
     ops->store_ = std::move(redis.value());
   }

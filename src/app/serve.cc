@@ -11,6 +11,7 @@
 #include "config/load.h"
 #include "config/url.h"
 #include "routing/router.h"
+#include "state/state_store.h"
 
 namespace fulcrum {
 
@@ -68,6 +69,10 @@ int run_serve(const ServeOptions& options) {
     return 1;
   }
   for (const auto& warning : runtime.warnings()) spdlog::warn("{}", warning);
+  if (config->keys.empty() && !is_loopback_address(config->listen_address))
+    spdlog::warn("listening on {} with no gateway keys: anyone who can reach this address may spend on your "
+                 "providers' accounts and read /metrics and /dashboard; add keys (fulcrum hash-key) or listen on "
+                 "127.0.0.1", config->listen_address);
   std::printf("fulcrum listening on http://%s:%u (%d threads, %zu tiers, default %s)\n",
               config->listen_address.c_str(), runtime.port(), runtime.threads(), config->tiers.size(),
               config->router.default_tier.c_str());
@@ -84,7 +89,7 @@ int run_serve(const ServeOptions& options) {
     auto next = std::const_pointer_cast<Config>(fresh.config);
     if (next->ledger.path != config->ledger.path || next->state.url != config->state.url)
       spdlog::warn("reload: ledger.path and state changes need a restart; keeping {} and {}", config->ledger.path,
-                   config->state.url);
+                   redact_url(config->state.url));
     next->listen_address = config->listen_address;  // the socket stays; --listen/--threads still apply
     next->listen_port = config->listen_port;
     next->threads = config->threads;

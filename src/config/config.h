@@ -124,11 +124,34 @@ struct ApiKey {
   std::optional<PicoUsd> daily_budget;       // spend per UTC day
   std::optional<std::int64_t> requests_per_minute;
   std::optional<std::int64_t> tokens_per_minute;  // prompt + completion
+  // A request's worst case is reserved against the daily budget before it is
+  // sent: its prompt estimate at the input price plus its max_tokens (this
+  // when the request names none) at the output price; the real cost settles it.
+  std::int64_t default_max_tokens = 2048;
+  // When the reservation does not fit the budget: answer 429 (false) or send
+  // the request to the tier whose reservation is cheapest (true), 429 if even
+  // that does not fit.
+  bool downgrade_on_budget = false;
+};
+
+// Who may read /metrics and /dashboard*. With gateway keys (or an admin key)
+// configured, a caller needs one of them (Bearer, or Basic with the key as
+// the password, which browsers can send); `public` opens them on purpose.
+struct ObservabilityConfig {
+  bool is_public = false;
+  std::string admin_sha256_hex;  // empty: no admin key
+};
+
+// How the gateway treats its clients' connections.
+struct ClientLimits {
+  std::chrono::milliseconds write_timeout{30000};  // a client that reads nothing for this long is cut off
+  std::size_t max_connections = 10000;              // open client connections, all worker threads together
 };
 
 // Where budgets, rate limits and the cache live.
 struct StateConfig {
   std::string url = "local";  // or redis://HOST[:PORT][/DB]: shared by replicas
+  std::string password_env;   // the variable holding Redis's password (instead of one in the URL)
   bool fail_open = true;      // the store is down: let requests through (true) or answer 503 (false)
   std::chrono::milliseconds timeout{50};
   std::chrono::milliseconds retry_after{1000};
@@ -153,6 +176,8 @@ struct Config {
   std::vector<ApiKey> keys;  // empty: no gateway authentication
   StateConfig state;
   CacheConfig cache;
+  ObservabilityConfig observability;
+  ClientLimits clients;
   std::chrono::milliseconds shutdown_grace{10000};  // SIGTERM: time in-flight requests get to finish
   std::string source_path;
 

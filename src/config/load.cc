@@ -121,7 +121,8 @@ void read_keys(Reader& r, const YAML::Node& keys, Config& cfg) {
     const auto path = Reader::join("keys", k.name);
     const auto& n = kv.second;
     if (!r.expect_map(n, path)) continue;
-    r.check_keys(n, path, {"sha256", "daily_budget_usd", "requests_per_minute", "tokens_per_minute"});
+    r.check_keys(n, path, {"sha256", "daily_budget_usd", "requests_per_minute", "tokens_per_minute",
+                           "default_max_tokens", "on_budget"});
     if (auto v = r.string(n, "sha256", path, true)) {
       const bool hex = v->size() == 64 && v->find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
       if (!hex) r.error(n["sha256"], Reader::join(path, "sha256"), "expected 64 hex digits (print them with `fulcrum hash-key`)");
@@ -137,6 +138,12 @@ void read_keys(Reader& r, const YAML::Node& keys, Config& cfg) {
     }
     if (auto v = r.integer(n, "requests_per_minute", path, 1, 1000000000)) k.requests_per_minute = *v;
     if (auto v = r.integer(n, "tokens_per_minute", path, 1, 1000000000000)) k.tokens_per_minute = *v;
+    if (auto v = r.integer(n, "default_max_tokens", path, 1, 10000000)) k.default_max_tokens = *v;
+    if (auto v = r.string(n, "on_budget", path, false)) {
+      if (*v == "reject") k.downgrade_on_budget = false;
+      else if (*v == "downgrade") k.downgrade_on_budget = true;
+      else r.error(n["on_budget"], Reader::join(path, "on_budget"), "expected reject or downgrade");
+    }
     cfg.keys.push_back(std::move(k));
   }
 }
@@ -243,14 +250,15 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
     return result;
   }
   r.check_keys(root, "", {"listen", "threads", "max_body_bytes", "providers", "tiers", "router", "log", "ledger",
-                          "shutdown_grace_ms", "keys", "state", "cache"});
+                          "shutdown_grace_ms", "keys", "state", "cache", "observability", "clients"});
   read_keys(r, root["keys"], *cfg);
   if (auto st = root["state"]; st.IsDefined()) {
     if (st.IsScalar()) {
       cfg->state.url = st.Scalar();
     } else if (r.expect_map(st, "state")) {
-      r.check_keys(st, "state", {"url", "on_error", "timeout_ms", "retry_ms"});
+      r.check_keys(st, "state", {"url", "password_env", "on_error", "timeout_ms", "retry_ms"});
       if (auto v = r.string(st, "url", "state", false)) cfg->state.url = *v;
+      if (auto v = r.string(st, "password_env", "state", false)) cfg->state.password_env = *v;
       if (auto v = r.string(st, "on_error", "state", false)) {
         if (*v == "fail_open") cfg->state.fail_open = true;
         else if (*v == "fail_closed") cfg->state.fail_open = false;
@@ -276,6 +284,21 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
     }
   }
   if (auto v = r.integer(root, "shutdown_grace_ms", "", 0, 3600000)) cfg->shutdown_grace = std::chrono::milliseconds(*v);
+  if (auto o = root["observability"]; o.IsDefined() && r.expect_map(o, "observability")) {
+    r.check_keys(o, "observability", {"public", "admin_sha256"});
+    if (auto v = r.boolean(o, "public", "observability")) cfg->observability.is_public = *v;
+    if (auto v = r.string(o, "admin_sha256", "observability", false)) {
+      if (v->size() != 64 || v->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+        r.error(o["admin_sha256"], "observability.admin_sha256", "expected 64 hex digits (print them with `fulcrum hash-key`)");
+      cfg->observability.admin_sha256_hex = *v;
+      for (auto& c : cfg->observability.admin_sha256_hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (auto c = root["clients"]; c.IsDefined() && r.expect_map(c, "clients")) {
+    r.check_keys(c, "clients", {"write_timeout_ms", "max_connections"});
+    if (auto v = r.integer(c, "write_timeout_ms", "clients", 100, 3600000)) cfg->clients.write_timeout = std::chrono::milliseconds(*v);
+    if (auto v = r.integer(c, "max_connections", "clients", 1, 10000000)) cfg->clients.max_connections = static_cast<std::size_t>(*v);
+  }
   if (auto l = root["ledger"]; l.IsDefined()) {
     if (r.expect_map(l, "ledger")) {
       r.check_keys(l, "ledger", {"path", "queue", "flush_ms"});

@@ -1,5 +1,7 @@
 #include "config/url.h"
 
+#include <boost/asio/ip/address_v4.hpp>
+
 #include <boost/url/parse.hpp>
 
 namespace fulcrum {
@@ -36,6 +38,13 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
   if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') out.host = out.host.substr(1, out.host.size() - 2);
   out.port = static_cast<std::uint16_t>(port);
   return out;
+}
+
+bool is_loopback_address(std::string_view host) {
+  if (host == "localhost" || host == "::1") return true;
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address_v4(std::string(host), ec);
+  return !ec && a.is_loopback();
 }
 
 }  // namespace fulcrum

@@ -27,4 +27,7 @@ struct HostPort {
 // "0.0.0.0:8080", "[::1]:0", "localhost:80"; nullopt when malformed.
 std::optional<HostPort> parse_host_port(std::string_view text);
 
+// 127.0.0.0/8, ::1 or "localhost": only this machine can connect.
+bool is_loopback_address(std::string_view host);
+
 }  // namespace fulcrum

@@ -18,8 +18,9 @@ constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 // The session's side of an exchange: writes Beast responses onto the socket.
 class SessionSink final : public ResponseSink {
  public:
-  SessionSink(beast::tcp_stream& stream, bool keep_alive, unsigned version, bool head)
-      : stream_(stream), keep_alive_(keep_alive), version_(version), head_(head) {}
+  SessionSink(beast::tcp_stream& stream, bool keep_alive, unsigned version, bool head,
+              std::chrono::milliseconds write_timeout)
+      : stream_(stream), keep_alive_(keep_alive), version_(version), head_(head), write_timeout_(write_timeout) {}
   ~SessionSink() override { stop_watching(); }
 
   Task<bool> send(int status, HeaderList headers, std::string body, std::string_view content_type) override {
@@ -28,9 +29,7 @@ class SessionSink final : public ResponseSink {
     started_ = true;
     // A HEAD answer has the GET answer's headers and no body.
     const std::array<net::const_buffer, 2> buffers{net::buffer(bytes), net::buffer(body.data(), head_ ? 0 : body.size())};
-    auto [ec, n] = co_await net::async_write(stream_, buffers, nothrow);
-    failed_ = failed_ || ec;
-    co_return !ec;
+    co_return co_await write_bounded(buffers);
   }
 
   // The head waits for the stream's first bytes and goes out in the same
@@ -83,8 +82,22 @@ class SessionSink final : public ResponseSink {
     const std::array<net::const_buffer, 5> parts{
         net::buffer(pending_head_), net::buffer(chunk ? chunk_size_line(bytes.size(), size_buf) : std::string_view()),
         net::buffer(bytes.data(), bytes.size()), net::buffer(chunk ? kCrLf : std::string_view()), net::buffer(trailer)};
-    auto [ec, n] = co_await net::async_write(stream_, parts, nothrow);
+    const bool ok = co_await write_bounded(parts);
     pending_head_.clear();
+    co_return ok;
+  }
+
+  // A write the client must take within write_timeout_; on timeout the
+  // stream closes the socket, which also wakes the close watch (cancelling
+  // the upstream call). No timer runs between writes: a stream may wait on
+  // its upstream for as long as the upstream's own timeouts allow.
+  template <class Buffers>
+  Task<bool> write_bounded(const Buffers& buffers) {
+    stream_.expires_after(write_timeout_);
+    auto [ec, n] = co_await net::async_write(stream_, buffers, nothrow);
+    stream_.expires_never();
+    if (ec == beast::error::timeout)
+      spdlog::info("client took nothing for {} ms: connection closed", write_timeout_.count());
     failed_ = failed_ || ec;
     co_return !ec;
   }
@@ -118,6 +131,7 @@ class SessionSink final : public ResponseSink {
   bool keep_alive_;
   unsigned version_;
   bool head_;
+  std::chrono::milliseconds write_timeout_;
   bool started_ = false;
   bool failed_ = false;
   std::string pending_head_;  // a stream's head, not yet written
@@ -127,7 +141,7 @@ class SessionSink final : public ResponseSink {
 }  // namespace
 
 HttpServer::HttpServer(net::io_context& io, ServerOptions options, RequestHandler& handler)
-    : io_(io), options_(std::move(options)), handler_(handler), acceptor_(io) {}
+    : io_(io), options_(std::move(options)), handler_(handler), acceptor_(io), connection_freed_(io) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -156,18 +170,38 @@ void HttpServer::start() { net::co_spawn(io_, accept_loop(), net::detached); }
 void HttpServer::stop_accepting() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  connection_freed_.cancel();
 }
 
 Task<void> HttpServer::accept_loop() {
+  auto last_warning = std::chrono::steady_clock::time_point();
   while (acceptor_.is_open()) {
+    if (open_connections_ >= options_.max_connections) {
+      // At the cap: leave new connections in the kernel's backlog until one closes.
+      connection_freed_.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await connection_freed_.async_wait(nothrow);
+      continue;
+    }
     auto [ec, socket] = co_await acceptor_.async_accept(nothrow);
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
-      spdlog::warn("accept failed: {}", ec.message());
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_warning > std::chrono::seconds(1)) {
+        spdlog::warn("accept failed: {}", ec.message());
+        last_warning = now;
+      }
+      // Out of descriptors (or another resource): back off instead of spinning
+      // on a listen socket that stays readable.
+      connection_freed_.expires_after(std::chrono::milliseconds(50));
+      co_await connection_freed_.async_wait(nothrow);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(io_, session(beast::tcp_stream(std::move(socket))), net::detached);
+    ++open_connections_;
+    net::co_spawn(io_, session(beast::tcp_stream(std::move(socket))), [this](std::exception_ptr) {
+      --open_connections_;
+      connection_freed_.cancel();
+    });
   }
 }
 
@@ -178,8 +212,21 @@ Task<void> HttpServer::reject_and_close(beast::tcp_stream& stream, int status, s
   res.set(http::field::connection, "close");
   res.body() = std::move(json);
   res.prepare_payload();
-  stream.expires_after(std::chrono::seconds(10));
+  stream.expires_after(options_.write_timeout);
   co_await http::async_write(stream, res, nothrow);
+}
+
+Task<void> HttpServer::linger_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  buffer.clear();
+  std::array<char, 16384> scratch;
+  stream.expires_after(options_.linger);
+  while (!ec) {
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await stream.async_read_some(net::buffer(scratch), nothrow);
+  }
+  stream.close();
 }
 
 Task<void> HttpServer::session(beast::tcp_stream stream) {
@@ -201,7 +248,8 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
                                    std::to_string(options_.max_body_bytes) + " bytes"
                              : std::string("the request headers are too large");
       co_await reject_and_close(stream, body ? 413 : 431, std::move(why));
-      break;
+      co_await linger_and_close(stream, buffer);
+      co_return;
     }
     if (ec) {
       const bool client_went_away = ec == http::error::end_of_stream || ec == net::error::eof ||
@@ -210,6 +258,8 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
       if (!client_went_away) {
         std::string why = "malformed HTTP request: " + ec.message();
         co_await reject_and_close(stream, 400, std::move(why));
+        co_await linger_and_close(stream, buffer);
+        co_return;
       }
       break;
     }
@@ -224,7 +274,7 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
       auto it = req.find(name);
       return it == req.end() ? std::string_view() : std::string_view(it->value());
     };
-    SessionSink sink(stream, req.keep_alive(), req.version(), req.method() == http::verb::head);
+    SessionSink sink(stream, req.keep_alive(), req.version(), req.method() == http::verb::head, options_.write_timeout);
     co_await handler_.handle(view, sink);
     sink.stop_watching();
     if (sink.failed() || !req.keep_alive() || !sink.started()) break;

@@ -24,6 +24,17 @@ struct ServerOptions {
   std::size_t max_header_bytes = 64 * 1024;
   std::chrono::seconds idle_timeout{120};
   std::chrono::seconds read_timeout{60};  // a request's bytes, once it has started
+  // A response write that makes no progress for this long cuts the client
+  // off (a client that stopped reading a stream holds no upstream call).
+  std::chrono::milliseconds write_timeout{30000};
+  // Open connections on this server; at the cap it stops accepting (the
+  // kernel's backlog holds new ones) until one closes, as nginx does.
+  std::size_t max_connections = 10000;
+  // After answering a request it will not read (413, 431, 400), the server
+  // reads and discards what the client still sends, for at most this long,
+  // before closing: closing with unread bytes would reset the connection and
+  // the client would never read the answer.
+  std::chrono::milliseconds linger{5000};
 };
 
 class HttpServer {
@@ -47,11 +58,16 @@ class HttpServer {
   // Answers a request that could not be read whole, then the caller closes.
   Task<void> reject_and_close(beast::tcp_stream& stream, int status, std::string why);
 
+  // Reads and drops the client's remaining bytes until it closes or `linger` passes.
+  Task<void> linger_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer);
+
   net::io_context& io_;
   ServerOptions options_;
   RequestHandler& handler_;
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
+  std::size_t open_connections_ = 0;
+  net::steady_timer connection_freed_;  // the accept loop waits on it while at the cap
 };
 
 }  // namespace fulcrum

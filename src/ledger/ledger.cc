@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include "ledger/schema.h"
@@ -75,22 +77,27 @@ void Ledger::enqueue(Item item) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= options_.queue_capacity) {
-      if (dropped_++ % 1000 == 0)
-        spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.path, options_.queue_capacity);
-      return;
-    }
-    wake = queue_.empty();  // the writer sleeps only on an empty queue: one wake-up per burst
-    queue_.push_back(std::move(item));
-    ++enqueued_;
+    wake = enqueue_locked(std::move(item));
   }
   if (wake) wake_.notify_one();
+}
+
+bool Ledger::enqueue_locked(Item item) {
+  if (queue_.size() >= options_.queue_capacity) {
+    if (dropped_++ % 1000 == 0)
+      spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.path, options_.queue_capacity);
+    return false;
+  }
+  const bool wake = queue_.empty();  // the writer sleeps only on an empty queue: one wake-up per burst
+  queue_.push_back(std::move(item));
+  ++enqueued_;
+  return wake;
 }
 
 void Ledger::on_request_done(const RequestRecord& record) {
   {
     std::lock_guard lock(mutex_);
-    if (!record.tier.empty() && recent_.emplace(record.id, record.tier).second) {
+    if (!record.tier.empty() && recent_.emplace(record.id, Recent{FeedbackTarget{record.tier, record.key}, std::nullopt}).second) {
       recent_order_.push_back(record.id);
       if (recent_order_.size() > kRecentIds) {
         recent_.erase(recent_order_.front());
@@ -101,20 +108,46 @@ void Ledger::on_request_done(const RequestRecord& record) {
   enqueue(record);
 }
 
-void Ledger::store(const FeedbackRecord& feedback) { enqueue(feedback); }
+std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedback) {
+  std::optional<FeedbackRecord::Verdict> replaced;
+  {
+    std::unique_lock lock(mutex_);
+    if (auto it = recent_.find(feedback.request_id); it != recent_.end()) {
+      // Under one lock: two verdicts at once still replace each other in order.
+      replaced = std::exchange(it->second.verdict, FeedbackRecord::Verdict{feedback.score, feedback.error_cost_usd});
+      const bool wake = enqueue_locked(feedback);
+      lock.unlock();
+      if (wake) wake_.notify_one();
+      return replaced;
+    }
+  }
+  // Older than the in-memory window: its latest verdict is in the database.
+  {
+    std::lock_guard lock(reader_mutex_);
+    Statement st(reader_db_,
+                 "SELECT score, error_cost_usd FROM feedback WHERE request_id = ? ORDER BY unix_ms DESC LIMIT 1");
+    st.text(1, feedback.request_id);
+    if (st.s && sqlite3_step(st.s) == SQLITE_ROW) {
+      replaced = FeedbackRecord::Verdict{sqlite3_column_double(st.s, 0), std::nullopt};
+      if (sqlite3_column_type(st.s, 1) != SQLITE_NULL) replaced->error_cost_usd = sqlite3_column_double(st.s, 1);
+    }
+  }
+  enqueue(feedback);
+  return replaced;
+}
 
-std::optional<std::string> Ledger::tier_of(std::string_view request_id) {
+std::optional<FeedbackTarget> Ledger::find_request(std::string_view request_id) {
   {
     std::lock_guard lock(mutex_);
-    if (auto it = recent_.find(std::string(request_id)); it != recent_.end()) return it->second;
+    if (auto it = recent_.find(std::string(request_id)); it != recent_.end()) return it->second.target;
   }
-  // Older than the in-memory window: one primary-key read (microseconds;
-  // WAL readers never wait for the writer).
+  // One primary-key read (microseconds; WAL readers never wait for the writer).
   std::lock_guard lock(reader_mutex_);
-  Statement st(reader_db_, "SELECT tier FROM requests WHERE id = ?");
+  Statement st(reader_db_, "SELECT tier, api_key FROM requests WHERE id = ?");
   st.text(1, std::string(request_id));
   if (st.s && sqlite3_step(st.s) == SQLITE_ROW)
-    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0)));
+    return FeedbackTarget{reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0)),
+                          reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1))};
   return std::nullopt;
 }
 
@@ -173,6 +206,7 @@ void Ledger::write_batch(std::deque<Item>& batch) {
   sqlite3_exec(writer_db_, "BEGIN", nullptr, nullptr, nullptr);
   Statement req(writer_db_, kInsertRequest);
   Statement fb(writer_db_, kInsertFeedback);
+  Statement replace(writer_db_, kDeleteFeedback);
   for (const auto& item : batch) {
     if (const auto* r = std::get_if<RequestRecord>(&item)) {
       sqlite3_reset(req.s);
@@ -203,6 +237,9 @@ void Ledger::write_batch(std::deque<Item>& batch) {
         spdlog::error("ledger {}: request {} not written: {}", options_.path, r->id, sqlite3_errmsg(writer_db_));
     } else {
       const auto& f = std::get<FeedbackRecord>(item);
+      sqlite3_reset(replace.s);  // one verdict per request: the latest replaces the others
+      replace.text(1, f.request_id);
+      sqlite3_step(replace.s);
       sqlite3_reset(fb.s);
       fb.text(1, f.request_id);
       fb.integer(2, f.unix_ms);

@@ -39,8 +39,8 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   Ledger& operator=(const Ledger&) = delete;
 
   void on_request_done(const RequestRecord& record) override;  // enqueues
-  std::optional<std::string> tier_of(std::string_view request_id) override;
-  void store(const FeedbackRecord& feedback) override;  // enqueues
+  std::optional<FeedbackTarget> find_request(std::string_view request_id) override;
+  std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord& feedback) override;  // enqueues
 
   // Blocks until everything enqueued before the call is committed.
   void flush();
@@ -52,12 +52,14 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   using Item = std::variant<RequestRecord, FeedbackRecord>;
   Ledger(LedgerOptions options, sqlite3* writer, sqlite3* reader);
   void enqueue(Item item);
+  // Under mutex_: queues `item` (or drops and counts it); true when the writer must be woken.
+  bool enqueue_locked(Item item);
   void writer_loop();
   void write_batch(std::deque<Item>& batch);
 
   LedgerOptions options_;
   sqlite3* writer_db_;
-  sqlite3* reader_db_;  // tier_of() lookups, guarded by reader_mutex_
+  sqlite3* reader_db_;  // lookups of requests and feedback older than recent_, guarded by reader_mutex_
   std::mutex reader_mutex_;
 
   mutable std::mutex mutex_;
@@ -69,9 +71,13 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   std::uint64_t dropped_ = 0;
   bool stopping_ = false;
 
-  // Recent request ids -> tier, so feedback on a fresh answer finds its tier
-  // before the row is committed. Bounded: oldest ids leave first.
-  std::unordered_map<std::string, std::string> recent_;
+  // Recent requests by id, so feedback on a fresh answer finds it before its
+  // row is committed. Bounded: oldest ids leave first.
+  struct Recent {
+    FeedbackTarget target;
+    std::optional<FeedbackRecord::Verdict> verdict;  // the latest feedback's
+  };
+  std::unordered_map<std::string, Recent> recent_;
   std::deque<std::string> recent_order_;
 
   std::thread writer_;

@@ -45,5 +45,6 @@ CREATE INDEX IF NOT EXISTS feedback_by_request ON feedback (request_id);
 inline constexpr const char* kInsertRequest =
     "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr const char* kInsertFeedback = "INSERT INTO feedback VALUES (?, ?, ?, ?, ?)";
+inline constexpr const char* kDeleteFeedback = "DELETE FROM feedback WHERE request_id = ?";
 
 }  // namespace fulcrum

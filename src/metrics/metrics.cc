@@ -94,8 +94,10 @@ void Metrics::on_request_done(const RequestRecord& r) {
 
 void Metrics::on_feedback(const FeedbackRecord& f) {
   auto& t = tier(f.tier);
-  t.feedback.fetch_add(1, relaxed);
-  t.feedback_errors_micro.fetch_add(static_cast<std::int64_t>((1 - f.score) * 1e6 + 0.5), relaxed);
+  auto errors_micro = [](double score) { return static_cast<std::int64_t>((1 - score) * 1e6 + 0.5); };
+  // A verdict that replaces an earlier one counts once: the earlier one is taken back.
+  if (!f.replaced) t.feedback.fetch_add(1, relaxed);
+  t.feedback_errors_micro.fetch_add(errors_micro(f.score) - (f.replaced ? errors_micro(f.replaced->score) : 0), relaxed);
 }
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {

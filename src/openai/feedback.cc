@@ -33,8 +33,11 @@ Result<FeedbackRecord> parse_feedback(std::string_view body) {
   for (const char* key : {"error_cost_usd", "error_cost"}) {
     auto it = o->find(key);
     if (it == o->end()) continue;
-    if (!it->value().is_number() || it->value().to_number<double>() < 0)
-      return make_error(Errc::invalid_request, std::string(key) + " must be a number >= 0 (USD)", key);
+    if (!it->value().is_number() || !(it->value().to_number<double>() >= 0) ||
+        it->value().to_number<double>() > kMaxFeedbackErrorCostUsd)
+      return make_error(Errc::invalid_request,
+                        std::string(key) + " must be a number from 0 to " + std::to_string(kMaxFeedbackErrorCostUsd) +
+                            " (USD)", key);
     f.error_cost_usd = it->value().to_number<double>();
   }
   f.unix_ms = unix_ms_now();

@@ -8,6 +8,10 @@
 
 namespace fulcrum {
 
+// The largest error_cost_usd one verdict may claim: one client's feedback
+// must not swing the break-even verdict and the dashboard for everyone.
+inline constexpr long kMaxFeedbackErrorCostUsd = 1000000;
+
 Result<FeedbackRecord> parse_feedback(std::string_view body);
 
 }  // namespace fulcrum

@@ -6,12 +6,14 @@
 
 #include <boost/json.hpp>
 
+#include "core/client_text.h"
 #include "core/clock.h"
 #include "core/token_estimate.h"
 #include "openai/chat_request.h"
 #include "openai/error_body.h"
 #include "openai/usage.h"
 #include "proxy/stream_relay.h"
+#include "proxy/whole_answer.h"
 #include "routing/policy.h"
 
 namespace fulcrum {
@@ -61,6 +63,10 @@ class ChatCompletion {
     record_.id = new_request_id(record_.unix_ms);
   }
 
+  // Whatever path a request ends on (even a coroutine torn down at shutdown),
+  // its reservation is released.
+  ~ChatCompletion() { settle_admission(); }
+
   Task<void> run(const HttpRequest& http_request);
 
  private:
@@ -72,6 +78,23 @@ class ChatCompletion {
   Task<bool> backoff(std::chrono::milliseconds delay);
 
   HeaderList base_headers() const;
+  // The execution plan: the chosen tier, a cascade's strong tier, then fallbacks (tiers in cooldown last).
+  std::vector<std::size_t> plan_for(std::size_t tier) const;
+  // What one call to `tier` may cost at most: the prompt (estimated from the
+  // body's size, generously) at the input price plus max_tokens (or the key's
+  // default) at the output price.
+  PicoUsd worst_case(std::size_t tier) const;
+  // Holds the worst case of the chosen tier (a cascade's two calls) on the
+  // key's budget; with `on_budget: downgrade`, a tier that does not fit becomes
+  // the cheapest tier alone. Error: the 429 (or 503).
+  std::optional<Error> reserve_budget(std::size_t& tier, std::vector<std::size_t>& plan);
+  // Before each tier is called: holds what its worst case (plus what earlier
+  // attempts were billed) exceeds the hold by. Error: the 429.
+  std::optional<Error> cover(std::size_t tier);
+  std::string worst_case_why(std::size_t tier) const;
+  std::int64_t max_tokens() const;
+  // A billed call whose usage never came (cut off, timed out): its prompt, estimated.
+  void account_cut_off(std::size_t tier);
   PicoUsd account(std::size_t tier, const Usage& usage);
   // Charges the key's budget and limits with the request's final cost, once.
   // Called before the last bytes go out: a client that has its answer may send
@@ -97,6 +120,9 @@ class ChatCompletion {
   const ApiKey* key_ = nullptr;          // the gateway key, when keys are configured
   std::int64_t prompt_estimate_ = 0;     // counted against the key's tokens/min up front
   std::optional<std::string> cache_key_; // set: the answer may come from / go to the cache
+  std::size_t cache_tier_ = 0;           // the tier the cache key names: only its own answers are stored
+  BudgetReservation reservation_;        // held on the key's daily budget until settled
+  std::int64_t body_bytes_ = 0;           // the request body's size: its prompt's worst case
   bool settled_ = false;
 
   bool gated(std::size_t tier) const { return cascade_ && tier == cascade_->cheap && !escalated_; }
@@ -146,11 +172,85 @@ PicoUsd ChatCompletion::account(std::size_t tier, const Usage& usage) {
   return cost;
 }
 
+void ChatCompletion::account_cut_off(std::size_t tier) {
+  Usage usage;
+  usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_->prompt_text());
+  usage.estimated = true;
+  account(tier, usage);
+}
+
 void ChatCompletion::settle_admission() {
   if (!key_ || settled_) return;
   settled_ = true;
-  state_.admission->settle(*key_, prompt_estimate_, record_.usage.prompt_tokens + record_.usage.completion_tokens,
-                           record_.cost, record_.unix_ms);
+  state_.admission->settle(*key_, reservation_, prompt_estimate_,
+                           record_.usage.prompt_tokens + record_.usage.completion_tokens, record_.cost,
+                           record_.unix_ms);
+}
+
+std::int64_t ChatCompletion::max_tokens() const {
+  for (const char* name : {"max_completion_tokens", "max_tokens"})
+    if (auto it = request_->body.find(name); it != request_->body.end() && it->value().is_int64() &&
+                                              it->value().get_int64() > 0)
+      return it->value().get_int64();
+  return key_ ? key_->default_max_tokens : 0;
+}
+
+std::vector<std::size_t> ChatCompletion::plan_for(std::size_t tier) const {
+  std::vector<std::size_t> plan{tier};
+  if (cascade_) plan.push_back(cascade_->strong);
+  for (auto from : std::vector<std::size_t>(plan))
+    for (auto f : config_.tiers[from].fallback_indices)
+      if (std::find(plan.begin(), plan.end(), f) == plan.end()) plan.push_back(f);
+  const auto now = Clock::now();
+  std::stable_partition(plan.begin(), plan.end(), [&](std::size_t t) { return !state_.health->in_cooldown(t, now); });
+  return plan;
+}
+
+PicoUsd ChatCompletion::worst_case(std::size_t tier) const {
+  Usage u;
+  u.prompt_tokens = u.cache_miss_tokens = (body_bytes_ + 2) / 3;  // every byte of the body, 3 to a token
+  u.completion_tokens = max_tokens();
+  return price_usage(u, config_.tiers[tier].prices_at(utc_minute_now())).total();
+}
+
+std::string ChatCompletion::worst_case_why(std::size_t tier) const {
+  return "tier " + config_.tiers[tier].name + ", at most about " + std::to_string((body_bytes_ + 2) / 3) +
+         " prompt tokens and max_tokens " + std::to_string(max_tokens());
+}
+
+std::optional<Error> ChatCompletion::reserve_budget(std::size_t& tier, std::vector<std::size_t>& plan) {
+  if (!key_ || !key_->daily_budget) return std::nullopt;
+  const PicoUsd need = cascade_ ? worst_case(cascade_->cheap) + worst_case(cascade_->strong) : worst_case(tier);
+  auto held = state_.admission->reserve(*key_, need, record_.unix_ms, worst_case_why(tier));
+  if (held) {
+    reservation_ = *held;
+    return std::nullopt;
+  }
+  if (held.error().code != Errc::budget_exceeded || !key_->downgrade_on_budget) return held.error();
+  // The tier whose worst case is cheapest, alone: no cascade, no fallback that costs more.
+  std::size_t cheapest = tier;
+  for (std::size_t t = 0; t < config_.tiers.size(); ++t)
+    if (worst_case(t) < worst_case(cheapest)) cheapest = t;
+  auto again = state_.admission->reserve(*key_, worst_case(cheapest), record_.unix_ms, worst_case_why(cheapest));
+  if (!again) return again.error();
+  reservation_ = *again;
+  reason_ += "; budget: downgraded from " + config_.tiers[tier].name + " to " + config_.tiers[cheapest].name +
+             " (its worst case fits what is left of key " + key_->name + "'s daily budget)";
+  cascade_.reset();
+  tier = cheapest;
+  plan = {cheapest};
+  return std::nullopt;
+}
+
+std::optional<Error> ChatCompletion::cover(std::size_t tier) {
+  if (!key_ || !key_->daily_budget || escalated_) return std::nullopt;  // a cascade's strong call is held already
+  // What earlier attempts were billed stays paid: the hold must cover it and this tier's worst case.
+  const PicoUsd more = record_.cost + worst_case(tier) - reservation_.amount;
+  if (more <= 0) return std::nullopt;
+  auto held = state_.admission->reserve(*key_, more, record_.unix_ms, worst_case_why(tier));
+  if (!held) return held.error();
+  reservation_.amount += held->amount;
+  return std::nullopt;
 }
 
 void ChatCompletion::finish(int status) {
@@ -205,7 +305,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     }
   }
   record_.stream = request_->stream;
-  record_.model_requested = request_->model.value_or("");
+  record_.model_requested = clip_client_text(request_->model.value_or(""));
 
   // Explicit tier, or the router for "auto", no model, and aliases.
   std::size_t tier = 0;
@@ -226,13 +326,16 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     for (const auto& t : config_.tiers) valid += ", " + t.name;
     for (const auto& a : config_.router.aliases) valid += ", " + a;
     const auto e = make_error(Errc::unknown_model,
-        "The model '" + *request_->model + "' does not exist on this gateway. Valid models: " + valid, "model");
+        "The model '" + record_.model_requested + "' does not exist on this gateway. Valid models: " + valid, "model");
     co_await fail(e);
     co_return;
   }
 
   if (state_.cache) {
-    cache_key_ = state_.cache->key_for(*request_, config_.tiers[tier].name, http_request.header);
+    // Scoped to the key: one tenant's answers are never another's.
+    cache_key_ = state_.cache->key_for(*request_, key_ ? key_->name : std::string_view(), config_.tiers[tier].name,
+                                       http_request.header);
+    cache_tier_ = tier;
     if (cache_key_) {
       if (auto hit = state_.cache->get(*cache_key_)) {
         record_.cache_hit = true;
@@ -252,17 +355,16 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     }
   }
 
-  // The chosen tier, then its fallbacks; tiers in cooldown go last.
-  // A cascade's strong tier comes right after the cheap one.
-  std::vector<std::size_t> plan{tier};
-  if (cascade_) plan.push_back(cascade_->strong);
-  for (auto from : std::vector<std::size_t>(plan))
-    for (auto f : config_.tiers[from].fallback_indices)
-      if (std::find(plan.begin(), plan.end(), f) == plan.end()) plan.push_back(f);
+  auto plan = plan_for(tier);
+  body_bytes_ = static_cast<std::int64_t>(http_request.body.size());
+  if (auto refused = reserve_budget(tier, plan)) {
+    record_.tier = config_.tiers[tier].name;
+    record_.reason = reason_;
+    co_await fail(*refused);
+    co_return;
+  }
   if (auto lp = request_->body.find("logprobs"); lp != request_->body.end())
     client_asked_logprobs_ = lp->value().is_bool() && lp->value().get_bool();
-  const auto now = Clock::now();
-  std::stable_partition(plan.begin(), plan.end(), [&](std::size_t t) { return !state_.health->in_cooldown(t, now); });
 
   sink_.watch_client_close([this] { abort_.abort(); });
   std::optional<Error> last;
@@ -279,6 +381,10 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
                         (last ? last->message : config_.tiers[tier].name + " is cooling down");
     } else if (i > 0) {
       record_.reason += "; tried last (cooling down) after: " + last->message;
+    }
+    if (auto refused = cover(t)) {  // a fallback to a dearer tier must fit the budget too
+      last = std::move(refused);
+      break;
     }
     const auto upstream_body = build_upstream_body(*request_, config_.tiers[t], gated(t));  // once per tier
     for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
@@ -355,7 +461,10 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   const auto started = Clock::now();
   auto body = co_await call.read_body(kMaxUpstreamBody);
   upstream_wait_ += Clock::now() - started;
-  if (!body) co_return std::move(body).error();
+  if (!body) {
+    account_cut_off(tier);  // the upstream took the request and began its answer: it bills the prompt
+    co_return std::move(body).error();
+  }
 
   // Parsed only to read usage: an arena freed in one go when this returns.
   boost::json::monotonic_resource arena;
@@ -363,39 +472,33 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   auto v = boost::json::parse(body.value(), ec, &arena);
   auto* obj = ec ? nullptr : v.if_object();
   if (!obj || request_->stream) {
+    account_cut_off(tier);  // a 2xx: the upstream took the request, and it bills the prompt
     // A stream was asked for and plain JSON came back (or the JSON is broken):
     // the client could not use it as it is.
     co_return make_error(Errc::upstream_bad_response,
         obj ? "provider answered JSON where an event stream was requested"
             : "provider answered a 2xx response whose body is not a JSON object");
   }
+  const auto answer = inspect_whole_answer(*obj);
   Usage usage;
-  if (auto it = obj->find("usage"); it != obj->end() && it->value().is_object()) {
-    usage = parse_usage(it->value().get_object());
+  if (answer.usage) {
+    usage = *answer.usage;
   } else {
-    std::string answer;
-    if (auto ch = obj->find("choices"); ch != obj->end() && ch->value().is_array())
-      for (const auto& c : ch->value().get_array())
-        if (auto* co = c.if_object())
-          if (auto m = co->find("message"); m != co->end() && m->value().is_object())
-            for (const char* key : {"content", "reasoning_content"})
-              if (auto s = m->value().get_object().find(key); s != m->value().get_object().end() && s->value().is_string())
-                answer.append(s->value().get_string());
     usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_->prompt_text());
-    usage.completion_tokens = estimate_tokens(answer);
+    usage.completion_tokens = estimate_tokens(answer.text);
     usage.estimated = true;
   }
+  if (!answer.has_choices) {
+    account(tier, usage);  // a 2xx is billed, whatever its body holds
+    co_return make_error(Errc::upstream_bad_response, "provider answered a 2xx response without a choices array");
+  }
   if (gated(tier)) {
-    std::vector<double> logprobs;
-    if (auto ch = obj->find("choices"); ch != obj->end() && ch->value().is_array() && !ch->value().get_array().empty())
-      append_logprobs(ch->value().get_array()[0], logprobs);
-    if (judge(cascade_confidence(*cascade_, logprobs))) {
+    if (judge(cascade_confidence(*cascade_, answer.logprobs))) {
       account(tier, usage);  // the discarded answer was still paid for
       co_return make_error(Errc::escalated, "escalated");
     }
     if (!client_asked_logprobs_) {  // fulcrum asked for them, not the client
-      for (auto& c : obj->at("choices").as_array())
-        if (auto* co = c.if_object()) (*co)["logprobs"] = nullptr;
+      drop_logprobs(*obj);
       body.value() = boost::json::serialize(*obj);
     }
   }
@@ -410,7 +513,8 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   // Stored before the answer is sent: once the client has it, the same request
   // (on any thread) must find it, and a paid-for answer is worth keeping even
   // if this client went away meanwhile.
-  if (cache_key_) state_.cache->put(*cache_key_, body.value());
+  // Only the answer of the tier the key names: a fallback's or an escalation's is not that tier's.
+  if (cache_key_ && tier == cache_tier_ && !escalated_) state_.cache->put(*cache_key_, body.value());
   settle_admission();
   co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
   finish(200);
@@ -500,7 +604,10 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     out.clear();
   }
 
-  if (held && broken) co_return broken;  // nothing was sent: the error can still be retried
+  if (held && broken) {  // nothing was sent: the error can still be retried, but what came was billed
+    if (!costed) cost_comment();
+    co_return broken;
+  }
   int status = 200;
   if (!costed) out.append(cost_comment());  // stream ended without [DONE]
   if (broken && broken->code != Errc::client_closed) {

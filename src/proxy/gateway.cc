@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/client_text.h"
 #include "core/clock.h"
 #include "openai/error_body.h"
 #include "openai/feedback.h"
@@ -74,10 +75,18 @@ Task<void> Gateway::readiness(const GatewayState& state, ResponseSink& sink) {
 }
 
 Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& request, ResponseSink& sink) {
+  std::string caller;  // the key's name; empty on an open gateway
   if (state.admission) {
     auto key = state.admission->authenticate(request.header("authorization"));
     if (!key) {
       const auto e = key.error();
+      co_await send_error(sink, e);
+      co_return;
+    }
+    caller = key.value()->name;
+    // Feedback counts against the key's requests_per_minute like a request does.
+    if (auto counted = state.admission->count_request(*key.value(), unix_ms_now()); !counted) {
+      const auto e = counted.error();
       co_await send_error(sink, e);
       co_return;
     }
@@ -92,21 +101,31 @@ Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& reque
     co_await send_error(sink, e);
     co_return;
   }
-  auto tier = state.feedback->tier_of(parsed->request_id);
-  if (!tier) {
-    const auto e = make_error(Errc::not_found, "no request with id '" + parsed->request_id + "' in the ledger", "request_id");
+  auto target = state.feedback->find_request(parsed->request_id);
+  // Another key's request gets the same answer as an unknown id: its existence is not the caller's to learn.
+  if (!target || (state.admission && target->key != caller)) {
+    const auto e = make_error(Errc::not_found, "no request with id '" + clip_client_text(parsed->request_id) +
+                                                   "' in the ledger", "request_id");
     co_await send_error(sink, e);
     co_return;
   }
-  parsed->tier = std::move(*tier);
-  state.feedback->store(*parsed);
+  parsed->tier = std::move(target->tier);
+  parsed->replaced = state.feedback->store(*parsed);
   if (state.metrics) state.metrics->on_feedback(*parsed);
   if (state.dashboard) state.dashboard->on_feedback(*parsed);
   boost::json::object o;
-  o["status"] = "recorded";
+  o["status"] = parsed->replaced ? "replaced" : "recorded";
   o["request_id"] = parsed->request_id;
   o["tier"] = parsed->tier;
   co_await sink.send(200, {}, boost::json::serialize(o), kJson);
+}
+
+bool Gateway::may_observe(const GatewayState& state, const HttpRequest& request) const {
+  const auto& cfg = *state.config;
+  if (cfg.observability.is_public) return true;
+  if (state.admission) return state.admission->may_observe(request.header("authorization"));
+  // No gateway keys: open unless an admin key is configured.
+  return cfg.observability.admin_sha256_hex.empty() || is_admin_key(cfg, request.header("authorization"));
 }
 
 Task<void> Gateway::handle(const HttpRequest& request, ResponseSink& sink) {
@@ -154,6 +173,12 @@ Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& reque
       const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);
       co_await send_error(sink, e, std::move(allow));
     }
+  } else if ((path == "/metrics" || path.starts_with("/dashboard")) && get && !may_observe(state, request)) {
+    // Browsers answer a Basic challenge with any user name and the key as the password.
+    HeaderList challenge{{"www-authenticate", "Basic realm=\"fulcrum\", charset=\"UTF-8\""}};
+    const auto e = make_error(Errc::unauthorized, "/metrics and /dashboard need a gateway key or the admin key: send "
+                                                  "\"Authorization: Bearer KEY\" (or Basic auth with the key as the password)");
+    co_await send_error(sink, e, std::move(challenge));
   } else if ((path == "/dashboard" || path == "/dashboard/") && get && state.dashboard) {
     std::string page = dashboard_page();
     co_await sink.send(200, HeaderList{}, std::move(page), kHtml);

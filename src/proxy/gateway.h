@@ -66,6 +66,8 @@ class Gateway final : public RequestHandler {
   Task<void> models(const GatewayState& state, ResponseSink& sink);
   Task<void> readiness(const GatewayState& state, ResponseSink& sink);
   Task<void> feedback(const GatewayState& state, const HttpRequest& request, ResponseSink& sink);
+  // Whether the caller may read /metrics and /dashboard* (ObservabilityConfig).
+  bool may_observe(const GatewayState& state, const HttpRequest& request) const;
 
   std::shared_ptr<GatewayStateSlot> slot_;
   UpstreamClient upstream_;

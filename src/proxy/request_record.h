@@ -64,15 +64,30 @@ struct FeedbackRecord {
   double score = 0;       // 0..1; `success: true/false` is 1/0
   std::optional<double> error_cost_usd;
   std::int64_t unix_ms = 0;
+  // One verdict per request, the latest wins: the verdict this one replaces
+  // (counters take it back), as FeedbackStore::store returned it.
+  struct Verdict {
+    double score = 0;
+    std::optional<double> error_cost_usd;
+  };
+  std::optional<Verdict> replaced;
 };
 
-// Where feedback goes (the ledger). Thread-safe; store() must not block.
+// The answered request a feedback names, as the ledger knows it.
+struct FeedbackTarget {
+  std::string tier;  // the tier that answered
+  std::string key;   // the gateway key that asked (empty on an open gateway)
+};
+
+// Where feedback goes (the ledger). Thread-safe; neither call waits on the disk's writer.
 class FeedbackStore {
  public:
   virtual ~FeedbackStore() = default;
-  // The tier that answered `request_id`, or nullopt for an id never seen.
-  virtual std::optional<std::string> tier_of(std::string_view request_id) = 0;
-  virtual void store(const FeedbackRecord& feedback) = 0;
+  // The request `request_id`, or nullopt for an id never seen.
+  virtual std::optional<FeedbackTarget> find_request(std::string_view request_id) = 0;
+  // Stores the verdict in place of any earlier one for the same request;
+  // returns the verdict it replaced.
+  virtual std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord& feedback) = 0;
 };
 
 // What /metrics shows. Thread-safe.

@@ -51,6 +51,7 @@ void append_logprobs(const boost::json::value& choice, std::vector<double>& out)
 
 void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
                                 const std::function<std::string()>& cost_comment) {
+  if (saw_done_) return;  // the stream ended at [DONE]: anything after it is not relayed, nor charged twice
   if (!ev.has_data) {
     out.append(ev.raw);
     return;

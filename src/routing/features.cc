@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/client_text.h"
 #include "core/text_search.h"
 #include "core/token_estimate.h"
 #include "learn/domain_classifier.h"
@@ -108,17 +109,18 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
   f.has_math = text.find('=') != std::string::npos || text.find('^') != std::string::npos ||
                text.find("\\frac") != std::string::npos || contains_common(text, "solve");
 
-  // Declared values: a header wins over the same name in metadata.
+  // Declared values: a header wins over the same name in metadata. Clipped:
+  // they reach the reason, the ledger and error messages.
   const boost::json::object* metadata = nullptr;
   if (auto it = request.body.find("metadata"); it != request.body.end()) metadata = it->value().if_object();
   auto declared = [&](const char* name) -> std::pair<std::string, std::string> {
     if (header) {
       auto h = header(name);
-      if (!h.empty()) return {std::string(h), std::string("header ") + name};
+      if (!h.empty()) return {clip_client_text(h), std::string("header ") + name};
     }
     if (metadata)
       if (auto it = metadata->find(name); it != metadata->end()) {
-        if (auto s = it->value().if_string()) return {std::string(*s), std::string("metadata.") + name};
+        if (auto s = it->value().if_string()) return {clip_client_text(*s), std::string("metadata.") + name};
         if (it->value().is_number()) {
           return {boost::json::serialize(it->value()), std::string("metadata.") + name};
         }

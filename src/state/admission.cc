@@ -15,6 +15,9 @@ std::string counter(std::string_view kind, const ApiKey& key, std::int64_t perio
   return "fulcrum:" + std::string(kind) + ":" + key.name + ":" + std::to_string(period);
 }
 
+// Seconds until the next UTC minute, when a per-minute limit starts afresh.
+std::string retry_in(std::int64_t now) { return std::to_string((kMinuteMs - now % kMinuteMs + 999) / 1000); }
+
 }  // namespace
 
 std::string sha256_hex(std::string_view data) {
@@ -35,16 +38,49 @@ Admission::Admission(const Config& config, StateStore& store, StoreHealth& healt
   for (const auto& k : config.keys) by_hash_.emplace(k.sha256_hex, &k);
 }
 
+std::string presented_key(std::string_view header) {
+  constexpr std::string_view kBearer = "Bearer ", kBasic = "Basic ";
+  if (header.size() > kBearer.size() && header.substr(0, kBearer.size()) == kBearer)
+    return std::string(header.substr(kBearer.size()));
+  if (header.size() <= kBasic.size() || header.substr(0, kBasic.size()) != kBasic || header.size() > 4096) return {};
+  const auto encoded = header.substr(kBasic.size());
+  if (encoded.size() % 4 != 0) return {};
+  std::string decoded(encoded.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                reinterpret_cast<const unsigned char*>(encoded.data()), static_cast<int>(encoded.size()));
+  if (n < 0) return {};
+  // EVP_DecodeBlock counts the padding's zero bytes too.
+  std::size_t len = static_cast<std::size_t>(n);
+  for (std::size_t i = encoded.size(); i > 0 && encoded[i - 1] == '=' && len > 0; --i) --len;
+  decoded.resize(len);
+  const auto colon = decoded.find(':');
+  return colon == std::string::npos ? std::string() : decoded.substr(colon + 1);
+}
+
+bool is_admin_key(const Config& config, std::string_view header) {
+  if (config.observability.admin_sha256_hex.empty()) return false;
+  const auto key = presented_key(header);
+  return !key.empty() && sha256_hex(key) == config.observability.admin_sha256_hex;
+}
+
+const ApiKey* Admission::find(std::string_view header) const {
+  const auto key = presented_key(header);
+  if (key.empty()) return nullptr;
+  auto it = by_hash_.find(sha256_hex(key));
+  return it == by_hash_.end() ? nullptr : it->second;
+}
+
 Result<const ApiKey*> Admission::authenticate(std::string_view header) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer)
+  if (presented_key(header).empty())
     return make_error(Errc::unauthorized,
                       "You didn't provide an API key. Send your fulcrum key as \"Authorization: Bearer KEY\".");
-  auto it = by_hash_.find(sha256_hex(header.substr(kBearer.size())));
   // Never echo the key: a fragment of it in an error or a log is a leak.
-  if (it == by_hash_.end()) return make_error(Errc::unauthorized, "Incorrect API key provided.");
-  return it->second;
+  const auto* key = find(header);
+  if (!key) return make_error(Errc::unauthorized, "Incorrect API key provided.");
+  return key;
 }
+
+bool Admission::may_observe(std::string_view header) const { return find(header) || is_admin_key(config_, header); }
 
 std::optional<Error> Admission::on_store_error(const Error& e) {
   if (health_.errors.fetch_add(1, std::memory_order_relaxed) % 1000 == 0 || !health_.down.load())
@@ -61,34 +97,26 @@ void Admission::on_store_ok() {
     spdlog::info("state store {} is back", store_.describe());
 }
 
+Status Admission::count_request(const ApiKey& key, std::int64_t now) {
+  if (!key.requests_per_minute) return Ok{};
+  auto n = store_.add(counter("rpm", key, now / kMinuteMs), 1, std::chrono::milliseconds(2 * kMinuteMs));
+  if (!n) {
+    if (auto e = on_store_error(n.error())) return *e;
+    return Ok{};
+  }
+  on_store_ok();
+  if (*n > *key.requests_per_minute)
+    return make_error(Errc::rate_limited, "Rate limit reached for key " + key.name + ": requests_per_minute " +
+                                              std::to_string(*key.requests_per_minute) + ". Try again in " +
+                                              retry_in(now) + " s.");
+  return Ok{};
+}
+
 Status Admission::admit(const ApiKey& key, std::int64_t prompt_tokens, std::int64_t now) {
-  const auto minute = now / kMinuteMs, day = now / kDayMs;
-  if (key.daily_budget) {
-    auto spent = store_.get(counter("spend", key, day));
-    if (!spent) {
-      if (auto e = on_store_error(spent.error())) return *e;
-    } else {
-      on_store_ok();
-      if (*spent >= *key.daily_budget)
-        return make_error(Errc::budget_exceeded, "key " + key.name + " has spent its daily budget of $" +
-                                                     format_usd(*key.daily_budget) + " (spent $" + format_usd(*spent) +
-                                                     " today, UTC); it resets at 00:00 UTC");
-    }
-  }
-  if (key.requests_per_minute) {
-    auto n = store_.add(counter("rpm", key, minute), 1, std::chrono::milliseconds(2 * kMinuteMs));
-    if (!n) {
-      if (auto e = on_store_error(n.error())) return *e;
-    } else {
-      on_store_ok();
-      if (*n > *key.requests_per_minute)
-        return make_error(Errc::rate_limited, "Rate limit reached for key " + key.name + ": requests_per_minute " +
-                                                  std::to_string(*key.requests_per_minute) + ". Try again in " +
-                                                  std::to_string((kMinuteMs - now % kMinuteMs + 999) / 1000) + " s.");
-    }
-  }
+  if (auto st = count_request(key, now); !st) return st;
   if (key.tokens_per_minute) {
     // Count the prompt now, so a burst cannot overshoot by a minute's worth.
+    const auto minute = now / kMinuteMs;
     auto n = store_.add(counter("tpm", key, minute), prompt_tokens, std::chrono::milliseconds(2 * kMinuteMs));
     if (!n) {
       if (auto e = on_store_error(n.error())) return *e;
@@ -98,22 +126,48 @@ Status Admission::admit(const ApiKey& key, std::int64_t prompt_tokens, std::int6
         (void)store_.add(counter("tpm", key, minute), -prompt_tokens, std::chrono::milliseconds(2 * kMinuteMs));
         return make_error(Errc::rate_limited, "Rate limit reached for key " + key.name + ": tokens_per_minute " +
                                                   std::to_string(*key.tokens_per_minute) + ". Try again in " +
-                                                  std::to_string((kMinuteMs - now % kMinuteMs + 999) / 1000) + " s.");
+                                                  retry_in(now) + " s.");
       }
     }
   }
   return Ok{};
 }
 
-void Admission::settle(const ApiKey& key, std::int64_t prompt_estimate, std::int64_t tokens_used, PicoUsd cost,
-                       std::int64_t now) {
+Result<BudgetReservation> Admission::reserve(const ApiKey& key, PicoUsd worst_case, std::int64_t now,
+                                             std::string_view why) {
+  BudgetReservation r{0, now / kDayMs};
+  if (!key.daily_budget || worst_case <= 0) return r;
+  const auto name = counter("spend", key, r.day);
+  auto held = store_.add_if_at_most(name, worst_case, *key.daily_budget, std::chrono::milliseconds(2 * kDayMs));
+  if (!held) {
+    if (auto e = on_store_error(held.error())) return *e;
+    return r;  // fail-open: nothing held, the real cost is still added at settle
+  }
+  on_store_ok();
+  if (*held) {
+    r.amount = worst_case;
+    return r;
+  }
+  auto committed = store_.get(name);
+  const PicoUsd left = committed ? std::max<PicoUsd>(0, *key.daily_budget - *committed) : 0;
+  return make_error(Errc::budget_exceeded,
+                    "key " + key.name + " has too little of its daily budget of $" + format_usd(*key.daily_budget) +
+                        " left for this request: it may cost up to $" + format_usd(worst_case) + " (" +
+                        std::string(why) + ") and $" + format_usd(left) +
+                        " is left today (UTC, spent or held by requests in flight); lower max_tokens, or wait "
+                        "for 00:00 UTC");
+}
+
+void Admission::settle(const ApiKey& key, const BudgetReservation& reservation, std::int64_t prompt_estimate,
+                       std::int64_t tokens_used, PicoUsd cost, std::int64_t now) {
   if (key.tokens_per_minute && tokens_used != prompt_estimate) {
     auto r = store_.add(counter("tpm", key, now / kMinuteMs), tokens_used - prompt_estimate,
                         std::chrono::milliseconds(2 * kMinuteMs));
     if (!r) on_store_error(r.error());
   }
-  if (key.daily_budget && cost > 0) {
-    auto r = store_.add(counter("spend", key, now / kDayMs), cost, std::chrono::milliseconds(2 * kDayMs));
+  if (key.daily_budget && cost != reservation.amount) {
+    auto r = store_.add(counter("spend", key, reservation.day), cost - reservation.amount,
+                        std::chrono::milliseconds(2 * kDayMs));
     if (!r) on_store_error(r.error());
   }
 }

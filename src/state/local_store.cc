@@ -16,11 +16,19 @@ class LocalStore final : public StateStore {
   Result<std::int64_t> add(std::string_view key, std::int64_t delta, std::chrono::milliseconds ttl) override {
     const auto now = Clock::now();
     std::lock_guard lock(mutex_);
-    sweep(now);
-    auto [it, fresh] = counters_.try_emplace(std::string(key), Counter{0, now + ttl});
-    if (!fresh && it->second.expires <= now) it->second = Counter{0, now + ttl};
-    it->second.value += delta;
-    return it->second.value;
+    auto& c = live_counter(key, ttl, now);
+    c.value += delta;
+    return c.value;
+  }
+
+  Result<std::optional<std::int64_t>> add_if_at_most(std::string_view key, std::int64_t delta, std::int64_t limit,
+                                                     std::chrono::milliseconds ttl) override {
+    const auto now = Clock::now();
+    std::lock_guard lock(mutex_);
+    auto& c = live_counter(key, ttl, now);
+    if (c.value + delta > limit) return std::optional<std::int64_t>();
+    c.value += delta;
+    return std::optional<std::int64_t>(c.value);
   }
 
   Result<std::int64_t> get(std::string_view key) override {
@@ -59,6 +67,13 @@ class LocalStore final : public StateStore {
     std::string value;
     Clock::time_point expires;
   };
+  // The counter `key`, created at 0 (expiring `ttl` from now) when absent or expired. Under mutex_.
+  Counter& live_counter(std::string_view key, std::chrono::milliseconds ttl, Clock::time_point now) {
+    sweep(now);
+    auto [it, fresh] = counters_.try_emplace(std::string(key), Counter{0, now + ttl});
+    if (!fresh && it->second.expires <= now) it->second = Counter{0, now + ttl};
+    return it->second;
+  }
   // Counters are per key and minute/day: drop the expired ones now and then.
   void sweep(Clock::time_point now) {
     if (++ops_ % 4096 != 0) return;

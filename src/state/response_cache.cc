@@ -50,7 +50,7 @@ std::string_view declared(const ChatRequest& r, const HeaderLookup& header) {
 
 }  // namespace
 
-std::optional<std::string> ResponseCache::key_for(const ChatRequest& r, std::string_view tier,
+std::optional<std::string> ResponseCache::key_for(const ChatRequest& r, std::string_view scope, std::string_view tier,
                                                   const HeaderLookup& header) const {
   if (config_.mode == CacheConfig::Mode::off || r.stream) return std::nullopt;
   const auto says = declared(r, header);
@@ -61,8 +61,11 @@ std::optional<std::string> ResponseCache::key_for(const ChatRequest& r, std::str
     use = t != r.body.end() && t->value().is_number() && t->value().to_number<double>() == 0.0;
   }
   if (!use) return std::nullopt;
-  std::string text(tier);
-  text += '\n';
+  // Lengths first: no choice of names can make two (scope, tier) pairs read alike.
+  std::string text = std::to_string(scope.size()) + ':';
+  text += scope;
+  text += std::to_string(tier.size()) + ':';
+  text += tier;
   boost::json::object body;
   for (const auto& kv : r.body)
     if (kv.key() != "metadata" && kv.key() != "user" && kv.key() != "stream" && kv.key() != "stream_options")

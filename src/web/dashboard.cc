@@ -69,6 +69,14 @@ void DashboardData::on_feedback(const FeedbackRecord& f) {
     s.error_cost_sum = *f.error_cost_usd;
     s.error_cost_count = 1;
   }
+  if (f.replaced) {  // the latest verdict replaces the earlier one: take that back
+    s.feedback -= 1;
+    s.feedback_errors -= 1 - f.replaced->score;
+    if (f.replaced->error_cost_usd) {
+      s.error_cost_sum -= *f.replaced->error_cost_usd;
+      s.error_cost_count -= 1;
+    }
+  }
   std::lock_guard lock(mutex_);
   add(f.unix_ms / kDayMs, s);
 }

@@ -322,7 +322,9 @@ struct FakeUpstream::Impl {
         d["reasoning_content"] = r;
         events.push_back(chunk(d, nullptr, nullptr));
       }
-      const auto pieces = split_content(str_or(script, "content", ""), int_or(script, "chunks", 3));
+      std::string content = str_or(script, "content", "");
+      for (auto n = int_or(script, "repeat", 1); n > 1 && content.size() < (64u << 20); --n) content += str_or(script, "content", "");
+      const auto pieces = split_content(content, int_or(script, "chunks", 3));
       const bool lp = bool_or(script, "logprobs", false);
       for (const auto& p : pieces) {
         json::object d;

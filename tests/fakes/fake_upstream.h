@@ -6,7 +6,8 @@
 // upstream through the gateway). Fields, all optional:
 //   status (200), error_body (string), body (raw response body, e.g. broken JSON),
 //   delay_ms (before the head), chunk_delay_ms, chunks (N content chunks, stream),
-//   content ("Hello from fake"), reasoning (reasoning_content text),
+//   content ("Hello from fake"), repeat (stream: the content N times, for big answers),
+//   reasoning (reasoning_content text),
 //   logprobs (true: per-token logprobs; logprob value via logprob, default -0.1),
 //   usage {prompt_tokens, completion_tokens, prompt_cache_hit_tokens,
 //          prompt_cache_miss_tokens, reasoning_tokens}, no_usage (true),

@@ -104,7 +104,8 @@ Harness::Harness(const HarnessOptions& o) {
     dead_port = a.local_endpoint().port();
   }
   const std::string yaml =
-      "listen: 127.0.0.1:0\nthreads: 2\nmax_body_bytes: 65536\nlog: {access: false}\n" + o.top_extra +
+      "listen: 127.0.0.1:0\nthreads: " + std::to_string(o.threads) + "\nmax_body_bytes: 65536\nlog: {access: false}\n" +
+      o.top_extra +
       "providers:\n"
       "  fake:\n"
       "    base_url: " + fake_.base_url() + "/v1\n"

@@ -51,6 +51,7 @@ struct HarnessOptions {
   bool api_key = true;         // set FULCRUM_TEST_KEY for the provider
   std::string router_extra;    // YAML lines added under router: (2-space indent)
   bool operations = false;     // wire the serve stack (ledger, metrics, keys, cache, state store)
+  int threads = 2;             // gateway worker threads
 };
 
 // A fake upstream, and a gateway in front of it with tiers:

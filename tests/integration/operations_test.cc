@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "harness.h"
+#include "redis_server.h"
 #include "state/admission.h"
 
 namespace fulcrum::testing {
@@ -21,7 +22,7 @@ std::string keys_yaml() {
   return "ledger: {path: null}\n"
          "keys:\n"
          "  team-a: {sha256: " + sha256_hex("sk-team-a") + ", requests_per_minute: 2}\n"
-         "  team-b: {sha256: " + sha256_hex("sk-team-b") + ", daily_budget_usd: 0.000001}\n"
+         "  team-b: {sha256: " + sha256_hex("sk-team-b") + ", daily_budget_usd: 0.00001, default_max_tokens: 16}\n"
          "  team-c: {sha256: " + sha256_hex("sk-team-c") + ", tokens_per_minute: 5}\n"
          "  team-d: {sha256: " + sha256_hex("sk-team-d") + "}\n";
 }
@@ -92,15 +93,26 @@ TEST(Keys, RequestsPerMinuteLimitAnswers429NamingTheLimit) {
   EXPECT_GE(limited, 1);
 }
 
-TEST(Keys, DailyBudgetAnd429OnceSpent) {
+TEST(Keys, DailyBudgetHoldsEachRequestsWorstCaseAndSettlesItsRealCost) {
   Harness h(ops_options(keys_yaml()));
-  // One answer costs $0.0000028 (10 + 5 tokens at flash prices): over the $0.000001 budget.
-  EXPECT_EQ(h.chat(kChat, bearer("sk-team-b")).status, 200);
-  auto r = h.chat(kChat, bearer("sk-team-b"));
+  // team-b: $0.00001 a day. kChat may cost up to 21 prompt tokens (its 61-byte body, 3 to a token) and
+  // 16 completion tokens (the key's default_max_tokens) at flash prices: $0.00000742. It really costs
+  // $0.0000028 (10 + 5 tokens), which is what stays spent.
+  auto first = h.chat(kChat, bearer("sk-team-b"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto r = h.chat(kChat, bearer("sk-team-b"));  // 2.8 spent + 7.42 held > 10
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(error_code(r), "budget_exceeded");
-  EXPECT_NE(r.body.find("daily budget of $0.000001"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("daily budget of $0.00001"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("may cost up to $0.00000742"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("max_tokens 16"), std::string::npos) << r.body;
+  // A smaller max_tokens shrinks the hold: 26 x 0.14 + 1 x 0.28 = $0.00000392 fits twice more.
+  const std::string small = R"({"model":"flash","max_tokens":1,"messages":[{"role":"user","content":"hi"}]})";
+  EXPECT_EQ(h.chat(small, bearer("sk-team-b")).status, 200);
+  EXPECT_EQ(h.chat(small, bearer("sk-team-b")).status, 200);  // 5.6 spent + 3.92 held <= 10
+  EXPECT_EQ(h.chat(small, bearer("sk-team-b")).status, 429);  // 8.4 spent + 3.92 held > 10
   EXPECT_EQ(h.chat(kChat, bearer("sk-team-d")).status, 200) << "other keys are unaffected";
+  EXPECT_EQ(h.fake().requests().size(), 4u) << "refused requests never reach the upstream";
 }
 
 TEST(Keys, TokensPerMinuteCountsThePromptUpFront) {
@@ -151,47 +163,6 @@ TEST(Cache, ErrorsAreNeverCached) {
   EXPECT_EQ(h.fake().requests().size(), 2u);
 }
 
-// A real redis-server on a free loopback port, stopped with the test.
-class RedisServer {
- public:
-  RedisServer() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    port_ = a.local_endpoint().port();
-    a.close();
-    start();
-  }
-  ~RedisServer() { stop(); }
-  void start() {
-    pid_ = fork();
-    if (pid_ == 0) {
-      const auto port = std::to_string(port_);
-      execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // Ready when it answers PING.
-    for (int i = 0; i < 200; ++i) {
-      auto store = make_redis_store(url(), std::chrono::milliseconds(100), std::chrono::milliseconds(1));
-      if (store && (*store)->get("ping")) return;
-      usleep(20000);
-    }
-    ADD_FAILURE() << "redis-server did not start on port " << port_;
-  }
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
-
 std::string redis_yaml(const std::string& url, const std::string& on_error) {
   return keys_yaml() + "state: {url: \"" + url + "\", on_error: " + on_error + ", timeout_ms: 200, retry_ms: 50}\n";
 }
@@ -200,7 +171,7 @@ TEST(Redis, TwoReplicasEnforceOneBudget) {
   RedisServer redis;
   Harness a(ops_options(redis_yaml(redis.url(), "fail_open")));
   Harness b(ops_options(redis_yaml(redis.url(), "fail_open")));
-  EXPECT_EQ(a.chat(kChat, bearer("sk-team-b")).status, 200) << "spends the whole budget on replica A";
+  EXPECT_EQ(a.chat(kChat, bearer("sk-team-b")).status, 200) << "leaves too little for another on replica A";
   auto r = b.chat(kChat, bearer("sk-team-b"));
   EXPECT_EQ(r.status, 429) << "replica B sees A's spend: " << r.body;
   EXPECT_EQ(error_code(r), "budget_exceeded");
@@ -222,7 +193,7 @@ TEST(Redis, DownFollowsTheConfiguredModeAndRecovers) {
   auto r = closed.chat(kChat, bearer("sk-team-b"));
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(error_code(r), "service_unavailable");
-  auto metrics = http_call(closed.port(), "GET", "/metrics").body;
+  auto metrics = http_call(closed.port(), "GET", "/metrics", "", bearer("sk-team-d")).body;
   EXPECT_NE(metrics.find("\nfulcrum_state_store_up 0\n"), std::string::npos);
   EXPECT_EQ(metrics.find("\nfulcrum_state_store_errors_total 0\n"), std::string::npos);
   redis.start();
@@ -233,7 +204,7 @@ TEST(Redis, DownFollowsTheConfiguredModeAndRecovers) {
     if (status != 200) usleep(10000);
   }
   EXPECT_EQ(status, 200) << "recovered when Redis came back (a fresh Redis has no spend)";
-  metrics = http_call(closed.port(), "GET", "/metrics").body;
+  metrics = http_call(closed.port(), "GET", "/metrics", "", bearer("sk-team-d")).body;
   EXPECT_NE(metrics.find("\nfulcrum_state_store_up 1\n"), std::string::npos);
 }
 

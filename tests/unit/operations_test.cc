@@ -54,6 +54,7 @@ RequestRecord record(const std::string& id, const std::string& tier, int status,
   r.unix_ms = at_ms;
   r.tier = tier;
   r.model_requested = "auto";
+  r.key = "team-x";
   r.upstream_model = tier + "-model";
   r.reason = "because, \"quoted\"";
   r.status = status;
@@ -66,6 +67,17 @@ RequestRecord record(const std::string& id, const std::string& tier, int status,
   return r;
 }
 
+FeedbackRecord feedback(std::string id, std::string tier, double score, std::optional<double> error_cost,
+                        std::int64_t unix_ms) {
+  FeedbackRecord f;
+  f.request_id = std::move(id);
+  f.tier = std::move(tier);
+  f.score = score;
+  f.error_cost_usd = error_cost;
+  f.unix_ms = unix_ms;
+  return f;
+}
+
 TEST_F(LedgerTest, WritesRequestsAndFeedbackAndSummarizesThem) {
   {
     auto ledger = open();
@@ -73,10 +85,10 @@ TEST_F(LedgerTest, WritesRequestsAndFeedbackAndSummarizesThem) {
     ledger->on_request_done(record("b", "flash", 200, 3000000, 2000, true));
     ledger->on_request_done(record("c", "pro", 502, 0, 3000));
     ledger->on_request_done(record("d", "pro", 200, 9000000, 4000));
-    EXPECT_EQ(ledger->tier_of("b"), "flash") << "known before it is written";
-    ledger->store(FeedbackRecord{"a", "flash", 0.0, 10.0, 5000});
-    ledger->store(FeedbackRecord{"b", "flash", 0.5, std::nullopt, 5000});
-    ledger->store(FeedbackRecord{"d", "pro", 1.0, std::nullopt, 5000});
+    EXPECT_EQ(ledger->find_request("b")->tier, "flash") << "known before it is written";
+    ledger->store(feedback("a", "flash", 0.0, 10.0, 5000));
+    ledger->store(feedback("b", "flash", 0.5, std::nullopt, 5000));
+    ledger->store(feedback("d", "pro", 1.0, std::nullopt, 5000));
     ledger->flush();
     EXPECT_EQ(ledger->queue_depth(), 0u);
     EXPECT_EQ(ledger->dropped(), 0u);
@@ -103,8 +115,33 @@ TEST_F(LedgerTest, WritesRequestsAndFeedbackAndSummarizesThem) {
 
   // A reopened ledger finds old ids in the database.
   auto reopened = open();
-  EXPECT_EQ(reopened->tier_of("d"), "pro");
-  EXPECT_FALSE(reopened->tier_of("zzz"));
+  EXPECT_EQ(reopened->find_request("d")->tier, "pro");
+  EXPECT_EQ(reopened->find_request("d")->key, "team-x");
+  EXPECT_FALSE(reopened->find_request("zzz"));
+}
+
+TEST_F(LedgerTest, OneVerdictPerRequestTheLatestWins) {
+  {
+    auto ledger = open();
+    ledger->on_request_done(record("a", "flash", 200, 1000000, 1000));
+    EXPECT_FALSE(ledger->store(feedback("a", "flash", 0.0, 10.0, 2000))) << "the first verdict replaces nothing";
+    auto replaced = ledger->store(feedback("a", "flash", 1.0, std::nullopt, 3000));
+    ASSERT_TRUE(replaced);
+    EXPECT_EQ(replaced->score, 0.0);
+    EXPECT_EQ(replaced->error_cost_usd, 10.0);
+  }
+  {
+    // Reopened: the in-memory window is gone, the database knows the verdict.
+    auto ledger = open();
+    auto replaced = ledger->store(feedback("a", "flash", 0.5, std::nullopt, 4000));
+    ASSERT_TRUE(replaced);
+    EXPECT_EQ(replaced->score, 1.0);
+  }
+  auto s = summarize_ledger(path, 0);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->tiers[0].feedback, 1) << "three verdicts, one counted";
+  EXPECT_DOUBLE_EQ(s->tiers[0].error_rate(), 0.5);
+  EXPECT_EQ(s->tiers[0].error_cost_count, 0) << "the replaced verdict's error cost is gone too";
 }
 
 TEST_F(LedgerTest, ExportsCsvAndJsonLines) {
@@ -112,7 +149,7 @@ TEST_F(LedgerTest, ExportsCsvAndJsonLines) {
     auto ledger = open();
     ledger->on_request_done(record("a", "flash", 200, 2800000, 1000));
     ledger->on_request_done(record("b", "pro", 200, 8700000, 2000));
-    ledger->store(FeedbackRecord{"b", "pro", 1.0, std::nullopt, 3000});
+    ledger->store(feedback("b", "pro", 1.0, std::nullopt, 3000));
   }  // the destructor drains the queue
   std::ostringstream csv;
   ASSERT_TRUE(export_ledger(path, 0, "csv", csv));
@@ -194,7 +231,7 @@ TEST(Metrics, ExpositionFollowsThePrometheusTextFormat) {
   m.on_request_done(r);
   m.on_request_done(record("b", "pro", 502, 0, 1));
   m.on_request_done(record("c", "", 400, 0, 1));
-  m.on_feedback(FeedbackRecord{"a", "flash", 0.25, std::nullopt, 1});
+  m.on_feedback(feedback("a", "flash", 0.25, std::nullopt, 1));
   m.add_gauge("fulcrum_test_gauge", "A test gauge.", [] { return 7.5; });
   const auto text = m.prometheus_text();
   auto has = [&](const std::string& line) { return text.find("\n" + line + "\n") != std::string::npos; };
@@ -259,6 +296,7 @@ TEST(Feedback, BodyIsValidatedFieldByField) {
       {R"({"request_id":"r","score":1.5})", "score"},
       {R"({"request_id":"r","success":"yes"})", "success"},
       {R"({"request_id":"r","score":1,"error_cost_usd":-1})", "error_cost_usd"},
+      {R"({"request_id":"r","score":1,"error_cost_usd":1e12})", "error_cost_usd"},  // bounded
   };
   for (const auto& c : cases) {
     auto bad = parse_feedback(c.body);
@@ -283,8 +321,8 @@ TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
     ledger->on_request_done(record("old", "pro", 200, 5000000, now - 3 * day));   // counts for error rates only
     ledger->on_request_done(record("a", "flash", 200, 1000000, now - 3600000));
     ledger->on_request_done(record("b", "pro", 200, 4000000, now - 60000, true));
-    ledger->store(FeedbackRecord{"a", "flash", 0.0, 20.0, now - 1000});
-    ledger->store(FeedbackRecord{"old", "pro", 1.0, std::nullopt, now - 3 * day});
+    ledger->store(feedback("a", "flash", 0.0, 20.0, now - 1000));
+    ledger->store(feedback("old", "pro", 1.0, std::nullopt, now - 3 * day));
   }
   DashboardData dash(*c);
   ASSERT_TRUE(dash.seed(path, now));

@@ -1,0 +1,43 @@
+// Any bytes an upstream may answer with, as a whole body and as an event
+// stream split anywhere: reading usage, logprobs and text must not crash or
+// throw, and the relay must account every event it passes on.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "proxy/stream_relay.h"
+#include "proxy/whole_answer.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::size_t split = data[0] % 32 + 1;
+  const bool wants_usage = data[0] & 0x80;
+  std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+
+  // Whole: what chat_completion does with a 2xx body.
+  boost::system::error_code ec;
+  auto v = boost::json::parse(input, ec);
+  if (!ec)
+    if (auto* obj = v.if_object()) {
+      const auto answer = fulcrum::inspect_whole_answer(*obj);
+      if (answer.logprobs.size() > input.size()) std::abort();
+      fulcrum::drop_logprobs(*obj);
+      (void)boost::json::serialize(*obj);
+    }
+
+  // Streamed: relayed in chunks of `split` bytes.
+  fulcrum::StreamAccounting relay(wants_usage);
+  std::string out;
+  int comments = 0;
+  auto cost_comment = [&] {
+    ++comments;
+    return std::string(": fulcrum-cost {}\n\n");
+  };
+  for (std::size_t i = 0; i < input.size() && !relay.overflowed(); i += split) relay.feed(input.substr(i, split), out, cost_comment);
+  relay.finish(out, cost_comment);
+  if (comments != (relay.saw_done() ? 1 : 0)) std::abort();  // the cost goes out once, at [DONE]
+  if (relay.answer_code_points() < 0) std::abort();
+  return 0;
+}
