@@ -11,13 +11,17 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
   ops->config_ = config;
   ops->metrics_ = std::make_unique<Metrics>(*config);
   if (!config->ledger.path.empty()) {
-    auto opened = Ledger::open(LedgerOptions{config->ledger.path, config->ledger.queue, config->ledger.flush});
+    auto opened = Ledger::open(LedgerOptions{config->ledger.path, config->ledger.queue, config->ledger.flush,
+                                             config->ledger.max_size_mb * 1024 * 1024});
     if (!opened) return std::move(opened).error();
     ops->ledger_ = std::move(opened.value());
     ops->metrics_->add_gauge("fulcrum_ledger_queue_depth", "Ledger records waiting to be written.",
                              [l = ops->ledger_.get()] { return static_cast<double>(l->queue_depth()); });
     ops->metrics_->add_counter("fulcrum_ledger_dropped_records_total", "Ledger records dropped because the queue was full.",
                              [l = ops->ledger_.get()] { return static_cast<double>(l->dropped()); });
+    ops->metrics_->add_counter("fulcrum_ledger_write_errors_total",
+                               "Ledger records the database refused (disk full, ledger.max_size_mb, I/O error).",
+                               [l = ops->ledger_.get()] { return static_cast<double>(l->write_errors()); });
   }
   if (ops->ledger_) {
     ops->dashboard_ = std::make_unique<DashboardData>(*config);

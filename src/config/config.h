@@ -114,6 +114,7 @@ struct LedgerConfig {
   std::string path = "fulcrum-ledger.db";
   std::size_t queue = 100000;  // records waiting to be written; more are dropped (and counted)
   std::chrono::milliseconds flush{2};  // a burst of records gathers this long before its commit
+  std::int64_t max_size_mb = 0;        // > 0: the file stops growing here; later records are lost and counted
 };
 
 // A gateway API key: clients send it as `Authorization: Bearer ...`; the

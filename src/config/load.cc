@@ -301,11 +301,12 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
   }
   if (auto l = root["ledger"]; l.IsDefined()) {
     if (r.expect_map(l, "ledger")) {
-      r.check_keys(l, "ledger", {"path", "queue", "flush_ms"});
+      r.check_keys(l, "ledger", {"path", "queue", "flush_ms", "max_size_mb"});
       if (auto node = l["path"]; node.IsDefined() && node.IsNull()) cfg->ledger.path.clear();
       else if (auto v = r.string(l, "path", "ledger", false)) cfg->ledger.path = *v;
       if (auto v = r.integer(l, "queue", "ledger", 1, 100000000)) cfg->ledger.queue = static_cast<std::size_t>(*v);
       if (auto v = r.integer(l, "flush_ms", "ledger", 0, 10000)) cfg->ledger.flush = std::chrono::milliseconds(*v);
+      if (auto v = r.integer(l, "max_size_mb", "ledger", 1, 100000000)) cfg->ledger.max_size_mb = *v;
     }
   }
 

@@ -35,10 +35,13 @@ struct Error {
   int upstream_status = 0;    // for upstream_status: the status to pass through
   std::string upstream_body;  // for upstream_status: the body to pass through
   std::string upstream_content_type;
+  // When the caller may try again (HTTP Retry-After, seconds): a limit's
+  // reset, or what an upstream's 429/503 said. -1: unknown.
+  int retry_after_s = -1;
 };
 
 inline Error make_error(Errc code, std::string message, std::string param = {}) {
-  return Error{code, std::move(message), std::move(param), 0, {}, {}};
+  return Error{code, std::move(message), std::move(param), 0, {}, {}, -1};
 }
 
 // Whether a failed attempt may be retried (same tier) or fall back (next tier)

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -45,6 +46,12 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerOptions& options) {
     sqlite3_free(message);
     sqlite3_close(writer);
     return make_error(Errc::internal, "ledger " + options.path + ": " + why);
+  }
+  if (options.max_bytes > 0) {
+    // SQLite answers SQLITE_FULL past this many pages, as it would on a full disk.
+    const auto pages = std::max<std::int64_t>(16, options.max_bytes / 4096);
+    const auto pragma = "PRAGMA page_size = 4096; PRAGMA max_page_count = " + std::to_string(pages) + ";";
+    sqlite3_exec(writer, pragma.c_str(), nullptr, nullptr, nullptr);
   }
   sqlite3* reader = nullptr;
   if (sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
@@ -203,6 +210,7 @@ void Ledger::writer_loop() {
 }
 
 void Ledger::write_batch(std::deque<Item>& batch) {
+  std::size_t failed = 0;
   sqlite3_exec(writer_db_, "BEGIN", nullptr, nullptr, nullptr);
   Statement req(writer_db_, kInsertRequest);
   Statement fb(writer_db_, kInsertFeedback);
@@ -233,8 +241,10 @@ void Ledger::write_batch(std::deque<Item>& batch) {
       req.integer(++i, static_cast<std::int64_t>(r->total_ms * 1000));
       req.integer(++i, static_cast<std::int64_t>(r->overhead_ms * 1000));
       req.text(++i, r->error);
-      if (sqlite3_step(req.s) != SQLITE_DONE)
+      if (sqlite3_step(req.s) != SQLITE_DONE) {
+        ++failed;
         spdlog::error("ledger {}: request {} not written: {}", options_.path, r->id, sqlite3_errmsg(writer_db_));
+      }
     } else {
       const auto& f = std::get<FeedbackRecord>(item);
       sqlite3_reset(replace.s);  // one verdict per request: the latest replaces the others
@@ -247,12 +257,18 @@ void Ledger::write_batch(std::deque<Item>& batch) {
       fb.real(4, f.score);
       if (f.error_cost_usd) fb.real(5, *f.error_cost_usd);
       else sqlite3_bind_null(fb.s, 5);
-      if (sqlite3_step(fb.s) != SQLITE_DONE)
+      if (sqlite3_step(fb.s) != SQLITE_DONE) {
+        ++failed;
         spdlog::error("ledger {}: feedback for {} not written: {}", options_.path, f.request_id, sqlite3_errmsg(writer_db_));
+      }
     }
   }
-  if (sqlite3_exec(writer_db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-    spdlog::error("ledger {}: commit failed: {}", options_.path, sqlite3_errmsg(writer_db_));
+  if (sqlite3_exec(writer_db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    spdlog::error("ledger {}: commit of {} records failed: {}", options_.path, batch.size(), sqlite3_errmsg(writer_db_));
+    sqlite3_exec(writer_db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    failed = batch.size();  // none of the batch is in the database
+  }
+  if (failed) write_errors_.fetch_add(failed, std::memory_order_relaxed);
 }
 
 }  // namespace fulcrum

@@ -7,6 +7,7 @@
 // synchronous=NORMAL survives a kill -9 of the process; a power cut may lose
 // the last commits). When the queue is full, records are dropped and counted,
 // never blocking a request. The destructor drains the queue.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -29,6 +30,7 @@ struct LedgerOptions {
   std::string path;
   std::size_t queue_capacity = 100000;
   std::chrono::milliseconds flush_interval{2};  // a burst gathers this long, then commits
+  std::int64_t max_bytes = 0;  // > 0: the database stops growing here; records past it fail (and are counted)
 };
 
 class Ledger final : public RequestObserver, public FeedbackStore {
@@ -45,6 +47,8 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   // Blocks until everything enqueued before the call is committed.
   void flush();
   std::uint64_t dropped() const;
+  // Records the database refused (disk full, max_bytes reached, I/O error): lost, logged, counted.
+  std::uint64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
   std::size_t queue_depth() const;
   const std::string& path() const { return options_.path; }
 
@@ -69,6 +73,7 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   std::uint64_t enqueued_ = 0;   // items accepted so far
   std::uint64_t committed_ = 0;  // items written so far
   std::uint64_t dropped_ = 0;
+  std::atomic<std::uint64_t> write_errors_{0};
   bool stopping_ = false;
 
   // Recent requests by id, so feedback on a fresh answer finds it before its

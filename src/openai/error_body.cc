@@ -55,12 +55,13 @@ HttpError to_http_error(const Error& e) {
   if (e.code == Errc::upstream_status && e.upstream_status >= 400 && !e.upstream_body.empty()) {
     return HttpError{e.upstream_status,
                      e.upstream_content_type.empty() ? "application/json" : e.upstream_content_type,
-                     e.upstream_body};
+                     e.upstream_body, e.retry_after_s};
   }
   HttpError out;
   out.status = e.code == Errc::upstream_status && e.upstream_status >= 400 ? e.upstream_status
                                                                            : mapping_for(e.code).status;
   out.body = openai_error_json(e);
+  out.retry_after_s = e.retry_after_s;
   return out;
 }
 

@@ -11,6 +11,7 @@ struct HttpError {
   int status = 500;
   std::string content_type = "application/json";
   std::string body;
+  int retry_after_s = -1;  // >= 0: send a Retry-After header
 };
 
 HttpError to_http_error(const Error& e);

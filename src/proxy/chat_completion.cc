@@ -1,5 +1,6 @@
 #include "proxy/chat_completion.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -42,6 +43,13 @@ std::string new_request_id(std::int64_t unix_ms) {
   std::snprintf(buf, sizeof buf, "req_%012llx%04llx%016llx", static_cast<unsigned long long>(unix_ms) & 0xffffffffffffULL,
                 static_cast<unsigned long long>(rng() & 0xffff), static_cast<unsigned long long>(rng()));
   return buf;
+}
+
+// Retry-After in delta-seconds (an HTTP date is rare from APIs: treated as absent). -1 when absent.
+int parse_retry_after(std::string_view v) {
+  int s = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
+  return ec == std::errc() && end == v.data() + v.size() && s >= 0 && !v.empty() ? std::min(s, 86400) : -1;
 }
 
 // Header values must be one line of visible ASCII.
@@ -267,6 +275,7 @@ Task<void> ChatCompletion::fail(const Error& e) {
   const auto http_error = to_http_error(e);
   if (e.code != Errc::client_closed) {
     auto headers = base_headers();
+    if (http_error.retry_after_s >= 0) headers.emplace_back("retry-after", std::to_string(http_error.retry_after_s));
     co_await sink_.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
   }
   finish(e.code == Errc::client_closed ? 499 : http_error.status);
@@ -390,6 +399,12 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
       if (retry > 0) {
         auto delay = std::min(provider.retry.max_backoff, provider.retry.backoff * (1 << (retry - 1)));
+        // An upstream that said when to come back (429/503 Retry-After) is believed, up to max_backoff;
+        // longer than that, the next tier is the better bet.
+        if (last && last->retry_after_s >= 0) {
+          if (std::chrono::seconds(last->retry_after_s) > provider.retry.max_backoff) break;
+          delay = std::max<std::chrono::milliseconds>(delay, std::chrono::seconds(last->retry_after_s));
+        }
         if (!co_await backoff(delay)) {
           const auto e = make_error(Errc::client_closed, "the client closed the connection");
           co_await fail(e);
@@ -451,6 +466,7 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
     e.upstream_status = status;
     if (body) e.upstream_body = std::move(body.value());
     e.upstream_content_type = std::string(call.value()->header("content-type"));
+    e.retry_after_s = parse_retry_after(call.value()->header("retry-after"));
     co_return e;
   }
   if (request_->stream && call.value()->is_event_stream()) co_return co_await deliver_stream(tier, *call.value());

@@ -29,6 +29,7 @@ std::pair<int, std::string> Gateway::reject(int status, std::string_view why) {
 
 Task<void> Gateway::send_error(ResponseSink& sink, const Error& e, HeaderList headers) {
   auto http_error = to_http_error(e);
+  if (http_error.retry_after_s >= 0) headers.emplace_back("retry-after", std::to_string(http_error.retry_after_s));
   co_await sink.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
 }
 

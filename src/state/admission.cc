@@ -16,7 +16,15 @@ std::string counter(std::string_view kind, const ApiKey& key, std::int64_t perio
 }
 
 // Seconds until the next UTC minute, when a per-minute limit starts afresh.
-std::string retry_in(std::int64_t now) { return std::to_string((kMinuteMs - now % kMinuteMs + 999) / 1000); }
+int seconds_to_next_minute(std::int64_t now) { return static_cast<int>((kMinuteMs - now % kMinuteMs + 999) / 1000); }
+std::string retry_in(std::int64_t now) { return std::to_string(seconds_to_next_minute(now)); }
+
+Error rate_limited(const ApiKey& key, std::string_view limit, std::int64_t value, std::int64_t now) {
+  auto e = make_error(Errc::rate_limited, "Rate limit reached for key " + key.name + ": " + std::string(limit) + " " +
+                                              std::to_string(value) + ". Try again in " + retry_in(now) + " s.");
+  e.retry_after_s = seconds_to_next_minute(now);
+  return e;
+}
 
 }  // namespace
 
@@ -105,10 +113,7 @@ Status Admission::count_request(const ApiKey& key, std::int64_t now) {
     return Ok{};
   }
   on_store_ok();
-  if (*n > *key.requests_per_minute)
-    return make_error(Errc::rate_limited, "Rate limit reached for key " + key.name + ": requests_per_minute " +
-                                              std::to_string(*key.requests_per_minute) + ". Try again in " +
-                                              retry_in(now) + " s.");
+  if (*n > *key.requests_per_minute) return rate_limited(key, "requests_per_minute", *key.requests_per_minute, now);
   return Ok{};
 }
 
@@ -124,9 +129,7 @@ Status Admission::admit(const ApiKey& key, std::int64_t prompt_tokens, std::int6
       on_store_ok();
       if (*n > *key.tokens_per_minute) {
         (void)store_.add(counter("tpm", key, minute), -prompt_tokens, std::chrono::milliseconds(2 * kMinuteMs));
-        return make_error(Errc::rate_limited, "Rate limit reached for key " + key.name + ": tokens_per_minute " +
-                                                  std::to_string(*key.tokens_per_minute) + ". Try again in " +
-                                                  retry_in(now) + " s.");
+        return rate_limited(key, "tokens_per_minute", *key.tokens_per_minute, now);
       }
     }
   }
@@ -150,12 +153,15 @@ Result<BudgetReservation> Admission::reserve(const ApiKey& key, PicoUsd worst_ca
   }
   auto committed = store_.get(name);
   const PicoUsd left = committed ? std::max<PicoUsd>(0, *key.daily_budget - *committed) : 0;
-  return make_error(Errc::budget_exceeded,
+  auto e = make_error(Errc::budget_exceeded,
                     "key " + key.name + " has too little of its daily budget of $" + format_usd(*key.daily_budget) +
                         " left for this request: it may cost up to $" + format_usd(worst_case) + " (" +
                         std::string(why) + ") and $" + format_usd(left) +
                         " is left today (UTC, spent or held by requests in flight); lower max_tokens, or wait "
                         "for 00:00 UTC");
+  // Requests in flight may release what they hold sooner; the budget itself renews at midnight.
+  e.retry_after_s = static_cast<int>((kDayMs - now % kDayMs + 999) / 1000);
+  return e;
 }
 
 void Admission::settle(const ApiKey& key, const BudgetReservation& reservation, std::int64_t prompt_estimate,

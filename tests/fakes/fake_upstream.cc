@@ -227,6 +227,7 @@ struct FakeUpstream::Impl {
       http::response<http::string_body> res{static_cast<http::status>(status), 11};
       res.set(http::field::content_type, "application/json");
       if (status != 200) {
+        if (auto ra = int_or(script, "retry_after", -1); ra >= 0) res.set(http::field::retry_after, std::to_string(ra));
         res.body() = str_or(script, "error_body",
             R"({"error":{"message":"fake upstream error )" + std::to_string(status) + R"(","type":"fake_error","param":null,"code":"fake"}})");
       } else if (script.contains("body")) {

@@ -4,7 +4,8 @@
 // Each request scripts its own answer through a "fake" object in its JSON
 // body (fulcrum forwards unknown fields unchanged, so a test scripts the
 // upstream through the gateway). Fields, all optional:
-//   status (200), error_body (string), body (raw response body, e.g. broken JSON),
+//   status (200), error_body (string), retry_after (seconds, with an error status),
+//   body (raw response body, e.g. broken JSON),
 //   delay_ms (before the head), chunk_delay_ms, chunks (N content chunks, stream),
 //   content ("Hello from fake"), repeat (stream: the content N times, for big answers),
 //   reasoning (reasoning_content text),

@@ -379,6 +379,53 @@ TEST(UpstreamFaults, A2xxWithoutChoicesUnderACascadeIsA502WithALedgerRow) {
   EXPECT_GT(records[0].cost, 0) << "each 2xx was billed";
 }
 
+TEST(UpstreamFaults, EveryBilledAttemptIsChargedEvenWhenNoneReachesTheClient) {
+  HarnessOptions o;
+  o.router_extra = "  policies:\n    - {type: cascade, cheap: flash, strong: pro, signal: mean, tokens: 5, threshold: -0.5}\n";
+  Harness h(o);
+  // Every attempt streams 2 answer events and is reset: flash's while the cascade still holds it
+  // (it waits for 5 logprobs), 3 tries; then pro's. Each was begun, so each is billed.
+  auto r = h.chat(R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hi"}],)"
+                  R"("fake":{"logprobs":true,"chunks":10,"reset_after":3}})");
+  auto records = h.observer().wait_for(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_GE(records[0].attempts, 4);
+  EXPECT_TRUE(records[0].usage.estimated);
+  EXPECT_GE(records[0].usage.prompt_tokens, records[0].attempts) << "each attempt's prompt";
+  EXPECT_GT(records[0].cost, 0);
+  // pro is not held: its stream had begun, so its reset reaches the client as a final error event.
+  EXPECT_NE(r.body.find("data: {\"error\""), std::string::npos) << r.body;
+  EXPECT_NE(records[0].status, 200);
+}
+
+TEST(UpstreamFaults, RetryAfterIsHonouredUpToMaxBackoffAndPassedOn) {
+  HarnessOptions o;
+  o.provider_extra = "    cooldown: {failures: 100}\n";
+  Harness h(o);
+  // pro (no fallback) answers 429 "come back in 1 s": fulcrum waits that long between its 3 tries
+  // (its own backoff is 1 ms), then passes the 429 and its Retry-After on.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = h.chat(R"({"model":"pro","messages":[{"role":"user","content":"hi"}],"fake":{"status":429,"retry_after":1}})");
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.header("retry-after"), "1");
+  EXPECT_EQ(h.fake().requests().size(), 3u);
+  EXPECT_GE(waited, std::chrono::seconds(2)) << "two waits of the upstream's 1 s";
+}
+
+TEST(Keys, LimitsSayWhenToComeBack) {
+  Harness h(ops("ledger: {path: null}\n" + two_keys()));
+  int seen = 0;
+  for (int i = 0; i < 6 && !seen; ++i) {
+    auto r = h.chat(kChat, bearer("sk-b"));  // 3 a minute
+    if (r.status != 429) continue;
+    seen = std::stoi(r.header("retry-after"));
+    EXPECT_GE(seen, 1);
+    EXPECT_LE(seen, 60);
+  }
+  EXPECT_GT(seen, 0);
+}
+
 // --- Redis with a password -------------------------------------------------------
 
 TEST(RedisAuth, ThePasswordIsSentAndNeverShown) {

@@ -144,6 +144,22 @@ TEST_F(LedgerTest, OneVerdictPerRequestTheLatestWins) {
   EXPECT_EQ(s->tiers[0].error_cost_count, 0) << "the replaced verdict's error cost is gone too";
 }
 
+TEST_F(LedgerTest, AFullDatabaseLosesRecordsCountedNeverBlocking) {
+  // max_bytes stands in for a full disk: SQLite answers SQLITE_FULL either way.
+  auto ledger = Ledger::open(LedgerOptions{path, 100000, std::chrono::milliseconds(0), 64 * 1024});
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  for (int i = 0; i < 5000; ++i) {
+    std::string id = std::to_string(i);  // not "r" + ...: g++ 12 warns (-Wrestrict) falsely on that
+    auto r = record(id, "flash", 200, 1, 1000 + i);
+    r.reason = std::string(200, 'x');  // ~0.5 KB a row: 64 KB holds a fraction of them
+    (*ledger)->on_request_done(r);
+  }
+  (*ledger)->flush();  // returns: a refused batch is counted, not retried forever
+  EXPECT_GT((*ledger)->write_errors(), 0u);
+  EXPECT_LE((*ledger)->write_errors(), 5000u);
+  EXPECT_EQ((*ledger)->dropped(), 0u);
+}
+
 TEST_F(LedgerTest, ExportsCsvAndJsonLines) {
   {
     auto ledger = open();

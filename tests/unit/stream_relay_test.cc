@@ -1,4 +1,7 @@
 #include "proxy/stream_relay.h"
+#include "proxy/whole_answer.h"
+
+#include <boost/json.hpp>
 
 #include <gtest/gtest.h>
 
@@ -63,6 +66,49 @@ TEST(StreamRelay, RelaysNonJsonDataUnchanged) {
   StreamAccounting acc(false);
   auto out = relay("data: not json\n\n", 2, acc);
   EXPECT_EQ(out, "data: not json\n\n");
+}
+
+}  // namespace fulcrum
+
+namespace fulcrum {
+
+TEST(StreamRelay, NothingAfterDoneIsRelayedOrCostedTwice) {
+  StreamAccounting acc(true);
+  int comments = 0;
+  std::string out;
+  auto comment = [&] {
+    ++comments;
+    return std::string(": cost\n\n");
+  };
+  acc.feed(kStream + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":999}}\n\ndata: [DONE]\n\n", out, comment);
+  acc.finish(out, comment);
+  EXPECT_EQ(comments, 1) << "a second [DONE] would charge the answer twice";
+  EXPECT_EQ(acc.usage().prompt_tokens, 12);
+  EXPECT_EQ(out.find("999"), std::string::npos);
+}
+
+TEST(WholeAnswer, ReadsWhatIsThereAndIgnoresWhatIsMalformed) {
+  auto good = boost::json::parse(
+      R"({"choices":[{"message":{"content":"Hi","reasoning_content":"hmm"},"logprobs":{"content":[{"token":"Hi","logprob":-0.25}]}}],)"
+      R"("usage":{"prompt_tokens":3,"completion_tokens":2}})").as_object();
+  auto a = inspect_whole_answer(good);
+  EXPECT_TRUE(a.has_choices);
+  ASSERT_TRUE(a.usage);
+  EXPECT_EQ(a.usage->completion_tokens, 2);
+  EXPECT_EQ(a.text, "Hihmm");
+  ASSERT_EQ(a.logprobs.size(), 1u);
+  EXPECT_EQ(a.logprobs[0], -0.25);
+  drop_logprobs(good);
+  EXPECT_TRUE(good.at("choices").as_array()[0].as_object().at("logprobs").is_null());
+
+  for (const char* bad : {R"({"id":"x"})", R"({"choices":"nope","usage":[1]})", R"({"choices":[1,null,{"message":7}]})"}) {
+    auto obj = boost::json::parse(bad).as_object();
+    auto b = inspect_whole_answer(obj);
+    EXPECT_TRUE(b.text.empty()) << bad;
+    EXPECT_FALSE(b.usage) << bad;
+    drop_logprobs(obj);  // no throw, no change to a malformed shape
+  }
+  EXPECT_FALSE(inspect_whole_answer(boost::json::parse(R"({"id":"x"})").as_object()).has_choices);
 }
 
 }  // namespace fulcrum
