@@ -1,6 +1,7 @@
 #include "app/learn_commands.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include <boost/json.hpp>
 
+#include "learn/calibration.h"
 #include "learn/cross_validation.h"
 #include "learn/dataset.h"
 #include "learn/domain_classifier.h"
@@ -31,6 +33,8 @@ std::optional<Dataset> load_rows(const LearnOptions& o) {
       std::cerr << "fulcrum: " << data.error().message << '\n';
       return std::nullopt;
     }
+    if (!data->score_scale.empty())
+      std::cerr << "note: " << path << ": scores on a " << data->score_scale << " scale, normalised to 0-1\n";
     for (auto& r : data->rows) all.rows.push_back(std::move(r));
     for (auto& m : data->models)
       if (std::find(all.models.begin(), all.models.end(), m) == all.models.end()) all.models.push_back(m);
@@ -131,56 +135,115 @@ int run_train_domains(const TrainDomainsCommand& cmd) {
   return 0;
 }
 
-int run_eval(const EvalCommand& cmd) {
-  if (cmd.folds < 2) {
-    std::cerr << "fulcrum: --folds must be at least 2\n";
-    return 2;
-  }
-  auto loaded = load_labeled(cmd);
-  if (!loaded) return 1;
-  const auto& rows = loaded->data.rows;
-  const auto& pair = loaded->pair;
-  const std::size_t n = rows.size();
+namespace {
 
-  std::vector<double> learned(n), weak(n), strong(n), length(n), random(n);
+// What eval reports on, from k folds or from a train/test split alike.
+struct ScoredRows {
+  std::string description;                   // the first line of the report
+  std::vector<const LabeledPrompt*> rows;
+  std::vector<TierProbabilities> predicted;  // per row, from a model that never saw it
+  std::vector<int> fold;                     // per row; -1 for a test set
+};
+
+// Random routing's APGR over many draws: its mean and spread tell how noisy a set is.
+struct RandomBaseline {
+  RouterMetrics mean;
+  double apgr_sd = 0;
+};
+
+RandomBaseline random_baseline(const std::vector<double>& weak, const std::vector<double>& strong, std::uint64_t seed,
+                               int draws) {
+  std::mt19937_64 rng(seed ^ 0xabcdefULL);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  std::mt19937_64 random_rng(cmd.seed ^ 0xabcdefULL);
-  for (std::size_t i = 0; i < n; ++i) {
-    weak[i] = rows[i].scores.at(pair.weak);
-    strong[i] = rows[i].scores.at(pair.strong);
-    length[i] = static_cast<double>(rows[i].prompt.size());
-    random[i] = uniform(random_rng);
+  std::vector<double> scores(weak.size());
+  RandomBaseline out;
+  double sum = 0, sum_sq = 0;
+  for (int d = 0; d < draws; ++d) {
+    for (auto& x : scores) x = uniform(rng);
+    auto m = routellm_metrics(scores, weak, strong);
+    sum += m.apgr;
+    sum_sq += m.apgr * m.apgr;
+    out.mean.cpt20 += m.cpt20 / draws;
+    out.mean.cpt50 += m.cpt50 / draws;
+    out.mean.cpt80 += m.cpt80 / draws;
+    if (d == 0) out.mean.curve = m.curve;
   }
-  const auto held_out = cross_validate(rows, pair, train_options(cmd), cmd.folds, cmd.seed);
-  for (std::size_t i = 0; i < n; ++i) learned[i] = held_out.predicted[i].gain;
-  const auto& fold = held_out.fold;
+  out.mean.apgr = sum / draws;
+  out.apgr_sd = std::sqrt(std::max(0.0, sum_sq / draws - out.mean.apgr * out.mean.apgr));
+  return out;
+}
 
+Status write_reliability_svg(const std::string& path, const std::string& subtitle, const ModelPair& pair,
+                             const Calibration& weak, const Calibration& strong) {
+  Chart chart;
+  chart.title = "Reliability: predicted vs observed P(good answer)";
+  chart.subtitle = subtitle;
+  chart.x_label = "predicted probability (%)";
+  chart.y_label = "observed mean score (%)";
+  chart.x_format = "%.0f%%";
+  chart.y_format = "%.0f%%";
+  ChartSeries diagonal{ChartSeries::Style::dashed, "perfectly calibrated", "#999", {}, false};
+  diagonal.points = {ChartPoint{0, 0, ""}, ChartPoint{100, 100, ""}};
+  auto series = [](const std::string& name, const char* color, const Calibration& c) {
+    char label[160];
+    std::snprintf(label, sizeof label, "%s (ECE %.3f, Brier %.3f)", name.c_str(), c.ece, c.brier);
+    ChartSeries s{ChartSeries::Style::line, label, color, {}, false};
+    for (const auto& b : c.bins)
+      if (b.rows > 0) s.points.push_back(ChartPoint{100 * b.mean_predicted, 100 * b.mean_observed, ""});
+    return s;
+  };
+  chart.series = {diagonal, series(pair.weak, "#ff7f0e", weak), series(pair.strong, "#1f77b4", strong)};
+  std::ofstream svg(path, std::ios::trunc);
+  svg << render_svg(chart);
+  if (!svg) return make_error(Errc::internal, path + ": cannot write");
+  return Ok{};
+}
+
+int report_eval(const EvalCommand& cmd, const ModelPair& pair, const ScoredRows& s) {
+  const std::size_t n = s.rows.size();
+  std::vector<double> learned(n), weak(n), strong(n), length(n), p_weak(n), p_strong(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    weak[i] = std::clamp(s.rows[i]->scores.at(pair.weak), 0.0, 1.0);
+    strong[i] = std::clamp(s.rows[i]->scores.at(pair.strong), 0.0, 1.0);
+    length[i] = static_cast<double>(s.rows[i]->prompt.size());
+    learned[i] = s.predicted[i].gain;
+    p_weak[i] = s.predicted[i].weak;
+    p_strong[i] = s.predicted[i].strong;
+  }
   const auto m_learned = routellm_metrics(learned, weak, strong);
   const auto m_length = routellm_metrics(length, weak, strong);
-  const auto m_random = routellm_metrics(random, weak, strong);
-  std::printf("data: %s, %zu prompts; weak %s %.2f%%, strong %s %.2f%%; %d folds, seed %llu\n\n",
-              cmd.data_paths.front().c_str(), n, pair.weak.c_str(), m_learned.weak_quality, pair.strong.c_str(),
-              m_learned.strong_quality, cmd.folds, static_cast<unsigned long long>(cmd.seed));
+  const auto random = random_baseline(weak, strong, cmd.seed, 200);
+  std::printf("%s\nweak %s %.2f%%, strong %s %.2f%%\n\n", s.description.c_str(), pair.weak.c_str(),
+              m_learned.weak_quality, pair.strong.c_str(), m_learned.strong_quality);
   std::printf("| %-22s | %6s | %8s | %8s | %8s |\n", "router", "APGR", "CPT(20%)", "CPT(50%)", "CPT(80%)");
   std::printf("|------------------------|--------|----------|----------|----------|\n");
   print_row("learned (held-out)", m_learned);
   print_row("prompt length", m_length);
-  print_row("random", m_random);
-  std::printf("\nlearned - prompt length APGR: %+.3f\n", m_learned.apgr - m_length.apgr);
+  print_row("random (mean of 200)", random.mean);
+  std::printf("\nlearned - prompt length APGR: %+.3f; random APGR sd %.3f over 200 draws\n",
+              m_learned.apgr - m_length.apgr, random.apgr_sd);
+  if (std::all_of(learned.begin(), learned.end(), [&](double x) { return x == learned.front(); }))
+    std::printf("warning: the learned router gave every prompt the same score: it cannot rank them (are the "
+                "training outcomes all alike?)\n");
+
+  const auto cal_weak = calibration(p_weak, weak), cal_strong = calibration(p_strong, strong);
+  std::printf("\n| %-34s | %6s | %6s |\n", "probability model (held-out)", "Brier", "ECE");
+  std::printf("|------------------------------------|--------|--------|\n");
+  std::printf("| P(%-31s | %6.3f | %6.3f |\n", (pair.weak + " good)").c_str(), cal_weak.brier, cal_weak.ece);
+  std::printf("| P(%-31s | %6.3f | %6.3f |\n", (pair.strong + " good)").c_str(), cal_strong.brier, cal_strong.ece);
 
   if (!cmd.svg_path.empty()) {
     Chart chart;
     chart.title = "Quality vs strong-model calls";
-    chart.subtitle = cmd.data_paths.front() + ", " + std::to_string(n) + " prompts, " + std::to_string(cmd.folds) +
-                     "-fold held-out; weak " + pair.weak + ", strong " + pair.strong;
+    chart.subtitle = s.description + "; weak " + pair.weak + ", strong " + pair.strong;
     chart.x_label = "calls to " + pair.strong + " (%)";
     chart.y_label = "quality (mean score, %)";
     chart.y_format = "%.0f%%";
     chart.x_format = "%.0f%%";
     auto curve = [](const char* name, const char* color, const RouterMetrics& m) {
-      ChartSeries s{ChartSeries::Style::line, name, color, {}, false};
-      for (const auto& p : m.curve) s.points.push_back(ChartPoint{p.strong_percent, p.quality, ""});
-      return s;
+      ChartSeries series{ChartSeries::Style::line, name, color, {}, false};
+      for (const auto& p : m.curve) series.points.push_back(ChartPoint{p.strong_percent, p.quality, ""});
+      return series;
     };
     char learned_name[64];
     std::snprintf(learned_name, sizeof learned_name, "learned (APGR %.3f)", m_learned.apgr);
@@ -199,6 +262,11 @@ int run_eval(const EvalCommand& cmd) {
       return 1;
     }
   }
+  if (!cmd.reliability_svg_path.empty())
+    if (auto st = write_reliability_svg(cmd.reliability_svg_path, s.description, pair, cal_weak, cal_strong); !st) {
+      std::cerr << "fulcrum: " << st.error().message << '\n';
+      return 1;
+    }
   if (!cmd.dump_scores_path.empty()) {
     std::ofstream out(cmd.dump_scores_path, std::ios::trunc);
     if (!out) {
@@ -207,13 +275,77 @@ int run_eval(const EvalCommand& cmd) {
     }
     for (std::size_t i = 0; i < n; ++i) {
       boost::json::object o;
-      o["id"] = rows[i].id;
+      o["id"] = s.rows[i]->id;
       o["score"] = learned[i];
-      o["fold"] = fold[i];
+      o["p_weak"] = p_weak[i];
+      o["p_strong"] = p_strong[i];
+      o["fold"] = s.fold[i];
       out << boost::json::serialize(o) << '\n';
     }
   }
   return 0;
+}
+
+std::string joined(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const auto& p : paths) out += (out.empty() ? "" : " + ") + p;
+  return out;
+}
+
+// Trained on every --train row, scored on every --test row.
+int run_eval_transfer(const EvalCommand& cmd) {
+  LearnOptions train_opts = cmd;
+  train_opts.data_paths = cmd.train_paths;
+  auto train = load_labeled(train_opts);
+  if (!train) return 1;
+  LearnOptions test_opts = cmd;
+  test_opts.data_paths = cmd.test_paths;
+  auto test = load_rows(test_opts);
+  if (!test) return 1;
+  if (auto pair = choose_pair(*test, train->pair.weak, train->pair.strong); !pair) {
+    std::cerr << "fulcrum: --test: " << pair.error().message << '\n';
+    return 1;
+  }
+  std::vector<const LabeledPrompt*> train_rows;
+  for (const auto& r : train->data.rows) train_rows.push_back(&r);
+  const auto model = OutcomeModel::train(train_rows, train->pair, train_options(cmd));
+  ScoredRows s;
+  s.description = "trained on " + joined(cmd.train_paths) + " (" + std::to_string(train_rows.size()) +
+                  " prompts), scored on " + joined(cmd.test_paths) + " (" + std::to_string(test->rows.size()) +
+                  " prompts); seed " + std::to_string(cmd.seed);
+  std::vector<Feature> scratch;
+  for (const auto& r : test->rows) {
+    s.rows.push_back(&r);
+    s.predicted.push_back(model.probabilities(r.prompt, scratch));
+    s.fold.push_back(-1);
+  }
+  return report_eval(cmd, train->pair, s);
+}
+
+}  // namespace
+
+int run_eval(const EvalCommand& cmd) {
+  const bool transfer = !cmd.train_paths.empty() || !cmd.test_paths.empty();
+  if (transfer == !cmd.data_paths.empty() || (transfer && (cmd.train_paths.empty() || cmd.test_paths.empty()))) {
+    std::cerr << "fulcrum eval: give --data FILE (k-fold held-out), or --train FILE and --test FILE (trained on "
+                 "one set, scored on another)\n";
+    return 2;
+  }
+  if (transfer) return run_eval_transfer(cmd);
+  if (cmd.folds < 2) {
+    std::cerr << "fulcrum: --folds must be at least 2\n";
+    return 2;
+  }
+  auto loaded = load_labeled(cmd);
+  if (!loaded) return 1;
+  const auto held_out = cross_validate(loaded->data.rows, loaded->pair, train_options(cmd), cmd.folds, cmd.seed);
+  ScoredRows s;
+  s.description = "data: " + joined(cmd.data_paths) + ", " + std::to_string(loaded->data.rows.size()) + " prompts; " +
+                  std::to_string(cmd.folds) + " folds, seed " + std::to_string(cmd.seed);
+  for (const auto& r : loaded->data.rows) s.rows.push_back(&r);
+  s.predicted = held_out.predicted;
+  s.fold = held_out.fold;
+  return report_eval(cmd, loaded->pair, s);
 }
 
 }  // namespace fulcrum

@@ -22,10 +22,14 @@ struct TrainCommand : LearnOptions {
   std::string out_path;
 };
 
+// Either k-fold held-out on --data, or trained on --train and scored on --test
+// (the yardstick for a router: how it does on prompts from elsewhere).
 struct EvalCommand : LearnOptions {
   int folds = 5;
+  std::vector<std::string> train_paths, test_paths;
   std::string dump_scores_path;
-  std::string svg_path;  // quality vs % strong calls chart
+  std::string svg_path;              // quality vs % strong calls chart
+  std::string reliability_svg_path;  // predicted vs observed, per tier
 };
 
 struct TrainDomainsCommand : LearnOptions {

@@ -70,13 +70,17 @@ int main(int argc, char** argv) {
 
   fulcrum::EvalCommand eval;
   auto* eval_cmd = app.add_subcommand("eval", "k-fold held-out evaluation: APGR and CPT as RouteLLM computes them");
-  eval_cmd->add_option("--data", eval.data_paths, "labeled JSONL; several are concatenated")->required();
+  eval_cmd->add_option("--data", eval.data_paths, "labeled JSONL for k-fold held-out; several are concatenated");
+  eval_cmd->add_option("--train", eval.train_paths, "labeled JSONL to train on (with --test); several are concatenated");
+  eval_cmd->add_option("--test", eval.test_paths, "labeled JSONL to score a model trained on --train");
   eval_cmd->add_option("--folds", eval.folds, "number of folds")->check(CLI::Range(2, 100));
   eval_cmd->add_option("--seed", eval.seed, "seed for folds, training and the random baseline");
   eval_cmd->add_option("--weak", eval.weak, "weak model name in the data");
   eval_cmd->add_option("--strong", eval.strong, "strong model name in the data");
   eval_cmd->add_option("--dump-scores", eval.dump_scores_path, "write each prompt's id and held-out score as JSONL");
   eval_cmd->add_option("--svg", eval.svg_path, "write the quality vs % strong calls chart (SVG) here");
+  eval_cmd->add_option("--reliability-svg", eval.reliability_svg_path,
+                       "write the reliability diagram of both tiers' probabilities (SVG) here");
   eval_cmd->add_flag("--keep-contaminated", eval.keep_contaminated, "keep rows marked contaminated");
   eval_cmd->add_option("--hash-bits", eval.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
 

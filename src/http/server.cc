@@ -91,13 +91,25 @@ class SessionSink final : public ResponseSink {
   // stream closes the socket, which also wakes the close watch (cancelling
   // the upstream call). No timer runs between writes: a stream may wait on
   // its upstream for as long as the upstream's own timeouts allow.
+  // Most writes fit in the socket's send buffer: they are tried at once, with
+  // no timer and no suspension; only the rest of a write that does not fit
+  // waits, under the timeout.
   template <class Buffers>
   Task<bool> write_bounded(const Buffers& buffers) {
-    stream_.expires_after(write_timeout_);
-    auto [ec, n] = co_await net::async_write(stream_, buffers, nothrow);
-    stream_.expires_never();
-    if (ec == beast::error::timeout)
-      spdlog::info("client took nothing for {} ms: connection closed", write_timeout_.count());
+    if (failed_) co_return false;
+    beast::buffers_suffix<Buffers> rest(buffers);
+    boost::system::error_code ec;
+    auto& socket = stream_.socket();
+    if (!socket.non_blocking()) socket.non_blocking(true, ec);
+    if (!ec) rest.consume(socket.write_some(rest, ec));
+    if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    if (!ec && beast::buffer_bytes(rest) > 0) {
+      stream_.expires_after(write_timeout_);
+      std::tie(ec, std::ignore) = co_await net::async_write(stream_, rest, nothrow);
+      stream_.expires_never();
+      if (ec == beast::error::timeout)
+        spdlog::info("client took nothing for {} ms: connection closed", write_timeout_.count());
+    }
     failed_ = failed_ || ec;
     co_return !ec;
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -12,6 +14,30 @@ namespace {
 
 Error line_error(const std::string& source, std::size_t line, const std::string& field, const std::string& why) {
   return make_error(Errc::invalid_request, source + ":" + std::to_string(line) + ": " + field + ": " + why, field);
+}
+
+// Brings every score to 0..1 (see load_dataset); an error for a range no known scale explains.
+std::optional<Error> normalize_scores(Dataset& data, const std::string& source) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const auto& r : data.rows)
+    for (const auto& [m, s] : r.scores) lo = std::min(lo, s), hi = std::max(hi, s);
+  if (lo >= 0 && hi <= 1) return std::nullopt;
+  double offset = 0, divisor = 1;
+  if (lo >= 1 && hi <= 10) {
+    offset = 1, divisor = 9, data.score_scale = "1-10, as (score - 1) / 9";
+  } else if (lo >= 0 && hi <= 10) {
+    divisor = 10, data.score_scale = "0-10, as score / 10";
+  } else if (lo >= 0 && hi <= 100) {
+    divisor = 100, data.score_scale = "0-100, as score / 100";
+  } else {
+    std::ostringstream why;
+    why << source << ": scores range from " << lo << " to " << hi
+        << "; expected 0/1, 0-1, 1-10 or 0-100 (higher is better): rescale them to 0-1";
+    return make_error(Errc::invalid_request, why.str(), "score");
+  }
+  for (auto& r : data.rows)
+    for (auto& [m, s] : r.scores) s = (s - offset) / divisor;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -102,6 +128,7 @@ Result<Dataset> parse_dataset(std::string_view text, const std::string& source, 
   }
   if (out.rows.empty()) return make_error(Errc::invalid_request, source + ": the workload has no usable rows");
   out.models.assign(models.begin(), models.end());
+  if (auto e = normalize_scores(out, source)) return *e;
   return out;
 }
 

@@ -36,13 +36,19 @@ struct LabeledPrompt {
 struct Dataset {
   std::vector<LabeledPrompt> rows;
   std::vector<std::string> models;  // every model seen, sorted
+  // How the file's scores were brought to 0..1, for the user to see: empty
+  // when they already were (0/1 or 0-1), else e.g. "1-10, as (score - 1) / 9".
+  std::string score_scale;
 };
 
 struct DatasetOptions {
   bool drop_contaminated = true;  // as RouteLLM's evaluation does
 };
 
-// Loads a JSONL file. Errors name "<file>:<line>: <field>: <why>".
+// Loads a JSONL file. Errors name "<file>:<line>: <field>: <why>". Scores
+// are normalised to 0..1 whatever the file's scale: 0/1 and 0-1 stay; scores
+// within 1-10 (a judge's rating) become (s - 1) / 9; within 0-10, s / 10;
+// within 0-100, s / 100. Any other range is refused, naming it.
 Result<Dataset> load_dataset(const std::string& path, const DatasetOptions& options = {});
 Result<Dataset> parse_dataset(std::string_view text, const std::string& source, const DatasetOptions& options = {});
 

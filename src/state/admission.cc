@@ -172,7 +172,8 @@ void Admission::settle(const ApiKey& key, const BudgetReservation& reservation, 
     if (!r) on_store_error(r.error());
   }
   if (key.daily_budget && cost != reservation.amount) {
-    auto r = store_.add(counter("spend", key, reservation.day), cost - reservation.amount,
+    const auto day = reservation.day >= 0 ? reservation.day : now / kDayMs;
+    auto r = store_.add(counter("spend", key, day), cost - reservation.amount,
                         std::chrono::milliseconds(2 * kDayMs));
     if (!r) on_store_error(r.error());
   }

@@ -38,7 +38,7 @@ struct StoreHealth {
 // called, settled with the real cost once (see Admission::settle).
 struct BudgetReservation {
   PicoUsd amount = 0;     // 0: nothing held (no budget, or the store was down and fail-open let it through)
-  std::int64_t day = 0;   // the UTC day whose spend holds it
+  std::int64_t day = -1;  // the UTC day whose spend holds it; -1: none taken (settle uses today)
 };
 
 class Admission {
