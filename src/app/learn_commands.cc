@@ -229,8 +229,8 @@ int report_eval(const EvalCommand& cmd, const ModelPair& pair, const ScoredRows&
   const auto cal_weak = calibration(p_weak, weak), cal_strong = calibration(p_strong, strong);
   std::printf("\n| %-34s | %6s | %6s |\n", "probability model (held-out)", "Brier", "ECE");
   std::printf("|------------------------------------|--------|--------|\n");
-  std::printf("| P(%-31s | %6.3f | %6.3f |\n", (pair.weak + " good)").c_str(), cal_weak.brier, cal_weak.ece);
-  std::printf("| P(%-31s | %6.3f | %6.3f |\n", (pair.strong + " good)").c_str(), cal_strong.brier, cal_strong.ece);
+  std::printf("| %-34s | %6.3f | %6.3f |\n", ("P(" + pair.weak + " good)").c_str(), cal_weak.brier, cal_weak.ece);
+  std::printf("| %-34s | %6.3f | %6.3f |\n", ("P(" + pair.strong + " good)").c_str(), cal_strong.brier, cal_strong.ece);
 
   if (!cmd.svg_path.empty()) {
     Chart chart;
