@@ -18,6 +18,8 @@
 #include "learn/dataset.h"
 #include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
+#include "learn/partial_outcomes.h"
+#include "ledger/ledger_reader.h"
 #include "learn/routellm_metrics.h"
 #include "report/svg_chart.h"
 
@@ -62,6 +64,65 @@ OutcomeTrainOptions train_options(const LearnOptions& o) {
   return opt;
 }
 
+std::optional<TrainingRows> load_training_rows(const LearnOptions& o, bool complete) {
+  TrainingRows out;
+  if (!o.data_paths.empty()) {
+    auto loaded = load_labeled(o);
+    if (!loaded) return std::nullopt;
+    out.rows = std::move(loaded->data.rows);
+    out.pair = std::move(loaded->pair);
+  } else {
+    out.pair = ModelPair{o.weak_tier, o.strong_tier};
+  }
+  if (o.ledger_path.empty()) return out;
+  if (o.weak_tier == o.strong_tier) {
+    std::cerr << "fulcrum: --weak-tier and --strong-tier must differ\n";
+    return std::nullopt;
+  }
+  auto judged = judged_prompts(o.ledger_path);
+  if (!judged) {
+    std::cerr << "fulcrum: " << judged.error().message << '\n';
+    return std::nullopt;
+  }
+  std::map<std::string, std::size_t> per_tier;
+  std::size_t other = 0;
+  const auto base = out.rows.size();
+  for (auto& j : *judged) {
+    const std::string* model = j.tier == o.weak_tier ? &out.pair.weak : j.tier == o.strong_tier ? &out.pair.strong : nullptr;
+    if (!model) {
+      ++other;
+      continue;
+    }
+    ++per_tier[j.tier];
+    out.ledger_on_weak.push_back(j.tier == o.weak_tier);
+    LabeledPrompt row;
+    row.id = j.request_id;
+    row.prompt = std::move(j.prompt);
+    row.scores[*model] = std::clamp(j.score, 0.0, 1.0);
+    out.rows.push_back(std::move(row));
+  }
+  out.from_ledger = out.rows.size() - base;
+  std::printf("ledger %s: %zu judged requests with a captured prompt (%s %zu, %s %zu", o.ledger_path.c_str(),
+              out.from_ledger, o.weak_tier.c_str(), per_tier[o.weak_tier], o.strong_tier.c_str(), per_tier[o.strong_tier]);
+  if (other) std::printf("; %zu on other tiers, not used", other);
+  std::printf(")\n");
+  if (out.from_ledger == 0) {
+    std::cerr << "fulcrum: " << o.ledger_path << " has no judged requests on " << o.weak_tier << " or "
+              << o.strong_tier << " with a captured prompt: set ledger.capture: prompts and send feedback "
+              << "(POST /v1/feedback)\n";
+    return std::nullopt;
+  }
+  if (!complete) return out;
+  auto completed = complete_outcomes(std::move(out.rows), out.pair, train_options(o));
+  if (!completed) {
+    std::cerr << "fulcrum: " << o.ledger_path << ": " << completed.error().message << '\n';
+    return std::nullopt;
+  }
+  std::printf("each judged the tier that answered it; %zu outcomes of the other tier predicted\n", completed->imputed);
+  out.rows = std::move(completed->rows);
+  return out;
+}
+
 namespace {
 
 void print_row(const char* name, const RouterMetrics& m) {
@@ -71,10 +132,14 @@ void print_row(const char* name, const RouterMetrics& m) {
 }  // namespace
 
 int run_train(const TrainCommand& cmd) {
-  auto loaded = load_labeled(cmd);
+  if (cmd.data_paths.empty() && cmd.ledger_path.empty()) {
+    std::cerr << "fulcrum train: give --data FILE, --ledger DB, or both\n";
+    return 2;
+  }
+  auto loaded = load_training_rows(cmd);
   if (!loaded) return 1;
   std::vector<const LabeledPrompt*> rows;
-  for (const auto& r : loaded->data.rows) rows.push_back(&r);
+  for (const auto& r : loaded->rows) rows.push_back(&r);
   auto model = OutcomeModel::train(rows, loaded->pair, train_options(cmd));
   if (auto st = model.save(cmd.out_path); !st) {
     std::cerr << "fulcrum: " << st.error().message << '\n';
@@ -324,7 +389,88 @@ int run_eval_transfer(const EvalCommand& cmd) {
 
 }  // namespace
 
+namespace {
+
+// The area under the ROC curve of `score` separating positives from negatives.
+double auc(const std::vector<double>& pos, const std::vector<double>& neg) {
+  if (pos.empty() || neg.empty()) return 0.5;
+  double wins = 0;
+  for (double p : pos)
+    for (double n : neg) wins += p > n ? 1 : p == n ? 0.5 : 0;
+  return wins / (static_cast<double>(pos.size()) * static_cast<double>(neg.size()));
+}
+
+// What a model trained on the rest would have done with each judged request
+// of the ledger (k folds over the ledger's rows; --data rows always train).
+int run_eval_ledger(const EvalCommand& cmd) {
+  auto loaded = load_training_rows(cmd, /*complete=*/false);
+  if (!loaded) return 1;
+  const auto base = loaded->rows.size() - loaded->from_ledger;
+  const std::vector<LabeledPrompt> ledger_rows(loaded->rows.begin() + static_cast<std::ptrdiff_t>(base), loaded->rows.end());
+  const auto fold = assign_folds(ledger_rows, cmd.folds, cmd.seed);
+  std::vector<double> score(ledger_rows.size());
+  std::vector<Feature> scratch;
+  for (int f = 0; f < cmd.folds; ++f) {
+    // The held-out fold's outcomes take no part, not even in predicting the training rows' other tier.
+    std::vector<LabeledPrompt> train_rows(loaded->rows.begin(), loaded->rows.begin() + static_cast<std::ptrdiff_t>(base));
+    for (std::size_t i = 0; i < ledger_rows.size(); ++i)
+      if (fold[i] != f) train_rows.push_back(ledger_rows[i]);
+    auto completed = complete_outcomes(std::move(train_rows), loaded->pair, train_options(cmd));
+    if (!completed) {
+      std::cerr << "fulcrum: " << cmd.ledger_path << " (fold " << f << "): " << completed.error().message << '\n';
+      return 1;
+    }
+    std::vector<const LabeledPrompt*> train;
+    for (const auto& r : completed->rows) train.push_back(&r);
+    const auto model = OutcomeModel::train(train, loaded->pair, train_options(cmd));
+    for (std::size_t i = 0; i < ledger_rows.size(); ++i)
+      if (fold[i] == f) score[i] = model.probabilities(ledger_rows[i].prompt, scratch).gain;
+  }
+  // The top 30% by held-out score would go to the strong tier.
+  std::vector<double> sorted = score;
+  std::sort(sorted.begin(), sorted.end());
+  const double cut = quantile_sorted(sorted, 0.7);
+  std::vector<double> weak_wrong, weak_right;
+  std::size_t strong_n = 0, strong_kept_right = 0, strong_moved_right = 0;
+  for (std::size_t i = 0; i < ledger_rows.size(); ++i) {
+    const bool on_weak = loaded->ledger_on_weak[i];
+    const double observed = ledger_rows[i].scores.at(on_weak ? loaded->pair.weak : loaded->pair.strong);
+    if (on_weak) {
+      (observed < 0.5 ? weak_wrong : weak_right).push_back(score[i]);
+    } else {
+      ++strong_n;
+      if (observed >= 0.5) (score[i] >= cut ? strong_kept_right : strong_moved_right) += 1;
+    }
+  }
+  auto share_above = [&](const std::vector<double>& v) {
+    return v.empty() ? 0.0 : 100.0 * static_cast<double>(std::count_if(v.begin(), v.end(), [&](double x) { return x >= cut; })) /
+                                 static_cast<double>(v.size());
+  };
+  std::printf("\nheld-out over %d folds of the ledger's %zu judged requests (seed %llu)%s:\n", cmd.folds,
+              ledger_rows.size(), static_cast<unsigned long long>(cmd.seed),
+              base ? (", every --data row also training (" + std::to_string(base) + ")").c_str() : "");
+  std::printf("  %s answers judged wrong: %zu; judged right: %zu\n", cmd.weak_tier.c_str(), weak_wrong.size(), weak_right.size());
+  std::printf("  how well the score separates them (AUC): %.3f (0.5 is chance)\n", auc(weak_wrong, weak_right));
+  std::printf("  sending the top 30%% by score to %s would have escalated %.1f%% of the %s answers judged wrong "
+              "and %.1f%% of those judged right\n",
+              cmd.strong_tier.c_str(), share_above(weak_wrong), cmd.weak_tier.c_str(), share_above(weak_right));
+  if (strong_n)
+    std::printf("  of %zu %s answers, %zu judged right would have gone to %s instead (the model expects little gain)\n",
+                strong_n, cmd.strong_tier.c_str(), strong_moved_right, cmd.weak_tier.c_str());
+  (void)strong_kept_right;
+  return 0;
+}
+
+}  // namespace
+
 int run_eval(const EvalCommand& cmd) {
+  if (!cmd.ledger_path.empty()) {
+    if (cmd.folds < 2) {
+      std::cerr << "fulcrum: --folds must be at least 2\n";
+      return 2;
+    }
+    return run_eval_ledger(cmd);
+  }
   const bool transfer = !cmd.train_paths.empty() || !cmd.test_paths.empty();
   if (transfer == !cmd.data_paths.empty() || (transfer && (cmd.train_paths.empty() || cmd.test_paths.empty()))) {
     std::cerr << "fulcrum eval: give --data FILE (k-fold held-out), or --train FILE and --test FILE (trained on "

@@ -16,6 +16,11 @@ struct LearnOptions {
   std::uint64_t seed = 1;
   bool keep_contaminated = false;
   int hash_bits = 20;  // feature buckets: 2^hash_bits weights per model
+  // The gateway's own traffic: requests whose prompt the ledger captured
+  // (ledger.capture: prompts) and that got feedback, each judging the tier
+  // that answered. Its weak and strong tiers stand for the pair's models.
+  std::string ledger_path;
+  std::string weak_tier = "flash", strong_tier = "pro";
 };
 
 struct TrainCommand : LearnOptions {
@@ -48,6 +53,18 @@ std::optional<Dataset> load_rows(const LearnOptions& o);
 std::optional<LabeledData> load_labeled(const LearnOptions& o);
 // Training options from the command line (seed, hash bits).
 OutcomeTrainOptions train_options(const LearnOptions& o);
+
+// --data rows and --ledger rows together, every row with both outcomes (a
+// ledger row's other tier predicted, see learn/partial_outcomes.h); prints
+// what it read. nullopt (after printing why) on failure.
+struct TrainingRows {
+  std::vector<LabeledPrompt> rows;
+  ModelPair pair;
+  std::size_t from_ledger = 0;  // the first rows.size() - from_ledger rows came from --data
+  std::vector<bool> ledger_on_weak;  // per ledger row: its observed outcome is the weak tier's
+};
+// With `complete` false, ledger rows keep their one outcome (for k-fold, which completes per fold).
+std::optional<TrainingRows> load_training_rows(const LearnOptions& o, bool complete = true);
 
 int run_train(const TrainCommand& cmd);
 // Held-out accuracy by k-fold, then a model trained on every row.

@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
 
   fulcrum::TrainCommand train;
   auto* train_cmd = app.add_subcommand("train", "train the learned router from labeled outcomes (JSONL)");
-  train_cmd->add_option("--data", train.data_paths, "labeled JSONL (format of shared/data/routellm); several are concatenated")->required();
+  train_cmd->add_option("--data", train.data_paths, "labeled JSONL (format of shared/data/routellm); several are concatenated");
+  train_cmd->add_option("--ledger", train.ledger_path, "also learn from this ledger's judged requests (ledger.capture: prompts + feedback)");
+  train_cmd->add_option("--weak-tier", train.weak_tier, "the ledger's cheap tier (default flash)");
+  train_cmd->add_option("--strong-tier", train.strong_tier, "the ledger's strong tier (default pro)");
   train_cmd->add_option("--out", train.out_path, "model file to write")->required();
   train_cmd->add_option("--weak", train.weak, "weak model name in the data (default: lower mean score)");
   train_cmd->add_option("--strong", train.strong, "strong model name in the data (default: higher mean score)");
@@ -73,6 +76,9 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--data", eval.data_paths, "labeled JSONL for k-fold held-out; several are concatenated");
   eval_cmd->add_option("--train", eval.train_paths, "labeled JSONL to train on (with --test); several are concatenated");
   eval_cmd->add_option("--test", eval.test_paths, "labeled JSONL to score a model trained on --train");
+  eval_cmd->add_option("--ledger", eval.ledger_path, "what a model would have done with this ledger's judged requests (k-fold)");
+  eval_cmd->add_option("--weak-tier", eval.weak_tier, "the ledger's cheap tier (default flash)");
+  eval_cmd->add_option("--strong-tier", eval.strong_tier, "the ledger's strong tier (default pro)");
   eval_cmd->add_option("--folds", eval.folds, "number of folds")->check(CLI::Range(2, 100));
   eval_cmd->add_option("--seed", eval.seed, "seed for folds, training and the random baseline");
   eval_cmd->add_option("--weak", eval.weak, "weak model name in the data");

@@ -12,7 +12,8 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
   ops->metrics_ = std::make_unique<Metrics>(*config);
   if (!config->ledger.path.empty()) {
     auto opened = Ledger::open(LedgerOptions{config->ledger.path, config->ledger.queue, config->ledger.flush,
-                                             config->ledger.max_size_mb * 1024 * 1024});
+                                             config->ledger.max_size_mb * 1024 * 1024,
+                                             config->ledger.capture_retention_days * 86400000});
     if (!opened) return std::move(opened).error();
     ops->ledger_ = std::move(opened.value());
     ops->metrics_->add_gauge("fulcrum_ledger_queue_depth", "Ledger records waiting to be written.",

@@ -115,6 +115,12 @@ struct LedgerConfig {
   std::size_t queue = 100000;  // records waiting to be written; more are dropped (and counted)
   std::chrono::milliseconds flush{2};  // a burst of records gathers this long before its commit
   std::int64_t max_size_mb = 0;        // > 0: the file stops growing here; later records are lost and counted
+  // `capture: prompts` keeps each routed request's prompt text (its first
+  // capture_max_chars bytes) beside its row, for `fulcrum train --ledger`;
+  // prompts older than capture_retention_days are deleted. Off by default.
+  bool capture_prompts = false;
+  std::int64_t capture_retention_days = 30;
+  std::size_t capture_max_chars = 16384;
 };
 
 // A gateway API key: clients send it as `Authorization: Bearer ...`; the

@@ -301,12 +301,21 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
   }
   if (auto l = root["ledger"]; l.IsDefined()) {
     if (r.expect_map(l, "ledger")) {
-      r.check_keys(l, "ledger", {"path", "queue", "flush_ms", "max_size_mb"});
+      r.check_keys(l, "ledger",
+                   {"path", "queue", "flush_ms", "max_size_mb", "capture", "capture_retention_days", "capture_max_chars"});
       if (auto node = l["path"]; node.IsDefined() && node.IsNull()) cfg->ledger.path.clear();
       else if (auto v = r.string(l, "path", "ledger", false)) cfg->ledger.path = *v;
       if (auto v = r.integer(l, "queue", "ledger", 1, 100000000)) cfg->ledger.queue = static_cast<std::size_t>(*v);
       if (auto v = r.integer(l, "flush_ms", "ledger", 0, 10000)) cfg->ledger.flush = std::chrono::milliseconds(*v);
       if (auto v = r.integer(l, "max_size_mb", "ledger", 1, 100000000)) cfg->ledger.max_size_mb = *v;
+      if (auto v = r.string(l, "capture", "ledger", false)) {
+        if (*v == "prompts") cfg->ledger.capture_prompts = true;
+        else if (*v == "none") cfg->ledger.capture_prompts = false;
+        else r.error(l["capture"], "ledger.capture", "expected none or prompts");
+      }
+      if (auto v = r.integer(l, "capture_retention_days", "ledger", 1, 36500)) cfg->ledger.capture_retention_days = *v;
+      if (auto v = r.integer(l, "capture_max_chars", "ledger", 16, 1 << 24))
+        cfg->ledger.capture_max_chars = static_cast<std::size_t>(*v);
     }
   }
 

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/clock.h"
 #include "ledger/schema.h"
 
 namespace fulcrum {
@@ -215,6 +216,7 @@ void Ledger::write_batch(std::deque<Item>& batch) {
   Statement req(writer_db_, kInsertRequest);
   Statement fb(writer_db_, kInsertFeedback);
   Statement replace(writer_db_, kDeleteFeedback);
+  Statement prompt(writer_db_, kInsertPrompt);
   for (const auto& item : batch) {
     if (const auto* r = std::get_if<RequestRecord>(&item)) {
       sqlite3_reset(req.s);
@@ -244,6 +246,13 @@ void Ledger::write_batch(std::deque<Item>& batch) {
       if (sqlite3_step(req.s) != SQLITE_DONE) {
         ++failed;
         spdlog::error("ledger {}: request {} not written: {}", options_.path, r->id, sqlite3_errmsg(writer_db_));
+      } else if (!r->prompt.empty()) {
+        sqlite3_reset(prompt.s);
+        prompt.text(1, r->id);
+        prompt.integer(2, r->unix_ms);
+        prompt.text(3, r->prompt);
+        if (sqlite3_step(prompt.s) != SQLITE_DONE)
+          spdlog::error("ledger {}: prompt of {} not written: {}", options_.path, r->id, sqlite3_errmsg(writer_db_));
       }
     } else {
       const auto& f = std::get<FeedbackRecord>(item);
@@ -262,6 +271,13 @@ void Ledger::write_batch(std::deque<Item>& batch) {
         spdlog::error("ledger {}: feedback for {} not written: {}", options_.path, f.request_id, sqlite3_errmsg(writer_db_));
       }
     }
+  }
+  // Captured prompts past their retention go, checked at most once a minute.
+  if (const auto now = unix_ms_now(); now - prompts_expired_at_ >= 60000) {
+    prompts_expired_at_ = now;
+    Statement expire(writer_db_, kExpirePrompts);
+    expire.integer(1, now - options_.prompt_retention_ms);
+    sqlite3_step(expire.s);
   }
   if (sqlite3_exec(writer_db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     spdlog::error("ledger {}: commit of {} records failed: {}", options_.path, batch.size(), sqlite3_errmsg(writer_db_));

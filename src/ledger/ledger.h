@@ -31,6 +31,7 @@ struct LedgerOptions {
   std::size_t queue_capacity = 100000;
   std::chrono::milliseconds flush_interval{2};  // a burst gathers this long, then commits
   std::int64_t max_bytes = 0;  // > 0: the database stops growing here; records past it fail (and are counted)
+  std::int64_t prompt_retention_ms = 30LL * 86400000;  // captured prompts older than this are deleted
 };
 
 class Ledger final : public RequestObserver, public FeedbackStore {
@@ -60,6 +61,7 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   bool enqueue_locked(Item item);
   void writer_loop();
   void write_batch(std::deque<Item>& batch);
+  std::int64_t prompts_expired_at_ = 0;  // writer thread only: when old prompts were last deleted
 
   LedgerOptions options_;
   sqlite3* writer_db_;

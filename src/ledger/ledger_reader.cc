@@ -224,4 +224,22 @@ Result<std::int64_t> parse_since(std::string_view text, std::int64_t now) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(days).count() + (h * 3600LL + mi * 60LL + s) * 1000LL;
 }
 
+Result<std::vector<JudgedPrompt>> judged_prompts(const std::string& path) {
+  auto db = open_read_only(path);
+  if (!db) return std::move(db).error();
+  // One verdict per request is kept; an older ledger may hold several: the latest wins.
+  auto q = prepare((*db)->db, path,
+                   "SELECT p.request_id, p.prompt, r.tier, f.score FROM prompts p "
+                   "JOIN requests r ON r.id = p.request_id "
+                   "JOIN feedback f ON f.request_id = p.request_id "
+                   "WHERE r.status BETWEEN 200 AND 299 AND f.rowid = "
+                   "(SELECT MAX(rowid) FROM feedback WHERE request_id = p.request_id) "
+                   "ORDER BY p.unix_ms");
+  if (!q) return std::move(q).error();
+  std::vector<JudgedPrompt> out;
+  while (sqlite3_step((*q)->s) == SQLITE_ROW)
+    out.push_back(JudgedPrompt{text((*q)->s, 0), text((*q)->s, 1), text((*q)->s, 2), sqlite3_column_double((*q)->s, 3)});
+  return out;
+}
+
 }  // namespace fulcrum

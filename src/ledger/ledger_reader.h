@@ -54,6 +54,18 @@ Result<std::vector<TierHour>> tier_mix_by_hour(const std::string& path, std::int
 // CSV (with a header) or JSON lines.
 Status export_ledger(const std::string& path, std::int64_t since_unix_ms, std::string_view format, std::ostream& out);
 
+// A request the router can learn from: its captured prompt (ledger.capture:
+// prompts), the tier that answered it and the latest feedback on the answer.
+struct JudgedPrompt {
+  std::string request_id;
+  std::string prompt;
+  std::string tier;
+  double score = 0;  // 0..1
+};
+
+// Every answered (2xx) request with a captured prompt and feedback, oldest first.
+Result<std::vector<JudgedPrompt>> judged_prompts(const std::string& path);
+
 // "2026-11-28", "2026-11-28T10:00:00Z", or relative to now: "30m", "24h", "7d".
 Result<std::int64_t> parse_since(std::string_view text, std::int64_t now_unix_ms);
 

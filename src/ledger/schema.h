@@ -40,11 +40,19 @@ CREATE TABLE IF NOT EXISTS feedback (
   error_cost_usd REAL
 );
 CREATE INDEX IF NOT EXISTS feedback_by_request ON feedback (request_id);
+CREATE TABLE IF NOT EXISTS prompts (
+  request_id TEXT PRIMARY KEY,
+  unix_ms INTEGER NOT NULL,
+  prompt TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS prompts_by_time ON prompts (unix_ms);
 )";
 
 inline constexpr const char* kInsertRequest =
     "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr const char* kInsertFeedback = "INSERT INTO feedback VALUES (?, ?, ?, ?, ?)";
 inline constexpr const char* kDeleteFeedback = "DELETE FROM feedback WHERE request_id = ?";
+inline constexpr const char* kInsertPrompt = "INSERT OR REPLACE INTO prompts VALUES (?, ?, ?)";
+inline constexpr const char* kExpirePrompts = "DELETE FROM prompts WHERE unix_ms < ?";
 
 }  // namespace fulcrum

@@ -263,6 +263,9 @@ std::optional<Error> ChatCompletion::cover(std::size_t tier) {
 
 void ChatCompletion::finish(int status) {
   const auto now = Clock::now();
+  // Routed requests only: a prompt refused before routing teaches the router nothing.
+  if (config_.ledger.capture_prompts && request_ && !record_.tier.empty())
+    record_.prompt = clip_utf8(request_->prompt_text(), config_.ledger.capture_max_chars);
   record_.status = status;
   record_.total_ms = ms_between(t0_, now);
   record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();

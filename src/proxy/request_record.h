@@ -33,6 +33,7 @@ struct RequestRecord {
   double overhead_ms = 0;    // time spent in fulcrum, not waiting on upstreams
   double ttfb_ms = 0;        // until the first byte went to the client
   double total_ms = 0;
+  std::string prompt;        // the prompt text, clipped; only with ledger.capture: prompts
 };
 
 class RequestObserver {

@@ -10,6 +10,7 @@
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
 #include "learn/outcome_model.h"
+#include "learn/partial_outcomes.h"
 #include "learn/routellm_metrics.h"
 #include "synthetic_workload.h"
 
@@ -226,6 +227,45 @@ TEST(DomainClassifier, MapsSubjectsAndLearnsDomains) {
       EXPECT_GT(p.confidence, 0.5) << unseen[d];
     }
   }
+}
+
+}  // namespace fulcrum
+
+namespace fulcrum {
+
+TEST(PartialOutcomes, EachMissingTierIsPredictedFromTheRowsThatHaveIt) {
+  // The weak tier fails "hard" prompts and answers "easy" ones; each row carries one tier's outcome.
+  std::vector<LabeledPrompt> rows;
+  for (int i = 0; i < 200; ++i) {
+    LabeledPrompt r;
+    const bool hard = i % 2 == 0;
+    r.id = std::to_string(i);
+    r.prompt = (hard ? "integrate the hard recurrence number " : "greet the easy colleague number ") + std::to_string(i);
+    if (i % 4 < 2) r.scores["weak"] = hard ? 0.0 : 1.0;
+    else r.scores["strong"] = 1.0;
+    rows.push_back(r);
+  }
+  rows.push_back(LabeledPrompt{});  // no outcome at all: dropped
+  rows.back().prompt = "nothing";
+  OutcomeTrainOptions o;
+  o.features.hash_bits = 14;
+  o.sgd = TrainOptions{20, 0.5, 1e-6, 1};
+  auto done = complete_outcomes(rows, ModelPair{"weak", "strong"}, o);
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(done->dropped, 1u);
+  EXPECT_EQ(done->imputed, 200u);
+  double hard_weak = 0, easy_weak = 0;
+  for (const auto& r : done->rows) {
+    ASSERT_EQ(r.scores.size(), 2u);
+    if (std::stoi(r.id) % 4 >= 2) (std::stoi(r.id) % 2 == 0 ? hard_weak : easy_weak) += r.scores.at("weak") / 50;
+  }
+  EXPECT_LT(hard_weak, 0.3) << "predicted: the weak tier fails the hard kind";
+  EXPECT_GT(easy_weak, 0.7);
+
+  std::vector<LabeledPrompt> one_tier(rows.begin(), rows.begin() + 2);  // rows 0 and 1: weak only
+  auto refused = complete_outcomes(one_tier, ModelPair{"weak", "strong"}, o);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("no outcome of strong"), std::string::npos);
 }
 
 }  // namespace fulcrum

@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include "config/load.h"
+#include "core/clock.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_reader.h"
 #include "metrics/metrics.h"
@@ -158,6 +159,36 @@ TEST_F(LedgerTest, AFullDatabaseLosesRecordsCountedNeverBlocking) {
   EXPECT_GT((*ledger)->write_errors(), 0u);
   EXPECT_LE((*ledger)->write_errors(), 5000u);
   EXPECT_EQ((*ledger)->dropped(), 0u);
+}
+
+TEST_F(LedgerTest, CapturedPromptsJoinTheirLatestFeedbackAndExpire) {
+  const auto now = unix_ms_now();
+  {
+    LedgerOptions o{path, 1000, std::chrono::milliseconds(0)};
+    o.prompt_retention_ms = 86400000;  // a day
+    auto ledger = Ledger::open(o);
+    ASSERT_TRUE(ledger);
+    auto judged = record("a", "flash", 200, 1, now - 1000);
+    judged.prompt = "prove it";
+    auto failed = record("b", "flash", 502, 0, now - 1000);
+    failed.prompt = "not an answer";
+    auto old = record("c", "pro", 200, 1, now - 3 * 86400000LL);
+    old.prompt = "three days old";
+    auto unjudged = record("d", "pro", 200, 1, now - 1000);
+    unjudged.prompt = "no feedback";
+    for (const auto* r : {&old, &judged, &failed, &unjudged}) (*ledger)->on_request_done(*r);
+    for (const char* id : {"a", "b", "c"}) (*ledger)->store(feedback(id, "x", 0.0, std::nullopt, now));
+    (*ledger)->store(feedback("a", "flash", 1.0, std::nullopt, now));  // the latest verdict wins
+    (*ledger)->flush();
+  }
+  auto rows = judged_prompts(path);
+  ASSERT_TRUE(rows) << rows.error().message;
+  // b failed (no answer to judge), c's prompt is past its retention, d has no feedback.
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].request_id, "a");
+  EXPECT_EQ((*rows)[0].prompt, "prove it");
+  EXPECT_EQ((*rows)[0].tier, "flash");
+  EXPECT_EQ((*rows)[0].score, 1.0);
 }
 
 TEST_F(LedgerTest, ExportsCsvAndJsonLines) {
