@@ -64,6 +64,11 @@ Status GatewayRuntime::start() {
   // process-killing signal (Asio sends with MSG_NOSIGNAL; OpenSSL and the
   // Redis client may not).
   std::signal(SIGPIPE, SIG_IGN);
+  if (!config_->listen_shared && listen_address_taken(config_->listen_address, config_->listen_port))
+    return make_error(Errc::internal, "cannot listen on " + config_->listen_address + ":" +
+                                          std::to_string(config_->listen_port) +
+                                          ": another process (another fulcrum?) is listening there; stop it, pick "
+                                          "another port, or set listen_shared: true to share the port on purpose");
   auto state = build_state(config_, services_, warnings_);
   if (!state) return std::move(state).error();
   slot_ = std::make_shared<GatewayStateSlot>(std::move(state.value()));

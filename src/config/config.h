@@ -174,6 +174,9 @@ struct Config {
   std::string listen_address = "0.0.0.0";
   std::uint16_t listen_port = 8080;
   int threads = 0;  // 0: one per core
+  // Workers share the port with SO_REUSEPORT. Another process on the same
+  // port would silently take part of the traffic: refused unless asked for.
+  bool listen_shared = false;
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::vector<Provider> providers;
   std::vector<Tier> tiers;

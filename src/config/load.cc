@@ -250,7 +250,7 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
     return result;
   }
   r.check_keys(root, "", {"listen", "threads", "max_body_bytes", "providers", "tiers", "router", "log", "ledger",
-                          "shutdown_grace_ms", "keys", "state", "cache", "observability", "clients"});
+                          "shutdown_grace_ms", "keys", "state", "cache", "observability", "clients", "listen_shared"});
   read_keys(r, root["keys"], *cfg);
   if (auto st = root["state"]; st.IsDefined()) {
     if (st.IsScalar()) {
@@ -328,6 +328,7 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
     }
   }
   if (auto v = r.integer(root, "threads", "", 0, 256)) cfg->threads = static_cast<int>(*v);
+  if (auto v = r.boolean(root, "listen_shared", "")) cfg->listen_shared = *v;
   if (auto v = r.integer(root, "max_body_bytes", "", 1024, 1LL << 30)) cfg->max_body_bytes = static_cast<std::size_t>(*v);
 
   if (auto log = root["log"]; log.IsDefined()) {

@@ -152,6 +152,20 @@ class SessionSink final : public ResponseSink {
 
 }  // namespace
 
+bool listen_address_taken(const std::string& address, std::uint16_t port) {
+  if (port == 0) return false;
+  boost::system::error_code ec;
+  const auto ip = net::ip::make_address(address, ec);
+  if (ec) return false;  // listen() reports the bad address
+  net::io_context io;
+  tcp::acceptor probe(io);
+  tcp::endpoint ep(ip, port);
+  probe.open(ep.protocol(), ec);
+  if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);  // a TIME_WAIT leftover is not a listener
+  if (!ec) probe.bind(ep, ec);
+  return ec == net::error::address_in_use;
+}
+
 HttpServer::HttpServer(net::io_context& io, ServerOptions options, RequestHandler& handler)
     : io_(io), options_(std::move(options)), handler_(handler), acceptor_(io), connection_freed_(io) {}
 

@@ -37,6 +37,10 @@ struct ServerOptions {
   std::chrono::milliseconds linger{5000};
 };
 
+// Whether another socket already listens on address:port (any process,
+// SO_REUSEPORT or not): a plain bind is tried and released. Port 0 never is.
+bool listen_address_taken(const std::string& address, std::uint16_t port);
+
 class HttpServer {
  public:
   HttpServer(net::io_context& io, ServerOptions options, RequestHandler& handler);

@@ -287,7 +287,9 @@ Task<void> ChatCompletion::fail(const Error& e) {
 Task<bool> ChatCompletion::backoff(std::chrono::milliseconds delay) {
   net::steady_timer timer(co_await net::this_coro::executor, delay);
   abort_.on_abort([&timer] { timer.cancel(); });
+  const auto started = Clock::now();
   co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+  upstream_wait_ += Clock::now() - started;  // waiting on the upstream's behalf is not gateway overhead
   abort_.clear();
   co_return !abort_.aborted();
 }
@@ -521,10 +523,12 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
       body.value() = boost::json::serialize(*obj);
     }
   }
-  const auto cost = account(tier, usage);
+  account(tier, usage);
+  // The request's whole cost, as the ledger and the metrics count it: a discarded
+  // cascade answer and attempts cut short are paid for too.
   auto headers = base_headers();
-  headers.emplace_back("x-fulcrum-cost-usd", format_usd(cost));
-  if (usage.estimated) headers.emplace_back("x-fulcrum-cost-estimated", "true");
+  headers.emplace_back("x-fulcrum-cost-usd", format_usd(record_.cost));
+  if (record_.usage.estimated) headers.emplace_back("x-fulcrum-cost-estimated", "true");
   record_.ttfb_ms = ms_between(t0_, Clock::now());
   // Hoisted: g++ 12 destroys ?: temporaries inside a co_await expression twice.
   std::string content_type(call.header("content-type"));
@@ -554,7 +558,6 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     record_.ttfb_ms = ms_between(t0_, Clock::now());
   }
   StreamAccounting relay(request_->client_wants_usage);
-  PicoUsd cost = 0;
   bool costed = false;
   auto cost_comment = [&]() -> std::string {
     Usage usage = relay.usage();
@@ -563,17 +566,19 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
       usage.completion_tokens = (relay.answer_code_points() + 3) / 4;
       usage.estimated = true;
     }
-    cost = account(tier, usage);
+    account(tier, usage);
     costed = true;
+    // The request's totals, as the ledger records them (every billed call of it).
+    const auto& total = record_.usage;
     boost::json::object o;
     o["request_id"] = record_.id;
     o["tier"] = record_.tier;
-    o["cost_usd"] = format_usd(cost);
-    o["estimated"] = usage.estimated;
-    o["prompt_tokens"] = usage.prompt_tokens;
-    o["prompt_cache_hit_tokens"] = usage.cache_hit_tokens;
-    o["completion_tokens"] = usage.completion_tokens;
-    o["reasoning_tokens"] = usage.reasoning_tokens;
+    o["cost_usd"] = format_usd(record_.cost);
+    o["estimated"] = total.estimated;
+    o["prompt_tokens"] = total.prompt_tokens;
+    o["prompt_cache_hit_tokens"] = total.cache_hit_tokens;
+    o["completion_tokens"] = total.completion_tokens;
+    o["reasoning_tokens"] = total.reasoning_tokens;
     return ": fulcrum-cost " + boost::json::serialize(o) + "\n\n";
   };
 

@@ -7,6 +7,10 @@
 
 namespace fulcrum {
 namespace {
+// A request refused before routing (no key, a limit, a bad body) has no tier: it is shown as such.
+std::string shown_tier(const std::string& name) { return name.empty() ? "(refused before routing)" : name; }
+}  // namespace
+namespace {
 
 constexpr std::int64_t kDayMs = 86400000, kHourMs = 3600000;
 constexpr std::int64_t kDaysKept = 30;
@@ -118,7 +122,7 @@ std::string DashboardData::json(std::int64_t now) const {
   for (const auto& [name, t] : today) {
     if (t.requests == 0) continue;
     boost::json::object x;
-    x["tier"] = name;
+    x["tier"] = shown_tier(name);
     x["requests"] = t.requests;
     x["spend_usd"] = format_usd(t.cost_pico_usd);
     x["share"] = static_cast<double>(t.requests) / static_cast<double>(total.requests);
@@ -141,7 +145,7 @@ std::string DashboardData::json(std::int64_t now) const {
   for (const auto& [hour, by_tier] : hours_) {
     if (hour <= now - 24 * kHourMs) continue;
     for (const auto& [name, n] : by_tier)
-      hours.push_back(boost::json::object{{"hour_unix_ms", hour}, {"tier", name}, {"requests", n}});
+      hours.push_back(boost::json::object{{"hour_unix_ms", hour}, {"tier", shown_tier(name)}, {"requests", n}});
   }
   o["tier_mix_24h"] = std::move(hours);
 

@@ -5,6 +5,8 @@
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 
+#include "config/load.h"
+#include "core/money.h"
 #include "integration/harness.h"
 
 namespace fulcrum::testing {
@@ -349,6 +351,17 @@ TEST_P(CascadeTest, EscalatesLowConfidenceAnswersAndAccountsBothCalls) {
     EXPECT_LT(records[1].cost, pro_cost + 10 * 140000 + 3 * 280000);
     EXPECT_TRUE(records[1].usage.estimated) << "the discarded stream never reported usage";
   }
+  // What the client is told is the request's whole cost, as the ledger holds it.
+  if (!stream) {
+    EXPECT_EQ(escalated.header("x-fulcrum-cost-usd"), format_usd(records[1].cost));
+  } else {
+    const auto at = escalated.body.find(": fulcrum-cost ");
+    ASSERT_NE(at, std::string::npos);
+    const auto comment = json::parse(escalated.body.substr(at + 15, escalated.body.find('\n', at) - at - 15));
+    EXPECT_EQ(comment.at("cost_usd").as_string(), format_usd(records[1].cost));
+    EXPECT_EQ(comment.at("estimated").as_bool(), true);
+    EXPECT_EQ(comment.at("prompt_tokens").as_int64(), records[1].usage.prompt_tokens);
+  }
 }
 
 TEST_P(CascadeTest, MissingLogprobsFollowOnMissing) {
@@ -379,6 +392,27 @@ TEST(GatewayCooldown, SkipsATierThatKeepsFailing) {
   EXPECT_EQ(second.header("x-fulcrum-reason"), "requested tier flash; fell back to pro after: flash is cooling down");
   ASSERT_EQ(h.fake().requests().size(), 1u);
   EXPECT_EQ(json::parse(h.fake().requests()[0].body).at("model").as_string(), "fake-pro");
+}
+
+TEST(GatewayListen, APortAnotherInstanceHoldsIsRefusedUnlessShared) {
+  Harness running;
+  const auto yaml = [&](const std::string& extra) {
+    return "listen: 127.0.0.1:" + std::to_string(running.port()) + "\n" + extra +
+           "providers: {p: {base_url: \"http://127.0.0.1:1\"}}\n"
+           "tiers: {flash: {provider: p, model: m, price: {input: 1, output: 1}}}\nrouter: {default: flash}\n";
+  };
+  auto second = load_config_text(yaml(""), "second.yaml");
+  ASSERT_TRUE(second.config);
+  GatewayRuntime refused(second.config, nullptr);
+  auto st = refused.start();
+  ASSERT_FALSE(st) << "a second instance would silently take part of the traffic";
+  EXPECT_NE(st.error().message.find("another process (another fulcrum?) is listening there"), std::string::npos)
+      << st.error().message;
+  auto shared = load_config_text(yaml("listen_shared: true\n"), "shared.yaml");
+  ASSERT_TRUE(shared.config);
+  GatewayRuntime sharing(shared.config, nullptr);
+  EXPECT_TRUE(sharing.start()) << "asked for on purpose";
+  sharing.stop();
 }
 
 }  // namespace

@@ -411,6 +411,9 @@ TEST(UpstreamFaults, RetryAfterIsHonouredUpToMaxBackoffAndPassedOn) {
   EXPECT_EQ(r.header("retry-after"), "1");
   EXPECT_EQ(h.fake().requests().size(), 3u);
   EXPECT_GE(waited, std::chrono::seconds(2)) << "two waits of the upstream's 1 s";
+  auto records = h.observer().wait_for(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_LT(records[0].overhead_ms, 500) << "the backoff is time spent on the upstream's account, not fulcrum's";
 }
 
 TEST(Keys, LimitsSayWhenToComeBack) {

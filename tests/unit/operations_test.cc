@@ -394,9 +394,20 @@ TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
   j = boost::json::parse(dash.json(now)).as_object();
   EXPECT_EQ(j.at("today").at("requests").as_int64(), 4);
   EXPECT_DOUBLE_EQ(j.at("today").at("fallback_rate").as_double(), 0.25);
+  // A request refused before routing (401, 429) has no tier; it is named so, not shown as a blank tier.
+  dash.on_request_done(record("e", "", 401, 0, now));
+  j = boost::json::parse(dash.json(now)).as_object();
+  bool refused_row = false;
+  for (const auto& t : j.at("tiers_today").as_array()) {
+    EXPECT_FALSE(t.at("tier").as_string().empty());
+    refused_row = refused_row || t.at("tier").as_string() == "(refused before routing)";
+  }
+  EXPECT_TRUE(refused_row);
+  for (const auto& h : j.at("tier_mix_24h").as_array()) EXPECT_FALSE(h.at("tier").as_string().empty());
   EXPECT_EQ(j.at("today").at("fallback_alert").as_string(), "red");
   // The next day starts from zero; 30-day error rates carry over.
   j = boost::json::parse(dash.json(now + day)).as_object();
+  EXPECT_EQ(j.at("today").at("requests").as_int64(), 0);
   EXPECT_EQ(j.at("today").at("requests").as_int64(), 0);
   EXPECT_EQ(j.at("today").at("fallback_alert").as_string(), "ok");
   EXPECT_TRUE(j.at("error_rates_30d").as_object().contains("flash"));
