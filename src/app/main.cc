@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   CLI::App app{"fulcrum: a fast, self-hosted LLM routing gateway"};
   app.require_subcommand(1);
   app.set_version_flag("--version", version_line());
+  app.option_defaults()->always_capture_default();  // --help shows each option's default
 
   fulcrum::ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "run the gateway");
@@ -52,8 +53,8 @@ int main(int argc, char** argv) {
   auto* train_cmd = app.add_subcommand("train", "train the learned router from labeled outcomes (JSONL)");
   train_cmd->add_option("--data", train.data_paths, "labeled JSONL (format of shared/data/routellm); several are concatenated");
   train_cmd->add_option("--ledger", train.ledger_path, "also learn from this ledger's judged requests (ledger.capture: prompts + feedback)");
-  train_cmd->add_option("--weak-tier", train.weak_tier, "the ledger's cheap tier (default flash)");
-  train_cmd->add_option("--strong-tier", train.strong_tier, "the ledger's strong tier (default pro)");
+  train_cmd->add_option("--weak-tier", train.weak_tier, "the ledger's cheap tier");
+  train_cmd->add_option("--strong-tier", train.strong_tier, "the ledger's strong tier");
   train_cmd->add_option("--out", train.out_path, "model file to write")->required();
   train_cmd->add_option("--weak", train.weak, "weak model name in the data (default: lower mean score)");
   train_cmd->add_option("--strong", train.strong, "strong model name in the data (default: higher mean score)");
@@ -72,13 +73,13 @@ int main(int argc, char** argv) {
   domains_cmd->add_option("--hash-bits", train_domains.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
 
   fulcrum::EvalCommand eval;
-  auto* eval_cmd = app.add_subcommand("eval", "k-fold held-out evaluation: APGR and CPT as RouteLLM computes them");
+  auto* eval_cmd = app.add_subcommand("eval", "the learned router's APGR, CPT and calibration as RouteLLM computes them: k-fold held-out, trained on one set and scored on another, or on the ledger's judged requests");
   eval_cmd->add_option("--data", eval.data_paths, "labeled JSONL for k-fold held-out; several are concatenated");
   eval_cmd->add_option("--train", eval.train_paths, "labeled JSONL to train on (with --test); several are concatenated");
   eval_cmd->add_option("--test", eval.test_paths, "labeled JSONL to score a model trained on --train");
   eval_cmd->add_option("--ledger", eval.ledger_path, "what a model would have done with this ledger's judged requests (k-fold)");
-  eval_cmd->add_option("--weak-tier", eval.weak_tier, "the ledger's cheap tier (default flash)");
-  eval_cmd->add_option("--strong-tier", eval.strong_tier, "the ledger's strong tier (default pro)");
+  eval_cmd->add_option("--weak-tier", eval.weak_tier, "the ledger's cheap tier");
+  eval_cmd->add_option("--strong-tier", eval.strong_tier, "the ledger's strong tier");
   eval_cmd->add_option("--folds", eval.folds, "number of folds")->check(CLI::Range(2, 100));
   eval_cmd->add_option("--seed", eval.seed, "seed for folds, training and the random baseline");
   eval_cmd->add_option("--weak", eval.weak, "weak model name in the data");
@@ -178,6 +179,10 @@ int main(int argc, char** argv) {
 
   auto* hash_cmd = app.add_subcommand("hash-key", "print the SHA-256 of a gateway API key read from stdin (for keys.NAME.sha256)");
 
+  if (argc == 1) {  // no subcommand: say what there is, not just that one is required
+    std::cerr << app.help() << "\nRun `fulcrum SUBCOMMAND --help` for its options.\n";
+    return 2;
+  }
   CLI11_PARSE(app, argc, argv);
   if (*hash_cmd) {
     std::string key;

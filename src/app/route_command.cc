@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "config/load.h"
+#include "core/client_text.h"
 #include "routing/router.h"
 
 namespace fulcrum {
@@ -56,6 +57,22 @@ int run_route(const RouteCommand& cmd) {
     auto it = headers.find(name);
     return it == headers.end() ? std::string_view() : std::string_view(it->second);
   };
+  const auto& cfg = *loaded.config;
+  // As the gateway does: a tier's name is that tier, anything but auto or an alias is an error.
+  if (request->model && !cfg.is_router_alias(*request->model)) {
+    auto tier = cfg.tier_index(*request->model);
+    if (!tier) {
+      std::cerr << "fulcrum: the model '" << clip_client_text(*request->model)
+                << "' does not exist on this gateway. Valid models: " << cfg.valid_models() << '\n';
+      return 1;
+    }
+    boost::json::object out;
+    out["tier"] = cfg.tiers[*tier].name;
+    out["upstream_model"] = cfg.tiers[*tier].model;
+    out["reason"] = "requested tier " + cfg.tiers[*tier].name;
+    std::cout << boost::json::serialize(out) << '\n';
+    return 0;
+  }
   auto decision = (*router)->route(RouteInput{*request, lookup, "fulcrum-route"});
   if (!decision) {
     std::cerr << "fulcrum: " << decision.error().message << '\n';

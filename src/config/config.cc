@@ -25,6 +25,13 @@ const Tier* Config::find_tier(std::string_view name) const {
   return i ? &tiers[*i] : nullptr;
 }
 
+std::string Config::valid_models() const {
+  std::string valid = "auto";
+  for (const auto& t : tiers) valid += ", " + t.name;
+  for (const auto& a : router.aliases) valid += ", " + a;
+  return valid;
+}
+
 bool Config::is_router_alias(std::string_view model) const {
   return model == "auto" ||
          std::find(router.aliases.begin(), router.aliases.end(), model) != router.aliases.end();

@@ -194,6 +194,8 @@ struct Config {
   const Tier* find_tier(std::string_view name) const;
   std::optional<std::size_t> tier_index(std::string_view name) const;
   bool is_router_alias(std::string_view model) const;
+  // Every model name a request may use: "auto, flash, pro, gpt-4o, ..." (for errors).
+  std::string valid_models() const;
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

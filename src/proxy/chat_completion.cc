@@ -336,11 +336,9 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     tier = *idx;
     reason_ = "requested tier " + config_.tiers[tier].name;
   } else {
-    std::string valid = "auto";
-    for (const auto& t : config_.tiers) valid += ", " + t.name;
-    for (const auto& a : config_.router.aliases) valid += ", " + a;
     const auto e = make_error(Errc::unknown_model,
-        "The model '" + record_.model_requested + "' does not exist on this gateway. Valid models: " + valid, "model");
+        "The model '" + record_.model_requested + "' does not exist on this gateway. Valid models: " +
+            config_.valid_models(), "model");
     co_await fail(e);
     co_return;
   }

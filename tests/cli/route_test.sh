@@ -26,4 +26,10 @@ out=$(head -c 400 /dev/zero | tr '\0' 'a' | sed 's/aaaa/word /g' | "$bin" route 
 echo "$out" | grep -q '"reason":"rule long: prompt_tokens' || { echo "FAIL: $out"; exit 1; }
 if echo x | "$bin" route --config "$dir/f.yaml" -H "x-fulcrum-budget-usd: lots" 2>/dev/null; then echo "FAIL: bad budget accepted"; exit 1; fi
 if echo x | "$bin" route --config /nonexistent.yaml 2>/dev/null; then echo "FAIL: missing config accepted"; exit 1; fi
+# The request's model counts, as in the gateway: a tier by name is that tier, an unknown model an error.
+out=$(echo '{"model":"pro","messages":[{"role":"user","content":"short"}]}' | "$bin" route --config "$dir/f.yaml")
+[ "$out" = '{"tier":"pro","upstream_model":"pr","reason":"requested tier pro"}' ] || { echo "FAIL: named tier: $out"; exit 1; }
+if msg=$(echo '{"model":"gpt-9","messages":[{"role":"user","content":"x"}]}' | "$bin" route --config "$dir/f.yaml" 2>&1); then
+  echo "FAIL: unknown model exited 0: $msg"; exit 1; fi
+echo "$msg" | grep -q "the model 'gpt-9' does not exist on this gateway. Valid models: auto, flash, pro" || { echo "FAIL: $msg"; exit 1; }
 echo "route: ok"
