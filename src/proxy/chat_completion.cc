@@ -206,9 +206,13 @@ std::int64_t ChatCompletion::max_tokens() const {
 std::vector<std::size_t> ChatCompletion::plan_for(std::size_t tier) const {
   std::vector<std::size_t> plan{tier};
   if (cascade_) plan.push_back(cascade_->strong);
-  for (auto from : std::vector<std::size_t>(plan))
-    for (auto f : config_.tiers[from].fallback_indices)
-      if (std::find(plan.begin(), plan.end(), f) == plan.end()) plan.push_back(f);
+  // Fallbacks chain: a fallback's own fallbacks follow it (flash -> pro -> pro-max), each tier once.
+  // A fallback whose provider has no key would only fail the same way: it is left out.
+  for (std::size_t i = 0; i < plan.size(); ++i)
+    for (auto f : config_.tiers[plan[i]].fallback_indices)
+      if (std::find(plan.begin(), plan.end(), f) == plan.end() &&
+          !state_.credentials.missing(config_.tiers[f].provider_index))
+        plan.push_back(f);
   const auto now = Clock::now();
   std::stable_partition(plan.begin(), plan.end(), [&](std::size_t t) { return !state_.health->in_cooldown(t, now); });
   return plan;

@@ -394,6 +394,43 @@ TEST(GatewayCooldown, SkipsATierThatKeepsFailing) {
   EXPECT_EQ(json::parse(h.fake().requests()[0].body).at("model").as_string(), "fake-pro");
 }
 
+TEST(GatewayFallback, FallbacksChainAndSkipATierWithTheSameMissingKey) {
+  FakeUpstream fake;
+  RecordingObserver observer;
+  auto loaded = load_config_text(
+      "listen: 127.0.0.1:0\nthreads: 1\nlog: {access: false}\n"
+      "providers:\n"
+      "  fake: {base_url: \"" + fake.base_url() + "/v1\", retries: {max: 0}}\n"
+      "  locked: {base_url: \"" + fake.base_url() + "/v1\", api_key_env: FULCRUM_UNSET_KEY}\n"
+      "tiers:\n"
+      "  a: {provider: fake, model: ma, price: {input: 1, output: 1}, fallback: [b]}\n"
+      "  b: {provider: fake, model: mb, price: {input: 1, output: 1}, fallback: [c]}\n"
+      "  c: {provider: fake, model: mc, price: {input: 1, output: 1}}\n"
+      "  x: {provider: locked, model: mx, price: {input: 1, output: 1}, fallback: [y]}\n"
+      "  y: {provider: locked, model: my, price: {input: 1, output: 1}}\n"
+      "router: {default: a}\n",
+      "chain.yaml");
+  ASSERT_TRUE(loaded.config);
+  GatewayRuntime gw(loaded.config, &observer);
+  ASSERT_TRUE(gw.start());
+  // a and b answer 503 (the first two calls carrying the key), c answers: a -> b -> c.
+  auto r = http_call(gw.port(), "POST", "/v1/chat/completions",
+                     body_with("a", R"({"fail_first":{"key":"chain","count":2,"status":503}})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-fulcrum-tier"), "c");
+  EXPECT_NE(r.header("x-fulcrum-reason").find("fell back to c"), std::string::npos) << r.header("x-fulcrum-reason");
+  fake.clear_requests();
+  // x has no key, and neither has its fallback y (same provider): y is not tried.
+  r = http_call(gw.port(), "POST", "/v1/chat/completions", body_with("x", ""));
+  EXPECT_EQ(r.status, 401);
+  auto records = observer.wait_for(2);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].attempts, 1);
+  EXPECT_EQ(records[1].tier, "x");
+  EXPECT_TRUE(fake.requests().empty());
+  gw.stop();
+}
+
 TEST(GatewayListen, APortAnotherInstanceHoldsIsRefusedUnlessShared) {
   Harness running;
   const auto yaml = [&](const std::string& extra) {
