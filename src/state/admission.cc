@@ -71,24 +71,26 @@ bool is_admin_key(const Config& config, std::string_view header) {
   return !key.empty() && sha256_hex(key) == config.observability.admin_sha256_hex;
 }
 
-const ApiKey* Admission::find(std::string_view header) const {
-  const auto key = presented_key(header);
+const ApiKey* Admission::find(std::string_view key) const {
   if (key.empty()) return nullptr;
   auto it = by_hash_.find(sha256_hex(key));
   return it == by_hash_.end() ? nullptr : it->second;
 }
 
 Result<const ApiKey*> Admission::authenticate(std::string_view header) const {
-  if (presented_key(header).empty())
+  const auto presented = presented_key(header);
+  if (presented.empty())
     return make_error(Errc::unauthorized,
                       "You didn't provide an API key. Send your fulcrum key as \"Authorization: Bearer KEY\".");
   // Never echo the key: a fragment of it in an error or a log is a leak.
-  const auto* key = find(header);
+  const auto* key = find(presented);
   if (!key) return make_error(Errc::unauthorized, "Incorrect API key provided.");
   return key;
 }
 
-bool Admission::may_observe(std::string_view header) const { return find(header) || is_admin_key(config_, header); }
+bool Admission::may_observe(std::string_view header) const {
+  return find(presented_key(header)) || is_admin_key(config_, header);
+}
 
 std::optional<Error> Admission::on_store_error(const Error& e) {
   if (health_.errors.fetch_add(1, std::memory_order_relaxed) % 1000 == 0 || !health_.down.load())

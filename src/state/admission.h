@@ -70,7 +70,7 @@ class Admission {
   // A store failure: nullopt to go on (fail-open), or the 503 to answer.
   std::optional<Error> on_store_error(const Error& e);
   void on_store_ok();
-  const ApiKey* find(std::string_view authorization_header) const;
+  const ApiKey* find(std::string_view presented_key) const;  // by its hash; null when unknown or empty
 
   const Config& config_;
   StateStore& store_;
