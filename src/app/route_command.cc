@@ -11,6 +11,17 @@
 #include "routing/router.h"
 
 namespace fulcrum {
+namespace {
+
+// What the gateway would change in the history for this tier (its reason says the same).
+void add_history_note(boost::json::object& out, const Tier& tier, const ChatRequest& request) {
+  if (!tier.tool_calls_need_reasoning_content) return;
+  if (const auto n = tool_call_turns_without_reasoning(request))
+    out["history"] = "empty reasoning_content given to " + std::to_string(n) + " tool-call turn(s), as " + tier.name +
+                     "'s thinking mode requires";
+}
+
+}  // namespace
 
 int run_route(const RouteCommand& cmd) {
   auto loaded = load_config_file(cmd.config_path);
@@ -70,6 +81,7 @@ int run_route(const RouteCommand& cmd) {
     out["tier"] = cfg.tiers[*tier].name;
     out["upstream_model"] = cfg.tiers[*tier].model;
     out["reason"] = "requested tier " + cfg.tiers[*tier].name;
+    add_history_note(out, cfg.tiers[*tier], *request);
     std::cout << boost::json::serialize(out) << '\n';
     return 0;
   }
@@ -82,6 +94,7 @@ int run_route(const RouteCommand& cmd) {
   out["tier"] = loaded.config->tiers[decision->tier_index].name;
   out["upstream_model"] = loaded.config->tiers[decision->tier_index].model;
   out["reason"] = decision->reason;
+  add_history_note(out, loaded.config->tiers[decision->tier_index], *request);
   if (cmd.explain) out["features"] = boost::json::parse(decision->features.to_json());
   std::cout << boost::json::serialize(out) << '\n';
   return 0;

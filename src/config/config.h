@@ -85,6 +85,11 @@ struct Tier {
   double ttft_ms_prior = 1000;  // time to first token before any is measured (latency budgets)
   std::optional<LatencyProfile> latency;  // latency.*; its median is also the ttft prior
   bool strip_fulcrum_metadata = false;  // upstream rejects unknown metadata: drop x-fulcrum-* keys
+  // DeepSeek's thinking mode refuses a history whose tool-calling assistant
+  // turns lack `reasoning_content` (400 "Missing reasoning_content field").
+  // On for a tier whose params enable thinking, unless
+  // `quirks: {tool_calls_need_reasoning_content: false}` says otherwise.
+  bool tool_calls_need_reasoning_content = false;
 
   // Prices at a given minute of the UTC day.
   const Prices& prices_at(int utc_minute) const;

@@ -152,7 +152,8 @@ void read_tier(Reader& r, const std::string& name, const YAML::Node& n, const st
   t.name = name;
   if (!r.expect_map(n, path)) return;
   r.check_keys(n, path,
-               {"provider", "model", "params", "price", "fallback", "ttft_ms", "latency", "strip_fulcrum_metadata"});
+               {"provider", "model", "params", "price", "fallback", "ttft_ms", "latency", "strip_fulcrum_metadata",
+                "quirks"});
   if (auto v = r.boolean(n, "strip_fulcrum_metadata", path)) t.strip_fulcrum_metadata = *v;
   if (auto l = n["latency"]; l.IsDefined()) {
     auto lp = Reader::join(path, "latency");
@@ -178,6 +179,18 @@ void read_tier(Reader& r, const std::string& name, const YAML::Node& n, const st
       for (const char* reserved : {"model", "messages", "stream"})
         if (t.params.contains(reserved))
           r.error(p[reserved], Reader::join(pp, reserved), "cannot be set by a tier (it comes from the request)");
+    }
+  }
+  // Thinking mode on (DeepSeek's `thinking: {type: enabled}`): its history rule applies.
+  if (auto th = t.params.find("thinking"); th != t.params.end() && th->value().is_object())
+    if (auto type = th->value().get_object().find("type");
+        type != th->value().get_object().end() && type->value().is_string() && type->value().get_string() == "enabled")
+      t.tool_calls_need_reasoning_content = true;
+  if (auto q = n["quirks"]; q.IsDefined()) {
+    auto qp = Reader::join(path, "quirks");
+    if (r.expect_map(q, qp)) {
+      r.check_keys(q, qp, {"tool_calls_need_reasoning_content"});
+      if (auto v = r.boolean(q, "tool_calls_need_reasoning_content", qp)) t.tool_calls_need_reasoning_content = *v;
     }
   }
   auto price = n["price"];

@@ -106,7 +106,35 @@ void merge_json(boost::json::object& into, const boost::json::object& over) {
   }
 }
 
-std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_logprobs) {
+namespace {
+
+// The assistant turns with tool calls whose reasoning_content is missing or
+// not a string. `Object` is boost::json::object, const or not.
+template <class Object, class F>
+void for_each_tool_call_turn_without_reasoning(Object& body, F&& f) {
+  auto m = body.find("messages");
+  if (m == body.end() || !m->value().is_array()) return;
+  for (auto& msg : m->value().get_array()) {
+    auto* o = msg.if_object();
+    if (!o) continue;
+    auto role = o->find("role");
+    auto calls = o->find("tool_calls");
+    if (role == o->end() || !role->value().is_string() || role->value().get_string() != "assistant") continue;
+    if (calls == o->end() || !calls->value().is_array() || calls->value().get_array().empty()) continue;
+    auto rc = o->find("reasoning_content");
+    if (rc == o->end() || !rc->value().is_string()) f(*o);
+  }
+}
+
+}  // namespace
+
+std::size_t tool_call_turns_without_reasoning(const ChatRequest& req) {
+  std::size_t n = 0;
+  for_each_tool_call_turn_without_reasoning(req.body, [&](const boost::json::object&) { ++n; });
+  return n;
+}
+
+std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_logprobs, std::size_t* history_fixes) {
   // Save the top-level members the edits touch, edit, serialize, restore.
   auto& body = req.body;
   std::vector<std::pair<std::string_view, std::optional<boost::json::value>>> saved;
@@ -140,8 +168,21 @@ std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_l
     if (!so.is_object()) so = boost::json::object();
     so.as_object()["include_usage"] = true;
   }
+  // Turns given an empty reasoning_content, with what they had (absent, or a non-string), to put back.
+  std::vector<std::pair<boost::json::object*, std::optional<boost::json::value>>> fixed;
+  if (tier.tool_calls_need_reasoning_content)
+    for_each_tool_call_turn_without_reasoning(body, [&](boost::json::object& turn) {
+      auto it = turn.find("reasoning_content");
+      fixed.emplace_back(&turn, it == turn.end() ? std::nullopt : std::optional<boost::json::value>(it->value()));
+      turn["reasoning_content"] = "";
+    });
+  if (history_fixes) *history_fixes = fixed.size();
   std::string out = boost::json::serialize(body);
 
+  for (auto& [turn, value] : fixed) {
+    if (value) (*turn)["reasoning_content"] = std::move(*value);
+    else turn->erase("reasoning_content");
+  }
   for (auto& [key, value] : saved) {
     if (value) body[key] = std::move(*value);
     else body.erase(key);

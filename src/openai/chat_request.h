@@ -40,7 +40,15 @@ Result<ChatRequest> parse_chat_request(std::string_view body);
 // (cheaper than copying the whole body, which holds every message).
 // `force_logprobs` asks the tier for logprobs whatever the client asked (the
 // confidence cascade reads them).
-std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_logprobs = false);
+// For a tier with tool_calls_need_reasoning_content, every assistant turn
+// with tool calls and no `reasoning_content` gets an empty one (DeepSeek's
+// thinking mode refuses the request otherwise); `history_fixes`, if given,
+// is set to how many turns got one.
+std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_logprobs = false,
+                                std::size_t* history_fixes = nullptr);
+
+// How many assistant turns with tool calls carry no reasoning_content (a string).
+std::size_t tool_call_turns_without_reasoning(const ChatRequest& req);
 
 // Appends a message's `content` text (a string, or the text parts of an
 // array) to `out`, each piece followed by '\n'.

@@ -402,7 +402,11 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
       last = std::move(refused);
       break;
     }
-    const auto upstream_body = build_upstream_body(*request_, config_.tiers[t], gated(t));  // once per tier
+    std::size_t history_fixes = 0;
+    const auto upstream_body = build_upstream_body(*request_, config_.tiers[t], gated(t), &history_fixes);  // once per tier
+    if (history_fixes)
+      record_.reason += "; history: empty reasoning_content given to " + std::to_string(history_fixes) +
+                        " tool-call turn(s), as " + config_.tiers[t].name + "'s thinking mode requires";
     for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
       if (retry > 0) {
         auto delay = std::min(provider.retry.max_backoff, provider.retry.backoff * (1 << (retry - 1)));

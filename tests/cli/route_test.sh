@@ -8,6 +8,7 @@ providers: {p: {base_url: "http://127.0.0.1:9", api_key_env: UNSET_FOR_ROUTE_TES
 tiers:
   flash: {provider: p, model: f, price: {input: 0.14, output: 0.28}}
   pro: {provider: p, model: pr, price: {input: 2.5, output: 10}}
+  think: {provider: p, model: pr, params: {thinking: {type: enabled}}, price: {input: 2.5, output: 10}}
 router:
   default: flash
   domains: {legal: {risk: 8}}
@@ -31,5 +32,11 @@ out=$(echo '{"model":"pro","messages":[{"role":"user","content":"short"}]}' | "$
 [ "$out" = '{"tier":"pro","upstream_model":"pr","reason":"requested tier pro"}' ] || { echo "FAIL: named tier: $out"; exit 1; }
 if msg=$(echo '{"model":"gpt-9","messages":[{"role":"user","content":"x"}]}' | "$bin" route --config "$dir/f.yaml" 2>&1); then
   echo "FAIL: unknown model exited 0: $msg"; exit 1; fi
-echo "$msg" | grep -q "the model 'gpt-9' does not exist on this gateway. Valid models: auto, flash, pro" || { echo "FAIL: $msg"; exit 1; }
+echo "$msg" | grep -q "the model 'gpt-9' does not exist on this gateway. Valid models: auto, flash, pro, think" || { echo "FAIL: $msg"; exit 1; }
+# A thinking tier: the history fix the gateway would make is said.
+hist='{"model":"think","messages":[{"role":"user","content":"q"},{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c","content":"r"}]}'
+out=$(echo "$hist" | "$bin" route --config "$dir/f.yaml")
+echo "$out" | grep -q '"history":"empty reasoning_content given to 1 tool-call turn(s), as think' || { echo "FAIL: history: $out"; exit 1; }
+out=$(echo "$hist" | sed 's/"think"/"pro"/' | "$bin" route --config "$dir/f.yaml")
+if echo "$out" | grep -q history; then echo "FAIL: history note for a tier without thinking: $out"; exit 1; fi
 echo "route: ok"

@@ -142,6 +142,31 @@ test('tools and reasoning_content on assistant turns pass through', async () => 
   assert.deepEqual(sent.messages, messages, 'messages, reasoning_content included, reach the upstream unchanged');
 });
 
+test("an agent loop moved from flash to a thinking tier keeps DeepSeek's history rule", async () => {
+  // Step 1 on flash (thinking off): the answer is a tool call with no reasoning_content.
+  const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+  const messages = [{ role: 'user', content: 'weather in Paris, then plan my day?' }];
+  const step1 = await client.chat.completions.create({
+    model: 'flash', tools, messages, fake: { tool_call: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+  });
+  const call = step1.choices[0].message;
+  assert.equal(call.tool_calls[0].function.name, 'get_weather');
+  assert.equal(call.reasoning_content, undefined);
+  messages.push(call, { role: 'tool', tool_call_id: call.tool_calls[0].id, content: '18C, sunny' });
+  // Step 2 on pro, in thinking mode: DeepSeek (and the fake) refuse a tool-call turn without
+  // reasoning_content; fulcrum gives it an empty one and says so.
+  const { data, response } = await client.chat.completions.create({ model: 'pro', tools, messages }).withResponse();
+  assert.equal(data.choices[0].finish_reason, 'stop');
+  assert.match(response.headers.get('x-fulcrum-reason'),
+    /history: empty reasoning_content given to 1 tool-call turn\(s\), as pro's thinking mode requires/);
+  const sent = (await upstreamRequests()).at(-1).body;
+  assert.equal(sent.messages[1].reasoning_content, '');
+  assert.deepEqual(sent.messages[1].tool_calls, call.tool_calls);
+  // The same history to flash (thinking off) goes unchanged.
+  await client.chat.completions.create({ model: 'flash', tools, messages });
+  assert.equal((await upstreamRequests()).at(-1).body.messages[1].reasoning_content, undefined);
+});
+
 test('errors map to the SDK error classes', async () => {
   await assert.rejects(
     client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }),

@@ -84,6 +84,28 @@ json::object usage_for(const json::object& script, std::int64_t completion_defau
   return u;
 }
 
+// DeepSeek's thinking-mode rule: with thinking enabled, every assistant turn
+// that made tool calls must carry reasoning_content, or the API answers 400.
+// Empty when the request passes; else DeepSeek's error body.
+std::string deepseek_thinking_refusal(const json::object& body) {
+  auto th = body.find("thinking");
+  if (th == body.end() || !th->value().is_object() || str_or(th->value().get_object(), "type", "") != "enabled") return {};
+  auto m = body.find("messages");
+  if (m == body.end() || !m->value().is_array()) return {};
+  const auto& messages = m->value().get_array();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto* o = messages[i].if_object();
+    if (!o || str_or(*o, "role", "") != "assistant") continue;
+    auto calls = o->find("tool_calls");
+    if (calls == o->end() || !calls->value().is_array() || calls->value().get_array().empty()) continue;
+    auto rc = o->find("reasoning_content");
+    if (rc == o->end() || !rc->value().is_string())
+      return R"({"error":{"message":"Missing `reasoning_content` field in the assistant message at message index )" +
+             std::to_string(i) + R"(","type":"invalid_request_error","param":null,"code":"invalid_request_error"}})";
+  }
+  return {};
+}
+
 std::vector<std::string> split_content(const std::string& content, std::int64_t chunks) {
   std::vector<std::string> out;
   if (chunks <= 0) return out;
@@ -211,6 +233,8 @@ struct FakeUpstream::Impl {
     const std::string model = str_or(body, "model", "fake-model");
 
     int status = static_cast<int>(int_or(script, "status", 200));
+    std::string thinking_refusal = deepseek_thinking_refusal(body);
+    if (!thinking_refusal.empty()) status = 400;
     if (auto ff = script.find("fail_first"); ff != script.end() && ff->value().is_object()) {
       const auto& f = ff->value().get_object();
       const auto key = str_or(f, "key", "default");
@@ -226,7 +250,9 @@ struct FakeUpstream::Impl {
     if (status != 200 || script.contains("body") || !stream_mode) {
       http::response<http::string_body> res{static_cast<http::status>(status), 11};
       res.set(http::field::content_type, "application/json");
-      if (status != 200) {
+      if (!thinking_refusal.empty()) {
+        res.body() = thinking_refusal;
+      } else if (status != 200) {
         if (auto ra = int_or(script, "retry_after", -1); ra >= 0) res.set(http::field::retry_after, std::to_string(ra));
         res.body() = str_or(script, "error_body",
             R"({"error":{"message":"fake upstream error )" + std::to_string(status) + R"(","type":"fake_error","param":null,"code":"fake"}})");

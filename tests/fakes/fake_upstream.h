@@ -16,6 +16,9 @@
 //   no_done (stream: omit "data: [DONE]"), sse_raw (array of raw SSE strings),
 //   fail_first {key, count, status}: the first `count` requests carrying `key`
 //   get `status` (503 default), later ones the scripted answer.
+// Like DeepSeek in thinking mode (`thinking: {type: enabled}`), it answers 400
+// "Missing `reasoning_content` field in the assistant message at message index
+// N" when a tool-calling assistant turn carries no reasoning_content.
 // GET /_fake/requests returns the recorded requests (body + authorization), the
 // most recent 10,000.
 //

@@ -125,3 +125,37 @@ TEST(ChatRequest, StripsRoutingHintsFromMetadataWhenTheTierSaysSo) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+namespace {
+
+TEST(ChatRequest, AThinkingTierGetsEmptyReasoningOnToolCallTurnsAndTheBodyIsKept) {
+  const std::string body =
+      R"({"model":"auto","messages":[{"role":"user","content":"q"},)"
+      R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},)"
+      R"({"role":"tool","tool_call_id":"c1","content":"r"},)"
+      R"({"role":"assistant","content":null,"reasoning_content":"mine","tool_calls":[{"id":"c2","type":"function","function":{"name":"f","arguments":"{}"}}]},)"
+      R"({"role":"assistant","content":"plain"}]})";
+  auto req = parse_chat_request(body);
+  ASSERT_TRUE(req);
+  EXPECT_EQ(tool_call_turns_without_reasoning(*req), 1u);
+  Tier thinking;
+  thinking.model = "m";
+  thinking.tool_calls_need_reasoning_content = true;
+  std::size_t fixes = 9;
+  auto sent = boost::json::parse(build_upstream_body(*req, thinking, false, &fixes));
+  EXPECT_EQ(fixes, 1u);
+  const auto& m = sent.at("messages").as_array();
+  EXPECT_EQ(m[1].at("reasoning_content").as_string(), "");
+  EXPECT_EQ(m[3].at("reasoning_content").as_string(), "mine") << "one it had is kept";
+  EXPECT_FALSE(m[4].as_object().contains("reasoning_content")) << "a turn without tool calls is left alone";
+  EXPECT_FALSE(req->body.at("messages").as_array()[1].as_object().contains("reasoning_content")) << "the body is put back";
+  Tier plain;
+  plain.model = "m";
+  sent = boost::json::parse(build_upstream_body(*req, plain, false, &fixes));
+  EXPECT_EQ(fixes, 0u);
+  EXPECT_FALSE(sent.at("messages").as_array()[1].as_object().contains("reasoning_content"));
+}
+
+}  // namespace
+}  // namespace fulcrum
