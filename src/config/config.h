@@ -113,8 +113,8 @@ struct LogConfig {
 };
 
 // The request ledger (SQLite). An empty path (`ledger: {path: null}`) turns
-// it off, and with it /v1/feedback. A relative path is taken from the
-// directory fulcrum runs in.
+// it off, and with it /v1/feedback. A relative path is taken from the config
+// file's directory, as router.model's is.
 struct LedgerConfig {
   std::string path = "fulcrum-ledger.db";
   std::size_t queue = 100000;  // records waiting to be written; more are dropped (and counted)

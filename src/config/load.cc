@@ -1,5 +1,6 @@
 #include "config/load.h"
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -409,6 +410,9 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
     read_router_section(r, router, *cfg);
   }
 
+  // Every relative path in a config means the same thing: relative to the file (router.model resolves likewise).
+  if (std::filesystem::path ledger(cfg->ledger.path); !cfg->ledger.path.empty() && ledger.is_relative())
+    cfg->ledger.path = (std::filesystem::path(source_name).parent_path() / ledger).string();
   if (errors.empty()) result.config = std::move(cfg);
   return result;
 }

@@ -221,6 +221,13 @@ cache: {mode: opt_in, ttl_s: 60, max_entries: 5}
   EXPECT_FALSE(c.state.fail_open);
   EXPECT_EQ(c.cache.mode, CacheConfig::Mode::opt_in);
   EXPECT_EQ(c.cache.ttl.count(), 60000);
+  // A relative ledger path is taken from the config file's directory, as router.model is.
+  auto relative = load_config_text(head + "ledger: {path: data/l.db}\n", "/etc/fulcrum/gw.yaml");
+  ASSERT_TRUE(relative.config);
+  EXPECT_EQ(relative.config->ledger.path, "/etc/fulcrum/data/l.db");
+  auto defaulted = load_config_text(head, "conf/gw.yaml");
+  ASSERT_TRUE(defaulted.config);
+  EXPECT_EQ(defaulted.config->ledger.path, "conf/fulcrum-ledger.db");
   auto off = load_config_text(head + "ledger: {path: null}\n", "off.yaml");
   ASSERT_TRUE(off.config);
   EXPECT_TRUE(off.config->ledger.path.empty());
