@@ -365,21 +365,22 @@ int run_breakeven(const BreakevenCommand& cmd) {
   if (!(strong > cheap)) return fail("the strong tier must cost more per request than the cheap tier", 2);
   if (cheap_error.has_value() != strong_error.has_value())
     return fail("give both --cheap-error-rate and --strong-error-rate", 2);
-  std::printf("per request: %s $%.6g, %s $%.6g, difference $%.6g\n", cheap_name.c_str(), cheap, strong_name.c_str(),
-              strong, strong - cheap);
+  std::printf("per request: %s $%s, %s $%s, difference $%s\n", cheap_name.c_str(), format_dollars(cheap).c_str(),
+              strong_name.c_str(), format_dollars(strong).c_str(), format_dollars(strong - cheap).c_str());
   for (double e : cmd.error_costs_usd) {
     const auto b = breakeven(BreakevenInput{cheap, strong, e, cmd.requests_per_day, cheap_error, strong_error});
-    std::printf("error cost $%g: %s pays off when %s makes one more wrong answer than %s in every %s requests or "
+    std::printf("error cost $%s: %s pays off when %s makes one more wrong answer than %s in every %s requests or "
                 "fewer (an error-rate gap above %.4f%%)",
-                e, strong_name.c_str(), cheap_name.c_str(), strong_name.c_str(), with_commas(b.requests_per_error).c_str(),
+                format_dollars(e).c_str(), strong_name.c_str(), cheap_name.c_str(), strong_name.c_str(), with_commas(b.requests_per_error).c_str(),
                 b.error_rate_gap * 100);
     if (b.errors_per_day) std::printf("; at %.0f requests/day, %.1f extra errors a day", cmd.requests_per_day, *b.errors_per_day);
     std::printf("\n");
     if (b.upgrade)
-      std::printf("  measured: %s errs %.2f%% more often than %s, which costs $%.6g per request against $%.6g more for "
+      std::printf("  measured: %s errs %.2f%% more often than %s, which costs $%s per request against $%s more for "
                   "%s: %s\n",
-                  cheap_name.c_str(), *b.measured_gap * 100, strong_name.c_str(), *b.error_cost_per_request_usd,
-                  b.cost_difference_usd, strong_name.c_str(),
+                  cheap_name.c_str(), *b.measured_gap * 100, strong_name.c_str(),
+                  format_dollars(*b.error_cost_per_request_usd).c_str(), format_dollars(b.cost_difference_usd).c_str(),
+                  strong_name.c_str(),
                   *b.upgrade ? ("upgrade to " + strong_name).c_str() : ("stay on " + cheap_name).c_str());
   }
   return 0;

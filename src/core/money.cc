@@ -1,5 +1,7 @@
 #include "core/money.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
@@ -45,6 +47,18 @@ std::string format_usd(PicoUsd amount) {
   std::string s(buf);
   while (s.size() > 2 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
   return s;
+}
+
+std::string format_dollars(double usd) {
+  if (!std::isfinite(usd)) return "?";
+  if (usd == 0) return "0";
+  const int decimals = std::clamp(static_cast<int>(std::ceil(-std::log10(std::abs(usd)))) + 3, 2, 12);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, usd);
+  std::string out(buf);
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out;
 }
 
 }  // namespace fulcrum

@@ -21,6 +21,9 @@ inline PicoUsd cost_of_tokens(std::int64_t tokens, MicroUsdPerMTok price) { retu
 
 // "0.000123" style, exact, trailing zeros trimmed (at least one decimal).
 std::string format_usd(PicoUsd amount);
+// A dollar amount for people, never in exponent notation: 0.0000026, 0.00042,
+// 10 (four significant digits past the leading zeros, trailing zeros dropped).
+std::string format_dollars(double usd);
 
 // The same amount as a double in USD, for metrics and JSON numbers only.
 inline double to_usd(PicoUsd amount) { return static_cast<double>(amount) / 1e12; }

@@ -35,3 +35,18 @@ TEST(Money, FormatsWholeAndZeroAmounts) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+
+TEST(Money, DollarsForPeopleNeverUseExponents) {
+  EXPECT_EQ(format_dollars(2.56148e-06), "0.000002561");
+  EXPECT_EQ(format_dollars(0.0000026), "0.0000026");
+  EXPECT_EQ(format_dollars(0.00042), "0.00042");
+  EXPECT_EQ(format_dollars(0.001305), "0.001305");
+  EXPECT_EQ(format_dollars(10), "10");
+  EXPECT_EQ(format_dollars(652.5), "652.5");
+  EXPECT_EQ(format_dollars(0), "0");
+  EXPECT_EQ(format_dollars(-0.00001), "-0.00001");
+}
+
+}  // namespace fulcrum
