@@ -1,6 +1,8 @@
 #include "learn/outcome_model.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <charconv>
 #include <fstream>
 #include <numeric>
@@ -39,6 +41,25 @@ std::map<std::string, double> category_gain_prior(const std::vector<const Labele
 
 }  // namespace
 
+std::vector<std::string> contradicting_categories(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
+                                                  double z) {
+  std::map<std::string, std::array<double, 3>> sums;  // category -> (count, sum, sum of squares) of the gain
+  for (const auto* r : rows) {
+    const double g = strong_gain(*r, pair);
+    auto& s = sums[r->category];
+    s[0] += 1, s[1] += g, s[2] += g * g;
+  }
+  std::vector<std::string> out;
+  if (sums.size() < 2) return out;  // one category: it is the pair's ordering itself
+  for (const auto& [category, s] : sums) {
+    if (s[0] < 2) continue;
+    const double mean = s[1] / s[0];
+    const double var = std::max(0.0, (s[2] - s[0] * mean * mean) / (s[0] - 1));
+    if (mean + z * std::sqrt(var / s[0]) < 0) out.push_back(category);
+  }
+  return out;
+}
+
 OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
                                  const OutcomeTrainOptions& o) {
   std::vector<std::size_t> order(rows.size());
@@ -70,7 +91,19 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   // which the category's many rows estimate far better than one noisy 0/1
   // outcome pair can (the category is known in training only; routing reads
   // the prompt alone).
-  const auto prior = category_gain_prior(rows, pair, o.category_prior_strength);
+  // Rows of a category the strong tier reliably loses are set aside from the
+  // models that generalise past categories (the gain and shape models); the
+  // per-tier models above and the category prior below, which recognises the
+  // category itself, keep them.
+  const auto set_aside = o.set_aside_z > 0 ? contradicting_categories(rows, pair, o.set_aside_z)
+                                           : std::vector<std::string>{};
+  const auto kept = [&](const LabeledPrompt& r) {
+    return std::find(set_aside.begin(), set_aside.end(), r.category) == set_aside.end();
+  };
+  std::vector<const LabeledPrompt*> gain_rows;
+  for (const auto* r : rows)
+    if (kept(*r)) gain_rows.push_back(r);
+  const auto prior = category_gain_prior(gain_rows, pair, o.category_prior_strength);
   const double w_prior = prior.size() > 1 ? o.category_prior_weight : 0.0;  // one category: nothing to learn
   std::vector<std::vector<Feature>> gain_x;
   std::vector<double> gain_y;
@@ -78,15 +111,66 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   gain_y.reserve(rows.size());
   for (std::size_t k = 0; k < order.size(); ++k) {
     const auto& r = *rows[order[k]];
+    if (!kept(r)) continue;
     const double own = gain_label(r, pair);
     gain_y.push_back((1 - w_prior) * own + w_prior * prior.at(r.category));
     gain_x.push_back(k < n_cal ? std::move(cal_x[k]) : std::move(fit_x[k - n_cal]));
   }
   LogisticModel gain(o.features.hash_bits);
   gain.train(gain_x, gain_y, o.gain_sgd);
-  auto category_prior = CategoryPrior::train(rows, pair, {o.category_prior_smoothing, o.category_prior_strength});
-  return OutcomeModel(pair, o.features, std::move(weak), std::move(strong), std::move(gain), std::move(category_prior),
-                      o.category_prior_share);
+  auto category_prior =
+      CategoryPrior::train(rows, pair, {o.category_prior_smoothing, o.category_prior_strength});
+  OutcomeModel model(pair, o.features, std::move(weak), std::move(strong), std::move(gain), std::move(category_prior),
+                     o.category_prior_share);
+  model.set_aside_ = set_aside;
+
+  // The shape model learns "the strong tier wins" from every row; the blend's
+  // means and spreads are measured on the same rows.
+  std::vector<ShapeVector> shapes;
+  std::vector<double> wins;
+  shapes.reserve(gain_rows.size());
+  wins.reserve(gain_rows.size());
+  {
+    std::vector<Feature> scratch;
+    PromptWords words;
+    for (const auto* r : gain_rows) {
+      extract_text_features(r->prompt, o.features, scratch, false, &words);
+      shapes.push_back(prompt_shape(r->prompt, words));
+      wins.push_back(strong_gain(*r, pair) > 0 ? 1.0 : 0.0);
+    }
+  }
+  model.shape_ = ShapeModel::train(shapes, wins);
+  if (o.shape_weight > 0 || o.hardness_weight > 0) {
+    struct Moments {
+      double sum = 0, sq = 0;
+      void add(double x) { sum += x, sq += x * x; }
+      std::pair<double, double> mean_sd(double n) const {
+        const double mean = sum / n;
+        return {mean, std::sqrt(std::max(0.0, sq / n - mean * mean))};
+      }
+    } g, h, s;
+    std::vector<Feature> scratch;
+    for (std::size_t i = 0; i < gain_rows.size(); ++i) {
+      PromptWords words;
+      const double inv_norm = extract_text_features(gain_rows[i]->prompt, o.features, scratch, false, &words);
+      const auto p = model.lexical(scratch, inv_norm, words);
+      g.add(p.gain);
+      h.add(1 - p.weak);
+      s.add(model.shape_.margin(shapes[i]));
+    }
+    const double n = static_cast<double>(gain_rows.size());
+    ScoreBlend b;
+    b.gain_sd = g.mean_sd(n).second;
+    std::tie(b.hardness_mean, b.hardness_sd) = h.mean_sd(n);
+    std::tie(b.shape_mean, b.shape_sd) = s.mean_sd(n);
+    // A part that does not vary on the training rows cannot be scaled: leave it out.
+    b.hardness_weight = b.hardness_sd > 1e-9 ? o.hardness_weight : 0;
+    b.shape_weight = b.shape_sd > 1e-9 ? o.shape_weight : 0;
+    if (b.hardness_sd <= 1e-9) b.hardness_sd = 1;
+    if (b.shape_sd <= 1e-9) b.shape_sd = 1;
+    model.blend_ = b;
+  }
+  return model;
 }
 
 OutcomeModel::OutcomeModel(ModelPair pair, FeatureOptions features, LogisticModel weak, LogisticModel strong,
@@ -101,11 +185,21 @@ OutcomeModel::OutcomeModel(ModelPair pair, FeatureOptions features, LogisticMode
 TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vector<Feature>& scratch) const {
   PromptWords words;
   const double inv_norm = extract_text_features(prompt, features_, scratch, /*normalize=*/false, &words);
-  return probabilities(scratch, inv_norm, words);
+  return probabilities(scratch, inv_norm, words, prompt);
 }
 
 TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& features, double inv_norm,
-                                              const PromptWords& words) const {
+                                              const PromptWords& words, std::string_view text) const {
+  auto p = lexical(features, inv_norm, words);
+  if (blend_.shape_weight > 0 || blend_.hardness_weight > 0) {
+    const double shape = blend_.shape_weight > 0 ? shape_.margin(prompt_shape(text, words)) : blend_.shape_mean;
+    p.gain = std::clamp(blend_.apply(p.gain, p.weak, shape), -1.0, 1.0);
+  }
+  return p;
+}
+
+TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, double inv_norm,
+                                        const PromptWords& words) const {
   // Masking a wider feature index gives exactly the index hashed at this width.
   const auto mask = static_cast<std::uint32_t>(fused_.size() - 1);
   // Two float accumulators over alternate features (independent add chains),
@@ -136,7 +230,7 @@ TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& featur
 Status OutcomeModel::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return make_error(Errc::invalid_request, path + ": cannot write the model file");
-  out << "fulcrum-outcome-model 2\n" << pair_.weak << '\n' << pair_.strong << '\n'
+  out << "fulcrum-outcome-model 3\n" << pair_.weak << '\n' << pair_.strong << '\n'
       << features_.hash_bits << ' ' << features_.bigrams << ' ' << features_.char_ngrams << '\n';
   weak_.save(out);
   strong_.save(out);
@@ -148,6 +242,12 @@ Status OutcomeModel::save(const std::string& path) const {
   } else {
     out << "category-prior none\n";
   }
+  // Version 3 adds the shape model and the score blend.
+  out.precision(17);
+  out << "blend " << blend_.shape_weight << ' ' << blend_.hardness_weight << ' ' << blend_.gain_sd << ' '
+      << blend_.hardness_mean << ' ' << blend_.hardness_sd << ' ' << blend_.shape_mean << ' ' << blend_.shape_sd
+      << '\n';
+  shape_.save(out);
   if (!out) return make_error(Errc::invalid_request, path + ": writing the model failed");
   return Ok{};
 }
@@ -156,8 +256,10 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(Errc::invalid_request, path + ": cannot open the model file");
   std::string magic, weak, strong, shape;
-  if (!std::getline(in, magic) || (magic != "fulcrum-outcome-model 1" && magic != "fulcrum-outcome-model 2"))
-    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 or 2)");
+  if (!std::getline(in, magic) || (magic != "fulcrum-outcome-model 1" && magic != "fulcrum-outcome-model 2" &&
+                                   magic != "fulcrum-outcome-model 3"))
+    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1, 2 or 3)");
+  const int version = magic.back() - '0';
   FeatureOptions f;
   if (!std::getline(in, weak) || !std::getline(in, strong) || !std::getline(in, shape))
     return make_error(Errc::invalid_request, path + ": truncated header");
@@ -175,7 +277,7 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
     return make_error(Errc::invalid_request, path + ": weights do not match the feature hash size");
   std::optional<CategoryPrior> prior;
   double share = 0;
-  if (magic.back() == '2') {
+  if (version >= 2) {
     std::string line;
     constexpr std::string_view kPrefix = "category-prior ";
     if (!std::getline(in, line) || !line.starts_with(kPrefix))
@@ -191,8 +293,28 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
       prior = std::move(p.value());
     }
   }
-  return OutcomeModel(ModelPair{weak, strong}, f, std::move(w.value()), std::move(s.value()), std::move(g.value()),
-                      std::move(prior), share);
+  OutcomeModel model(ModelPair{weak, strong}, f, std::move(w.value()), std::move(s.value()), std::move(g.value()),
+                     std::move(prior), share);
+  if (version >= 3) {
+    std::string line;
+    if (!std::getline(in, line)) return make_error(Errc::invalid_request, path + ": missing the blend line");
+    std::istringstream bl(line);
+    std::string word;
+    ScoreBlend& b = model.blend_;
+    if (!(bl >> word >> b.shape_weight >> b.hardness_weight >> b.gain_sd >> b.hardness_mean >> b.hardness_sd >>
+          b.shape_mean >> b.shape_sd) ||
+        word != "blend")
+      return make_error(Errc::invalid_request, path + ": bad blend line");
+    for (double x : {b.shape_weight, b.hardness_weight, b.gain_sd, b.hardness_mean, b.hardness_sd, b.shape_mean,
+                     b.shape_sd})
+      if (!std::isfinite(x)) return make_error(Errc::invalid_request, path + ": bad blend line (not a number)");
+    if (b.shape_weight < 0 || b.hardness_weight < 0 || b.gain_sd < 0 || !(b.hardness_sd > 0) || !(b.shape_sd > 0))
+      return make_error(Errc::invalid_request, path + ": bad blend line (negative weight or spread)");
+    auto shape_model = ShapeModel::load(in);
+    if (!shape_model) return make_error(Errc::invalid_request, path + ": " + shape_model.error().message);
+    model.shape_ = std::move(shape_model.value());
+  }
+  return model;
 }
 
 }  // namespace fulcrum

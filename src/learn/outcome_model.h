@@ -14,6 +14,7 @@
 #include "learn/category_prior.h"
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
+#include "learn/shape_model.h"
 
 namespace fulcrum {
 
@@ -35,6 +36,42 @@ struct OutcomeTrainOptions {
   // chosen by 5-fold CPT(50%) on MMLU, seeds 1-3 (bench/RESULTS.md).
   double category_prior_share = 1.0 / 3;
   double category_prior_smoothing = 0.1;
+  // The routing score adds, in units of the gain score's spread on the
+  // training rows, `shape_weight` x the standardised shape model (learn/
+  // shape_model.h, trained on "the strong tier wins") and `hardness_weight` x
+  // the standardised P(weak tier fails). The gain model ranks prompts like its
+  // training data best; these two say how demanding a prompt is, which is what
+  // carries to other traffic. 0.3 / 0.1 were chosen over MMLU -> GSM8K,
+  // GSM8K -> MMLU, MMLU + GSM8K -> arena_bench and chat_kinds, keeping 5-fold
+  // MMLU >= 0.66 (bench/RESULTS.md). 0 / 0 is the gain score alone.
+  double shape_weight = 0.3;
+  double hardness_weight = 0.1;
+  // A category on which the strong tier scores reliably lower than the weak
+  // one (mean gain + z standard errors < 0) contradicts the pair. In the
+  // RouteLLM data it is MMLU's high_school_mathematics (GPT-4 wins 2% of it,
+  // Mixtral 31%: a grading artefact more likely than a fact about math), and
+  // the lexical and shape models learned "math -> the weak tier" from it and
+  // applied it to math everywhere. Its rows are set aside from those two; the
+  // category prior, which recognises the category itself, keeps them.
+  // 0 keeps them everywhere.
+  double set_aside_z = 3;
+};
+
+// The categories OutcomeTrainOptions::set_aside_z sets aside.
+std::vector<std::string> contradicting_categories(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
+                                                  double z);
+
+// How the routing score combines its parts (see OutcomeTrainOptions): each
+// part's mean and spread over the training rows, and the two weights.
+struct ScoreBlend {
+  double shape_weight = 0, hardness_weight = 0;
+  double gain_sd = 0;
+  double hardness_mean = 0, hardness_sd = 1;
+  double shape_mean = 0, shape_sd = 1;
+  double apply(double gain, double p_weak, double shape_margin) const {
+    return gain + gain_sd * (hardness_weight * ((1 - p_weak) - hardness_mean) / hardness_sd +
+                             shape_weight * (shape_margin - shape_mean) / shape_sd);
+  }
 };
 
 struct TierProbabilities {
@@ -51,9 +88,9 @@ class OutcomeModel {
   TierProbabilities probabilities(std::string_view prompt, std::vector<Feature>& scratch) const;
   // From features already extracted (unnormalised, with their norm factor, and
   // the prompt's words) with at least this model's hash bits: indices are
-  // masked down to its size.
-  TierProbabilities probabilities(const std::vector<Feature>& features, double inv_norm,
-                                  const PromptWords& words) const;
+  // masked down to its size. `text` is the prompt they came from (its shape).
+  TierProbabilities probabilities(const std::vector<Feature>& features, double inv_norm, const PromptWords& words,
+                                  std::string_view text) const;
   const FeatureOptions& feature_options() const { return features_; }
   double score(std::string_view prompt, std::vector<Feature>& scratch) const {
     return probabilities(prompt, scratch).gain;
@@ -62,6 +99,9 @@ class OutcomeModel {
   // How many categories the category prior tells apart (0: no prior).
   std::size_t prior_categories() const { return prior_ ? prior_->categories() : 0; }
   double prior_share() const { return prior_share_; }
+  const ScoreBlend& blend() const { return blend_; }
+  // The categories training set aside (empty for a loaded model).
+  const std::vector<std::string>& set_aside() const { return set_aside_; }
 
   Status save(const std::string& path) const;
   static Result<OutcomeModel> load(const std::string& path);
@@ -69,6 +109,8 @@ class OutcomeModel {
  private:
   OutcomeModel(ModelPair pair, FeatureOptions features, LogisticModel weak, LogisticModel strong, LogisticModel gain,
                std::optional<CategoryPrior> prior, double prior_share);
+  // The three models' and the prior's parts of the score, before the blend.
+  TierProbabilities lexical(const std::vector<Feature>& features, double inv_norm, const PromptWords& words) const;
 
   ModelPair pair_;
   FeatureOptions features_;
@@ -84,6 +126,9 @@ class OutcomeModel {
   std::vector<Bf16x4> fused_;
   std::optional<CategoryPrior> prior_;  // none when trained on one category
   double prior_share_ = 0;
+  ShapeModel shape_;
+  ScoreBlend blend_;  // all zero weights: the gain score alone (version 1 and 2 files)
+  std::vector<std::string> set_aside_;
 };
 
 }  // namespace fulcrum

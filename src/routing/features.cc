@@ -148,7 +148,7 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
     if (model_ && predict_domain) opt.hash_bits = std::max(opt.hash_bits, domains_->feature_options().hash_bits);
     const double inv_norm = extract_text_features(text, opt, scratch, /*normalize=*/false, model_ ? &words : nullptr);
     if (model_) {
-      const auto p = model_->probabilities(scratch, inv_norm, words);
+      const auto p = model_->probabilities(scratch, inv_norm, words, text);
       f.score = p.gain;
       f.p_weak = p.weak;
       f.p_strong = p.strong;

@@ -145,26 +145,62 @@ TEST(OutcomeModel, AddsTheCategoryPriorAndKeepsItWhenSaved) {
   EXPECT_NEAR(loaded->score("the court ruled on statute 3", scratch), law, 0.01);
   EXPECT_NEAR(loaded->score("write a sonnet about the moon", scratch), poem, 0.01);
 
-  // A version 1 file (no category prior) still loads.
+  // Version 1 (no category prior) and 2 (no shape blend) files still load;
+  // a version 3 file cut after its prior does not.
   std::vector<LabeledPrompt> one_category = rows;
   for (auto& r : one_category) r.category.clear();
   ASSERT_TRUE(OutcomeModel::train(pointers(one_category), kPair, opt).save(path));
-  std::string v2;
+  std::string v3;
   {
     std::ifstream in(path, std::ios::binary);
-    v2.assign(std::istreambuf_iterator<char>(in), {});
+    v3.assign(std::istreambuf_iterator<char>(in), {});
   }
   const std::string none = "category-prior none\n";
-  ASSERT_EQ(v2.substr(v2.size() - none.size()), none);
-  std::string v1 = v2.substr(0, v2.size() - none.size());
-  v1[v1.find('\n') - 1] = '1';
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << v1;
+  const auto at = v3.find(none);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_NE(v3.find("\nblend ", at), std::string::npos);
+  const auto with_version = [](std::string file, char version) {
+    file[file.find('\n') - 1] = version;
+    return file;
+  };
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << with_version(v3.substr(0, at), '1');
   EXPECT_TRUE(OutcomeModel::load(path)) << "version 1";
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << v2.substr(0, v2.size() - 3);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << with_version(v3.substr(0, at + none.size()), '2');
+  EXPECT_TRUE(OutcomeModel::load(path)) << "version 2";
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << v3.substr(0, at + none.size());
+  auto no_blend = OutcomeModel::load(path);
+  ASSERT_FALSE(no_blend);
+  EXPECT_NE(no_blend.error().message.find("blend"), std::string::npos) << no_blend.error().message;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << with_version(v3.substr(0, at + none.size() - 3), '2');
   auto truncated = OutcomeModel::load(path);
   ASSERT_FALSE(truncated);
   EXPECT_NE(truncated.error().message.find("category prior"), std::string::npos) << truncated.error().message;
   std::remove(path.c_str());
+}
+
+TEST(OutcomeModel, SetsAsideACategoryTheStrongTierReliablyLoses) {
+  auto rows = three_categories();
+  // A small category the strong tier loses on average, but not reliably.
+  for (int i = 0; i < 9; ++i) rows.push_back(row("misc", "misc question " + std::to_string(i), (i + 1) % 2, i % 2));
+  EXPECT_EQ(contradicting_categories(pointers(rows), kPair, 3), std::vector<std::string>{"poetry"});
+  EXPECT_EQ(contradicting_categories(pointers(rows), kPair, 0.1), (std::vector<std::string>{"misc", "poetry"}));
+
+  // Without the prior, the gain score alone: poems learned as "never escalate"
+  // only when their rows are kept.
+  OutcomeTrainOptions opt;
+  opt.features.hash_bits = 16;
+  opt.category_prior_share = 0;
+  std::vector<Feature> scratch;
+  const std::string poem = "write a sonnet about the moon and roses 3";
+  const std::string chat = "hello friend how was your weekend 3";
+  opt.set_aside_z = 0;
+  const auto kept = OutcomeModel::train(pointers(rows), kPair, opt);
+  EXPECT_LT(kept.score(poem, scratch), kept.score(chat, scratch) - 0.05);
+  EXPECT_TRUE(kept.set_aside().empty());
+  opt.set_aside_z = 3;
+  const auto aside = OutcomeModel::train(pointers(rows), kPair, opt);
+  EXPECT_EQ(aside.set_aside(), std::vector<std::string>{"poetry"});
+  EXPECT_GT(aside.score(poem, scratch), kept.score(poem, scratch) + 0.05);
 }
 
 }  // namespace fulcrum

@@ -1,0 +1,69 @@
+#include "learn/shape_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+#include <string>
+
+namespace fulcrum {
+namespace {
+
+ShapeVector shape_of(std::string_view text) {
+  std::vector<Feature> scratch;
+  PromptWords words;
+  extract_text_features(text, FeatureOptions{}, scratch, false, &words);
+  return prompt_shape(text, words);
+}
+
+TEST(PromptShape, CountsWhatAPromptAsksFor) {
+  const auto s = shape_of("Solve 3.14 * x = 12, then x?\nAlice, Bob and alice agree. Done!");
+  auto count = [](double log1p_value) { return std::lround(std::expm1(log1p_value)); };
+  EXPECT_EQ(count(s[0]), 62);  // characters
+  EXPECT_EQ(count(s[1]), 10);  // words: Solve x then x Alice Bob and alice agree Done
+  EXPECT_EQ(count(s[2]), 4);   // capitalised: Solve Alice Bob Done
+  EXPECT_EQ(count(s[3]), 11);  // distinct tokens, case folded: 3 and 14 count, x and alice once
+  EXPECT_EQ(count(s[4]), 2);   // numbers: 3.14 is one
+  EXPECT_EQ(count(s[5]), 3);   // sentences: "?\n", ". ", "!" at the end
+  EXPECT_EQ(count(s[6]), 2);   // commas
+  EXPECT_EQ(count(s[7]), 1);   // lines
+  EXPECT_NEAR(s[8], 36.0 / 10, 1e-9);  // mean word length
+  const auto empty = shape_of("");
+  for (double x : empty) EXPECT_EQ(x, 0.0);
+  // A long prompt is read as its head and tail, its counts scaled to the whole.
+  std::string long_prompt;
+  while (long_prompt.size() < 3 * (kModelHeadChars + kModelTailChars)) long_prompt += "One two, three. ";
+  const auto l = shape_of(long_prompt);
+  EXPECT_NEAR(std::expm1(l[1]), 3.0 * static_cast<double>(long_prompt.size()) / 16, 40);  // words
+  EXPECT_NEAR(std::expm1(l[6]), 1.0 * static_cast<double>(long_prompt.size()) / 16, 20);  // commas
+}
+
+TEST(ShapeModel, LearnsWhichShapeWinsAndKeepsItWhenSaved) {
+  // Long, number-heavy prompts are the ones the strong tier wins.
+  std::vector<ShapeVector> x;
+  std::vector<double> y;
+  for (int i = 0; i < 200; ++i) {
+    std::string prompt = "question";
+    const bool hard = i % 2 == 0;
+    for (int k = 0; k < (hard ? 40 : 3) + i % 7; ++k) prompt += hard ? " item " + std::to_string(k * 17) : " word";
+    x.push_back(shape_of(prompt));
+    y.push_back(hard ? 1.0 : 0.0);
+  }
+  const auto model = ShapeModel::train(x, y);
+  EXPECT_GT(model.margin(x[0]), 1.0);
+  EXPECT_LT(model.margin(x[1]), -1.0);
+
+  std::stringstream file;
+  model.save(file);
+  auto loaded = ShapeModel::load(file);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_DOUBLE_EQ(loaded->margin(x[0]), model.margin(x[0]));
+
+  std::stringstream bad("shape 9 0.1 1 2 nan\n");
+  auto refused = ShapeModel::load(bad);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("shape model"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fulcrum
