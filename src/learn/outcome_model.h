@@ -41,10 +41,10 @@ struct OutcomeTrainOptions {
   // shape_model.h, trained on "the strong tier wins") and `hardness_weight` x
   // the standardised P(weak tier fails). The gain model ranks prompts like its
   // training data best; these two say how demanding a prompt is, which is what
-  // carries to other traffic. 0.3 / 0.1 were chosen over MMLU -> GSM8K,
+  // carries to other traffic. 0.25 / 0.1 were chosen over MMLU -> GSM8K,
   // GSM8K -> MMLU, MMLU + GSM8K -> arena_bench and chat_kinds, keeping 5-fold
   // MMLU >= 0.66 (bench/RESULTS.md). 0 / 0 is the gain score alone.
-  double shape_weight = 0.3;
+  double shape_weight = 0.25;
   double hardness_weight = 0.1;
   // A category on which the strong tier scores reliably lower than the weak
   // one (mean gain + z standard errors < 0) contradicts the pair. In the

@@ -104,15 +104,19 @@ ShapeVector prompt_shape(std::string_view text, const PromptWords& words) {
     n.distinct += (seen[bit >> 6] & mask) == 0;
     seen[bit >> 6] |= mask;
   }
+  // Sizes as logs, the rest as shares of the words: a share stays in its
+  // training range on a prompt far shorter than any training row ("hi, how
+  // are you?"), where correlated log counts extrapolated the wrong way.
+  const double per_word = n.words > 0 ? 1 / n.words : 0;
   return {std::log1p(static_cast<double>(text.size())),
           std::log1p(scale * n.words),
-          std::log1p(scale * n.capitalised),
-          std::log1p(n.distinct),
+          words.count > 0 ? n.distinct / static_cast<double>(words.count) : 0.0,
+          n.capitalised * per_word,
           std::log1p(scale * n.numbers),
-          std::log1p(scale * n.sentences),
-          std::log1p(scale * n.commas),
+          n.sentences * per_word,
+          n.commas * per_word,
           std::log1p(scale * n.lines),
-          n.words > 0 ? n.letters / n.words : 0.0};
+          n.letters * per_word};
 }
 
 ShapeModel ShapeModel::train(const std::vector<ShapeVector>& x, const std::vector<double>& y) {

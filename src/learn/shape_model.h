@@ -1,8 +1,9 @@
 #pragma once
 // A prompt's shape: nine counts that say how much a prompt asks for (its
-// length in characters and words, capitalised and distinct words, numbers,
-// sentences, commas, lines, mean word length) and nothing about which
-// benchmark or subject it came from. A logistic model over them, trained on
+// length in characters and words, numbers and lines; the shares of its words
+// that are distinct or capitalised, sentences and commas per word, and the
+// mean word length) and nothing about which benchmark or subject it came
+// from. A logistic model over them, trained on
 // "the strong tier wins", carries from one kind of traffic to another where
 // the lexical models do not (MMLU -> GSM8K, GSM8K -> MMLU, MMLU + GSM8K ->
 // chat: bench/RESULTS.md); the outcome model blends it into the routing score.
