@@ -276,6 +276,7 @@ int run_calibrate(const CalibrateCommand& cmd) {
   std::printf("The threshold holds for router.model trained on this data with the same options "
               "(fulcrum train --seed %llu --hash-bits %d).\n",
               static_cast<unsigned long long>(cmd.seed), cmd.hash_bits);
+  for (const auto& note : w.notes) std::printf("Note: %s.\n", note.c_str());
   if (!policy) {
     std::printf("\nNo threshold policy in %s; to use it, add under router.policies:\n"
                 "  - type: threshold\n    below: %s\n    levels: [{at: %.9g, tier: %s}]\n",

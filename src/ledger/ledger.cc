@@ -48,6 +48,23 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerOptions& options) {
     sqlite3_close(writer);
     return make_error(Errc::internal, "ledger " + options.path + ": " + why);
   }
+  // An older ledger gains the columns added since it was created.
+  for (const char* column : kAddedRequestColumns) {
+    const std::string name(column, std::string_view(column).find(' '));
+    sqlite3_stmt* probe = nullptr;
+    const auto sql = "SELECT " + name + " FROM requests LIMIT 0";
+    const bool present = sqlite3_prepare_v2(writer, sql.c_str(), -1, &probe, nullptr) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    if (present) continue;
+    const auto alter = std::string("ALTER TABLE requests ADD COLUMN ") + column;
+    if (sqlite3_exec(writer, alter.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string why = message ? message : "unknown error";
+      sqlite3_free(message);
+      sqlite3_close(writer);
+      return make_error(Errc::internal, "ledger " + options.path + ": adding column " + name + ": " + why);
+    }
+    spdlog::info("ledger {}: added column {}", options.path, name);
+  }
   if (options.max_bytes > 0) {
     // SQLite answers SQLITE_FULL past this many pages, as it would on a full disk.
     const auto pages = std::max<std::int64_t>(16, options.max_bytes / 4096);
@@ -243,6 +260,10 @@ void Ledger::write_batch(std::deque<Item>& batch) {
       req.integer(++i, static_cast<std::int64_t>(r->total_ms * 1000));
       req.integer(++i, static_cast<std::int64_t>(r->overhead_ms * 1000));
       req.text(++i, r->error);
+      req.integer(++i, r->fell_back);
+      req.integer(++i, r->answer_usage.prompt_tokens);
+      req.integer(++i, r->answer_usage.cache_hit_tokens);
+      req.integer(++i, r->answer_usage.completion_tokens);
       if (sqlite3_step(req.s) != SQLITE_DONE) {
         ++failed;
         spdlog::error("ledger {}: request {} not written: {}", options_.path, r->id, sqlite3_errmsg(writer_db_));

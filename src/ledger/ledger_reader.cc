@@ -64,7 +64,7 @@ Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, st
   std::map<std::pair<std::int64_t, std::string>, TierSummary> days;
   auto q = prepare((*db)->db, path,
                    "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(status BETWEEN 200 AND 299), SUM(status >= 400), "
-                   "SUM(escalated), SUM(cost_pico_usd), SUM(prompt_tokens), SUM(completion_tokens) FROM requests "
+                   "SUM(escalated), SUM(cost_pico_usd), SUM(prompt_tokens), SUM(completion_tokens), SUM(fell_back) FROM requests "
                    "WHERE unix_ms >= ? GROUP BY day, tier");
   if (!q) return std::move(q).error();
   sqlite3_bind_int64((*q)->s, 1, since);
@@ -79,6 +79,7 @@ Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, st
     t.cost_pico_usd = sqlite3_column_int64(s, 6);
     t.prompt_tokens = sqlite3_column_int64(s, 7);
     t.completion_tokens = sqlite3_column_int64(s, 8);
+    t.fell_back = sqlite3_column_int64(s, 9);
   }
   auto f = prepare((*db)->db, path,
                    "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(1 - score), SUM(error_cost_usd), "
@@ -104,6 +105,7 @@ void add_to(TierSummary& into, const TierSummary& s) {
   into.succeeded += s.succeeded;
   into.failed += s.failed;
   into.escalated += s.escalated;
+  into.fell_back += s.fell_back;
   into.cost_pico_usd += s.cost_pico_usd;
   into.prompt_tokens += s.prompt_tokens;
   into.completion_tokens += s.completion_tokens;
@@ -126,6 +128,25 @@ Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t sin
   for (auto& [name, t] : tiers) {
     add_to(out.total, t);
     out.tiers.push_back(std::move(t));
+  }
+  return out;
+}
+
+Result<std::vector<MinuteTokens>> tokens_by_minute(const std::string& path, std::int64_t since) {
+  auto db = open_read_only(path);
+  if (!db) return std::move(db).error();
+  auto q = prepare((*db)->db, path,
+                   "SELECT unix_ms / 86400000 AS day, (unix_ms / 60000) % 1440 AS minute, SUM(answer_prompt_tokens), "
+                   "SUM(answer_cache_hit_tokens), SUM(answer_completion_tokens) FROM requests "
+                   "WHERE unix_ms >= ? AND tier != '' "
+                   "GROUP BY day, minute");
+  if (!q) return std::move(q).error();
+  sqlite3_bind_int64((*q)->s, 1, since);
+  std::vector<MinuteTokens> out;
+  while (sqlite3_step((*q)->s) == SQLITE_ROW) {
+    auto* s = (*q)->s;
+    out.push_back(MinuteTokens{sqlite3_column_int64(s, 0), static_cast<int>(sqlite3_column_int64(s, 1)),
+                               sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)});
   }
   return out;
 }

@@ -17,6 +17,7 @@ struct TierSummary {
   std::int64_t succeeded = 0;  // 2xx
   std::int64_t failed = 0;     // status >= 400
   std::int64_t escalated = 0;  // a cascade discarded the cheap answer
+  std::int64_t fell_back = 0;  // the chosen tier failed: a fallback tier was tried
   std::int64_t cost_pico_usd = 0;
   std::int64_t prompt_tokens = 0, completion_tokens = 0;
   std::int64_t feedback = 0;     // feedback records
@@ -49,6 +50,17 @@ struct TierHour {
   std::int64_t requests = 0;
 };
 Result<std::vector<TierHour>> tier_mix_by_hour(const std::string& path, std::int64_t since_unix_ms);
+
+// The answers' tokens (the last billed call of each request) since then, per
+// day and minute of the UTC day: what they would have cost at another tier's
+// prices, price windows included. Requests from before the answer columns
+// existed count as zero.
+struct MinuteTokens {
+  std::int64_t day = 0;
+  int utc_minute = 0;
+  std::int64_t prompt_tokens = 0, cache_hit_tokens = 0, completion_tokens = 0;
+};
+Result<std::vector<MinuteTokens>> tokens_by_minute(const std::string& path, std::int64_t since_unix_ms);
 
 // Every request since then, oldest first, with its mean feedback score, as
 // CSV (with a header) or JSON lines.

@@ -29,7 +29,11 @@ CREATE TABLE IF NOT EXISTS requests (
   ttfb_us INTEGER NOT NULL,
   total_us INTEGER NOT NULL,
   overhead_us INTEGER NOT NULL,
-  error TEXT NOT NULL
+  error TEXT NOT NULL,
+  fell_back INTEGER NOT NULL DEFAULT 0,
+  answer_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  answer_cache_hit_tokens INTEGER NOT NULL DEFAULT 0,
+  answer_completion_tokens INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS requests_by_time ON requests (unix_ms);
 CREATE TABLE IF NOT EXISTS feedback (
@@ -48,8 +52,18 @@ CREATE TABLE IF NOT EXISTS prompts (
 CREATE INDEX IF NOT EXISTS prompts_by_time ON prompts (unix_ms);
 )";
 
+// Columns added after the first release, with what an older ledger gets: it
+// is migrated in place when opened (ALTER TABLE ... ADD COLUMN).
+inline constexpr const char* kAddedRequestColumns[] = {
+    "fell_back INTEGER NOT NULL DEFAULT 0",
+    "answer_prompt_tokens INTEGER NOT NULL DEFAULT 0",
+    "answer_cache_hit_tokens INTEGER NOT NULL DEFAULT 0",
+    "answer_completion_tokens INTEGER NOT NULL DEFAULT 0",
+};
+
 inline constexpr const char* kInsertRequest =
-    "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?)";
 inline constexpr const char* kInsertFeedback = "INSERT INTO feedback VALUES (?, ?, ?, ?, ?)";
 inline constexpr const char* kDeleteFeedback = "DELETE FROM feedback WHERE request_id = ?";
 inline constexpr const char* kInsertPrompt = "INSERT OR REPLACE INTO prompts VALUES (?, ?, ?)";

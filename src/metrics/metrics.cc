@@ -82,6 +82,7 @@ void Metrics::on_request_done(const RequestRecord& r) {
     if (kCodes[i] == r.status) code = i;
   t.by_code[code].fetch_add(1, relaxed);
   if (r.escalated) t.escalations.fetch_add(1, relaxed);
+  if (r.fell_back) t.error_fallbacks.fetch_add(1, relaxed);
   t.cost_pico.fetch_add(r.cost, relaxed);
   t.tokens[0].fetch_add(r.usage.cache_hit_tokens, relaxed);
   t.tokens[1].fetch_add(r.usage.cache_miss_tokens, relaxed);
@@ -121,6 +122,7 @@ std::vector<Metrics::TierTotals> Metrics::totals() const {
       if (kCodes[c] == 200) s.succeeded += n;
     }
     s.escalated = t.escalations.load(relaxed);
+    s.fell_back = t.error_fallbacks.load(relaxed);
     s.cost_usd = static_cast<double>(t.cost_pico.load(relaxed)) / 1e12;
     s.feedback = t.feedback.load(relaxed);
     s.feedback_errors = static_cast<double>(t.feedback_errors_micro.load(relaxed)) / 1e6;
@@ -148,6 +150,9 @@ std::string Metrics::prometheus_text() const {
   };
   per_tier("fulcrum_escalations_total", "counter", "Cascade requests whose cheap answer was discarded for the strong tier.",
            [](const PerTier& t) { return std::to_string(t.escalations.load(relaxed)); });
+  per_tier("fulcrum_error_fallbacks_total", "counter",
+           "Requests answered (or last tried) by this tier as a fallback, after the tier chosen for them failed.",
+           [](const PerTier& t) { return std::to_string(t.error_fallbacks.load(relaxed)); });
   per_tier("fulcrum_cost_usd_total", "counter", "Upstream cost in USD, from the configured prices.",
            [](const PerTier& t) { return number(static_cast<double>(t.cost_pico.load(relaxed)) / 1e12); });
   header(out, "fulcrum_tokens_total", "counter", "Tokens billed, by tier and kind.");
@@ -185,17 +190,21 @@ std::string Metrics::prometheus_text() const {
              return number(f ? static_cast<double>(t.feedback_errors_micro.load(relaxed)) / 1e6 / static_cast<double>(f) : 0.0);
            });
   const auto all = totals();
-  std::uint64_t routed = 0, escalated = 0, succeeded = 0;
+  std::uint64_t routed = 0, escalated = 0, fell_back = 0, succeeded = 0;
   double cost = 0, reported_wrong = 0;
   for (const auto& t : all) {
     if (t.tier != "none") routed += t.requests;
     escalated += t.escalated;
+    fell_back += t.fell_back;
     succeeded += t.succeeded;
     cost += t.cost_usd;
     reported_wrong += t.feedback_errors;
   }
   header(out, "fulcrum_escalation_ratio", "gauge", "Escalations per routed request (the article's fallback rate; alert above 0.15).");
   out += "fulcrum_escalation_ratio " + number(routed ? static_cast<double>(escalated) / static_cast<double>(routed) : 0.0) + "\n";
+  header(out, "fulcrum_error_fallback_ratio", "gauge",
+         "Requests moved to a fallback tier because theirs failed, per routed request (not escalations).");
+  out += "fulcrum_error_fallback_ratio " + number(routed ? static_cast<double>(fell_back) / static_cast<double>(routed) : 0.0) + "\n";
   header(out, "fulcrum_cost_per_successful_request_usd", "gauge",
          "Total cost divided by successful answers (2xx, less those reported wrong).");
   const double good = static_cast<double>(succeeded) - reported_wrong;

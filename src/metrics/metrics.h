@@ -5,6 +5,7 @@
 //
 //   fulcrum_requests_total{tier,code}              counter
 //   fulcrum_escalations_total{tier}                counter: cascade answers the cheap tier lost
+//   fulcrum_error_fallbacks_total{tier}            counter: requests a fallback tier took after theirs failed
 //   fulcrum_cost_usd_total{tier}                   counter
 //   fulcrum_tokens_total{tier,kind}                counter: prompt_cache_hit, prompt_cache_miss, completion, reasoning
 //   fulcrum_time_to_first_token_seconds{tier}      histogram
@@ -14,6 +15,7 @@
 //   fulcrum_feedback_errors_total{tier}            counter: sum of (1 - score)
 //   fulcrum_error_rate{tier}                       gauge: feedback errors / feedback
 //   fulcrum_escalation_ratio                       gauge: escalations / routed requests
+//   fulcrum_error_fallback_ratio                   gauge: error fallbacks / routed requests
 //   fulcrum_cost_per_successful_request_usd        gauge: cost / (2xx answers - reported failures)
 // Tier "none" holds requests rejected before a tier was chosen (and tiers
 // beyond the 64th).
@@ -45,7 +47,7 @@ class Metrics final : public RequestObserver, public MetricsSink {
   // The dashboard's numbers.
   struct TierTotals {
     std::string tier;
-    std::uint64_t requests = 0, succeeded = 0, escalated = 0, feedback = 0;
+    std::uint64_t requests = 0, succeeded = 0, escalated = 0, fell_back = 0, feedback = 0;
     double cost_usd = 0, feedback_errors = 0;
   };
   std::vector<TierTotals> totals() const;
@@ -65,6 +67,7 @@ class Metrics final : public RequestObserver, public MetricsSink {
   struct PerTier {
     std::array<std::atomic<std::uint64_t>, kCodes.size()> by_code{};
     std::atomic<std::uint64_t> escalations{0};
+    std::atomic<std::uint64_t> error_fallbacks{0};
     std::atomic<std::int64_t> cost_pico{0};
     std::array<std::atomic<std::int64_t>, 4> tokens{};
     std::atomic<std::uint64_t> feedback{0};

@@ -176,6 +176,7 @@ PicoUsd ChatCompletion::account(std::size_t tier, const Usage& usage) {
   if (!usage.estimated && state_.stats)
     state_.stats->record_prompt(tier, request_->prompt_size(), usage.prompt_tokens);
   record_.usage += usage;
+  record_.answer_usage = usage;
   record_.cost += cost;
   return cost;
 }
@@ -393,6 +394,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     if (escalated_) {
       // The cascade's own verdict is the reason; no failure to report.
     } else if (t != tier) {
+      record_.fell_back = true;
       record_.reason += "; fell back to " + config_.tiers[t].name + " after: " +
                         (last ? last->message : config_.tiers[tier].name + " is cooling down");
     } else if (i > 0) {

@@ -24,11 +24,13 @@ struct RequestRecord {
   std::string reason;
   bool stream = false;
   bool escalated = false;    // a cascade discarded the cheap answer
+  bool fell_back = false;    // the chosen tier failed (or was cooling down): a fallback tier was tried
   bool cache_hit = false;    // answered from the response cache (cost 0)
   int status = 0;
   int attempts = 0;          // upstream attempts, retries and fallbacks included
   std::string error;         // message when the request failed
-  Usage usage;
+  Usage usage;               // every billed call: retries, fallbacks, a discarded cascade answer
+  Usage answer_usage;        // the last billed call alone: the answer the client got, if any
   PicoUsd cost = 0;
   double overhead_ms = 0;    // time spent in fulcrum, not waiting on upstreams
   double ttfb_ms = 0;        // until the first byte went to the client

@@ -78,7 +78,7 @@ Result<Workload> build_workload(const Dataset& data, const ModelPair& pair, cons
   if (w.weak_tier == w.strong_tier) return bad("the weak and strong models map to the same tier");
 
   bool assumed_strong_sizes = false;
-  std::size_t estimated_from_text = 0;
+  std::size_t estimated_from_text = 0, defaulted = 0;
   w.rows.reserve(data.rows.size());
   for (const auto& r : data.rows) {
     SimRow row;
@@ -103,8 +103,8 @@ Result<Workload> build_workload(const Dataset& data, const ModelPair& pair, cons
       } else if (options.tokens) {
         size.output = options.tokens->output;
       } else {
-        return bad("row " + r.id + ": no answer size for tier " + w.tiers[t].name + " (the data has no usage or response for " +
-                   model + "): give --tokens IN:OUT");
+        size.output = kDefaultOutputTokens;
+        ++defaulted;
       }
       if (!has_outcomes && !options.tokens) assumed_strong_sizes = true;
       row.tokens.push_back(size);
@@ -125,11 +125,23 @@ Result<Workload> build_workload(const Dataset& data, const ModelPair& pair, cons
       w.notes.push_back("tier " + t.name + " has no outcomes in the data (map one with --outcome " + t.name +
                         "=MODEL): its quality is unknown" +
                         (assumed_strong_sizes ? "; it is billed at " + pair.strong + "'s answer sizes" : std::string()));
-  if (options.tokens_override && options.tokens)
+  // Always say which sizes the costs rest on.
+  if (options.tokens_override && options.tokens) {
     w.notes.push_back("token sizes: " + std::to_string(options.tokens->input) + " in / " +
-                      std::to_string(options.tokens->output) + " out for every request (--tokens)");
-  else if (estimated_from_text > 0)
-    w.notes.push_back("output tokens estimated from the data's responses (4 characters per token) where no usage is given");
+                      std::to_string(options.tokens->output) + " out for every request (--tokens-only)");
+  } else {
+    std::string note = "token sizes: input estimated from each prompt (4 characters per token) where the data has no usage";
+    if (estimated_from_text > 0)
+      note += "; output estimated from the data's responses where no usage is given";
+    if (defaulted > 0)
+      note += "; output " + std::to_string(kDefaultOutputTokens) + " tokens for " + std::to_string(defaulted) +
+              " answers the data gives no size for";
+    if (options.tokens)
+      note += "; " + std::to_string(options.tokens->output) + " out where the data has no size (--tokens)";
+    if (defaulted > 0 || options.tokens)
+      note += " (--tokens IN:OUT sets the missing sizes, --tokens-only every size)";
+    w.notes.push_back(std::move(note));
+  }
   if (options.cache_hit_rate > 0)
     w.notes.push_back("input billed with " + std::to_string(static_cast<int>(options.cache_hit_rate * 100 + 0.5)) +
                       "% at the cache-hit price");

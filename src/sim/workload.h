@@ -20,6 +20,10 @@ struct TokenSizes {
   std::int64_t output = 0;
 };
 
+// The answer size a row is billed at when the data has no usage or response
+// for it and no --tokens was given: a typical chat answer (a few paragraphs).
+inline constexpr std::int64_t kDefaultOutputTokens = 300;
+
 struct WorkloadOptions {
   // tier name -> data model whose outcomes it stands for. Unnamed tiers: the
   // pair's weak model goes to the cheapest tier, the strong model to the

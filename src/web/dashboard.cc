@@ -23,8 +23,16 @@ DashboardData::DashboardData(const Config& config, double error_cost_usd) : erro
   for (const auto& t : config.tiers) {
     const double p = static_cast<double>(t.prices.input + t.prices.output);
     if (cheap_.empty() || p < lo) lo = p, cheap_ = t.name;
-    if (strong_.empty() || p > hi) hi = p, strong_ = t.name;
+    if (strong_.empty() || p > hi) hi = p, strong_ = t.name, strong_tier_ = t;
   }
+}
+
+PicoUsd DashboardData::at_strong_prices(int utc_minute, std::int64_t prompt, std::int64_t cache_hit,
+                                        std::int64_t completion) const {
+  if (!strong_tier_) return 0;
+  const auto& p = strong_tier_->prices_at(utc_minute);
+  return cost_of_tokens(prompt - cache_hit, p.input) + cost_of_tokens(cache_hit, p.cached_input) +
+         cost_of_tokens(completion, p.output);
 }
 
 Status DashboardData::seed(const std::string& ledger_path, std::int64_t now) {
@@ -32,7 +40,11 @@ Status DashboardData::seed(const std::string& ledger_path, std::int64_t now) {
   if (!days) return std::move(days).error();
   auto hours = tier_mix_by_hour(ledger_path, now - 24 * kHourMs);
   if (!hours) return std::move(hours).error();
+  auto minutes = tokens_by_minute(ledger_path, (now / kDayMs - kDaysKept + 1) * kDayMs);
+  if (!minutes) return std::move(minutes).error();
   std::lock_guard lock(mutex_);
+  for (const auto& m : *minutes)
+    all_strong_[m.day] += at_strong_prices(m.utc_minute, m.prompt_tokens, m.cache_hit_tokens, m.completion_tokens);
   for (const auto& d : *days) {
     auto& t = days_[d.day][d.summary.tier];
     t.tier = d.summary.tier;
@@ -56,9 +68,18 @@ void DashboardData::on_request_done(const RequestRecord& r) {
   s.succeeded = r.status >= 200 && r.status < 300;
   s.failed = r.status >= 400;
   s.escalated = r.escalated;
+  s.fell_back = r.fell_back;
   s.cost_pico_usd = r.cost;
+  // Refused before routing: nothing was billed, nothing would have been.
+  const PicoUsd all_strong =
+      r.tier.empty() ? 0
+                     : at_strong_prices(static_cast<int>((r.unix_ms / 60000) % 1440), r.answer_usage.prompt_tokens,
+                                        r.answer_usage.cache_hit_tokens, r.answer_usage.completion_tokens);
   std::lock_guard lock(mutex_);
   add(r.unix_ms / kDayMs, s);
+  all_strong_[r.unix_ms / kDayMs] += all_strong;
+  while (!all_strong_.empty() && all_strong_.begin()->first <= r.unix_ms / kDayMs - kDaysKept)
+    all_strong_.erase(all_strong_.begin());
   const auto hour = r.unix_ms - r.unix_ms % kHourMs;
   hours_[hour][r.tier] += 1;
   while (!hours_.empty() && hours_.begin()->first <= hour - 24 * kHourMs) hours_.erase(hours_.begin());
@@ -113,9 +134,22 @@ std::string DashboardData::json(std::int64_t now) const {
   const double fallback = total.requests ? static_cast<double>(total.escalated) / static_cast<double>(total.requests) : 0.0;
   day["fallback_rate"] = fallback;
   day["fallback_alert"] = fallback > 0.15 ? "red" : fallback > 0.10 ? "amber" : "ok";
+  // Not the article's fallback rate (escalations): requests moved to a fallback tier because theirs failed.
+  day["fell_back"] = total.fell_back;
+  day["error_fallback_rate"] =
+      total.requests ? static_cast<double>(total.fell_back) / static_cast<double>(total.requests) : 0.0;
   const double good = static_cast<double>(total.succeeded) - total.feedback_errors;
   if (good > 0) day["cost_per_success_usd"] = static_cast<double>(total.cost_pico_usd) / 1e12 / good;
   else day["cost_per_success_usd"] = nullptr;
+  // What routing saved: the same tokens on the dearest tier, minus what was spent.
+  const auto all_strong = all_strong_.find(today_key);
+  const PicoUsd all_strong_pico = all_strong == all_strong_.end() ? 0 : all_strong->second;
+  day["all_strong_usd"] = format_usd(all_strong_pico);
+  day["saved_usd"] = format_usd(all_strong_pico - total.cost_pico_usd);
+  if (all_strong_pico > 0)
+    day["saved_share"] = 1 - static_cast<double>(total.cost_pico_usd) / static_cast<double>(all_strong_pico);
+  else
+    day["saved_share"] = nullptr;
   o["today"] = std::move(day);
 
   boost::json::array tiers;

@@ -6,12 +6,15 @@
 //
 // The article's three monitors: fallback (escalation) rate with its 15% alert,
 // error rate of the cheap tier vs the strong one (from feedback, 30 days),
-// cost per successful request; plus spend today per tier, the tier mix per
-// hour over the last 24 h, and the break-even verdict from measured error rates.
+// cost per successful request; plus spend today per tier, what today's
+// requests would have cost had every one gone to the dearest tier (the
+// article's $3,200 routed vs $14,500 all-Pro), the tier mix per hour over the
+// last 24 h, and the break-even verdict from measured error rates.
 // Thread-safe (one mutex; updates are a few map operations).
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -34,12 +37,17 @@ class DashboardData final : public RequestObserver {
 
  private:
   void add(std::int64_t day, const TierSummary& s);
+  // The same tokens billed at the dearest tier's prices at that minute.
+  PicoUsd at_strong_prices(int utc_minute, std::int64_t prompt, std::int64_t cache_hit,
+                           std::int64_t completion) const;
 
   std::string cheap_, strong_;  // tier names: cheapest and dearest by price
+  std::optional<Tier> strong_tier_;  // a copy, so no config need outlive the dashboard
   double error_cost_usd_;
   mutable std::mutex mutex_;
   std::map<std::int64_t, std::map<std::string, TierSummary>> days_;         // day -> tier -> totals
   std::map<std::int64_t, std::map<std::string, std::int64_t>> hours_;       // hour start ms -> tier -> requests
+  std::map<std::int64_t, PicoUsd> all_strong_;                               // day -> cost had all gone to strong_
 };
 
 // The page itself: static HTML + JS that polls /dashboard/data.json.

@@ -38,8 +38,10 @@ const std::string& dashboard_page() {
   Updated <span id="updated">never</span>. <span id="status"></span></div>
 
 <div class="cards">
-  <div class="card" id="fallback-card"><h2>Fallback rate today</h2><div class="value" id="fallback-rate">-</div>
-    <div class="note">cascade escalations / requests; alert above 15%</div></div>
+  <div class="card" id="fallback-card"><h2>Escalation rate today</h2><div class="value" id="fallback-rate">-</div>
+    <div class="note">the article's fallback rate: cascade escalations / requests; alert above 15%</div></div>
+  <div class="card alert-ok" id="error-fallback-card"><h2>Error fallback rate today</h2><div class="value" id="error-fallback-rate">-</div>
+    <div class="note">requests a fallback tier took because theirs failed / requests</div></div>
   <div class="card" id="error-card"><h2>Error rate <span id="cheap-name"></span> vs <span id="strong-name"></span></h2>
     <div class="value"><span id="error-cheap">-</span> / <span id="error-strong">-</span></div>
     <div class="note">from feedback, last 30 days; alert when the cheap tier passes 5%</div></div>
@@ -47,6 +49,8 @@ const std::string& dashboard_page() {
     <div class="note">today's spend / (2xx answers - answers reported wrong)</div></div>
   <div class="card alert-ok"><h2>Spend today (UTC)</h2><div class="value" id="spend-today">-</div>
     <div class="note"><span id="requests-today">0</span> requests</div></div>
+  <div class="card alert-ok" id="saved-card"><h2>Saved today by routing</h2><div class="value" id="saved-today">-</div>
+    <div class="note" id="saved-note">vs every request on the dearest tier</div></div>
   <div class="card" id="breakeven-card"><h2>Break-even</h2><div class="value" id="breakeven">-</div>
     <div class="note" id="breakeven-note"></div></div>
 </div>
@@ -70,6 +74,8 @@ function render(d) {
   document.getElementById('strong-name').textContent = d.strong_tier;
   document.getElementById('fallback-rate').textContent = pct(d.today.fallback_rate);
   setAlert(document.getElementById('fallback-card'), d.today.fallback_alert);
+  document.getElementById('error-fallback-rate').textContent = pct(d.today.error_fallback_rate);
+  setAlert(document.getElementById('error-fallback-card'), d.today.error_fallback_rate > 0.05 ? 'amber' : 'ok');
   const err = (tier) => d.error_rates_30d[tier];
   const cheap = err(d.cheap_tier), strong = err(d.strong_tier);
   document.getElementById('error-cheap').textContent = cheap ? pct(cheap.error_rate) : 'n/a';
@@ -79,6 +85,11 @@ function render(d) {
   document.getElementById('cost-per-success').textContent = cps === null ? 'n/a' : '$' + cps.toPrecision(3);
   document.getElementById('spend-today').textContent = '$' + d.today.spend_usd;
   document.getElementById('requests-today').textContent = d.today.requests;
+  const share = d.today.saved_share;
+  document.getElementById('saved-today').textContent = share === null ? 'n/a' : '$' + d.today.saved_usd + ' (' + pct(share) + ')';
+  document.getElementById('saved-note').textContent = 'all on ' + d.strong_tier + ' (same tokens, its prices) would have cost $'
+      + d.today.all_strong_usd + '; spent $' + d.today.spend_usd;
+  setAlert(document.getElementById('saved-card'), share !== null && share < 0 ? 'amber' : 'ok');
   const be = d.breakeven;
   document.getElementById('breakeven').textContent = be.verdict === 'upgrade' ? 'upgrade to ' + be.strong
       : be.verdict === 'stay' ? 'stay on ' + be.cheap : 'not enough data';

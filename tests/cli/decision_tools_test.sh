@@ -77,8 +77,22 @@ grep -q "# calibrated" "$tmp/threshold.yaml" || fail "comment lost"
 "$bin" validate -c "$tmp/threshold.yaml" > /dev/null || fail "written config invalid"
 out="$("$bin" calibrate -c "$examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --quality 0.9)"
 echo "$out" | grep -q "(90.[0-9]% of all-pro 85.77%" || fail "calibrate quality: $out"
-if "$bin" calibrate -c "$examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --quality 0.9 --write 2>/dev/null; then
+if "$bin" calibrate -c "$tmp/config.yaml" --data "$data/gsm8k.jsonl" --quality 0.9 --write 2>/dev/null; then
   fail "--write without a threshold policy accepted"; fi
+# The shipped example routes with a threshold policy: --write re-picks it (on a copy beside the
+# shipped models, so its relative model path still resolves), and the copy still validates.
+mkdir -p "$tmp/shipped/examples"
+ln -s "$examples/../models" "$tmp/shipped/models"
+cp "$examples/deepseek-v4.yaml" "$tmp/shipped/examples/"
+out="$("$bin" calibrate -c "$tmp/shipped/examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --strong-share 0.5 --write)"
+echo "$out" | grep -q "written to .*levels\[0\].at = " || fail "calibrate --write on the shipped example: $out"
+echo "$out" | grep -q "Note: token sizes: " || fail "calibrate does not say which token sizes it used: $out"
+"$bin" validate -c "$tmp/shipped/examples/deepseek-v4.yaml" > /dev/null || fail "re-calibrated example invalid"
+# Out of the box, model: auto routes: a short greeting to flash, a demanding request to pro.
+route() { echo "$1" | "$bin" route -c "$examples/deepseek-v4.yaml"; }
+route "hi, how are you?" | grep -q '"tier":"flash"' || fail "greeting not on flash: $(route "hi, how are you?")"
+hard='Alice is older than Bob, Bob is older than Carol, and Dan is younger than Carol but older than Eve. Who is the second youngest?'
+route "$hard" | grep -q '"tier":"pro"' || fail "reasoning puzzle not on pro: $(route "$hard")"
 msg="$("$bin" calibrate -c "$examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --daily-budget 1 --requests-per-day 500000 2>&1 || true)"
 echo "$msg" | grep -q "below the cheapest cut" || fail "budget below all-flash: $msg"
 

@@ -112,6 +112,14 @@ test('the dashboard shows what the ledger holds', async () => {
     const count = rows.filter((r) => r.tier === tier).length;
     assert.match(row, new RegExp(`class="num requests">${count}<`), `${tier} requests`);
   }
+  // Saved by routing: the answers' tokens at pro's prices, less what was spent.
+  const allPro = rows.reduce((sum, r) => sum + BigInt(r.answer_prompt_tokens - r.answer_cache_hit_tokens) * 435000n
+    + BigInt(r.answer_cache_hit_tokens) * 3625n + BigInt(r.answer_completion_tokens) * 870000n, 0n);
+  const spent = rows.reduce((sum, r) => sum + BigInt(r.cost_pico_usd), 0n);
+  assert.ok(allPro > 0n, 'the ledger holds the answers\' tokens');
+  const savedShare = (100 * (1 - Number(spent) / Number(allPro))).toFixed(1);
+  assert.equal(text('saved-today'), `$${usd(allPro - spent)} (${savedShare}%)`);
+  assert.equal(text('error-fallback-rate'), '0.0%', 'no tier failed: no error fallback');
   assert.equal(text('error-cheap'), '100.0%');
   assert.equal(text('error-strong'), '0.0%');
   assert.equal(text('breakeven'), 'upgrade to pro', 'a 100% vs 0% error gap at $50 an error pays for pro');

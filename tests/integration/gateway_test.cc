@@ -132,6 +132,7 @@ TEST_F(GatewayTest, RetriesTransientFailuresThenSucceeds) {
   EXPECT_EQ(h.fake().requests().size(), 3u);
   auto records = h.observer().wait_for(1);
   EXPECT_EQ(records[0].attempts, 3);
+  EXPECT_FALSE(records[0].fell_back);  // retried on its own tier: not a fallback
 }
 
 TEST_F(GatewayTest, FallsBackToTheNextTierWhenRetriesRunOut) {
@@ -142,6 +143,10 @@ TEST_F(GatewayTest, FallsBackToTheNextTierWhenRetriesRunOut) {
   auto sent = h.fake().requests();
   ASSERT_EQ(sent.size(), 4u);
   EXPECT_EQ(json::parse(sent[3].body).at("model").as_string(), "fake-pro");
+  auto records = h.observer().wait_for(1);
+  EXPECT_TRUE(records[0].fell_back);
+  EXPECT_EQ(records[0].escalated, false);
+  EXPECT_GT(records[0].answer_usage.completion_tokens, 0);  // pro's answer
 }
 
 TEST_F(GatewayTest, UnreachableUpstreamFallsBackOrAnswers502) {

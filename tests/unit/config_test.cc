@@ -152,7 +152,8 @@ TEST(Config, MissingFileIsAClearError) {
 }
 
 TEST(Config, ShippedExamplesAreValid) {
-  for (const char* f : {"examples/deepseek-v4.yaml", "examples/local-openai-compatible.yaml", "examples/article-policy.yaml"}) {
+  for (const char* f : {"examples/deepseek-v4.yaml", "examples/local-openai-compatible.yaml", "examples/article-policy.yaml",
+                        "examples/smart-route.yaml"}) {
     auto r = load_config_file(std::string(FULCRUM_SOURCE_DIR) + "/" + f);
     EXPECT_TRUE(r.config) << f << "\n" << joined(r.errors);
   }

@@ -125,10 +125,13 @@ TEST(Workload, ClearErrors) {
   ASSERT_TRUE(c.config);
   auto no_sizes = parse_dataset(R"({"id":"x","prompt":"p","outcomes":{"w":{"score":1},"s":{"score":0}}})", "d.jsonl");
   ASSERT_TRUE(no_sizes);
+  // No answer size in the data and no --tokens: a default, and said so.
   auto w = build_workload(*no_sizes, ModelPair{"w", "s"}, *c.config, {});
-  ASSERT_FALSE(w);
-  EXPECT_NE(w.error().message.find("row x: no answer size for tier cheap"), std::string::npos) << w.error().message;
-  EXPECT_NE(w.error().message.find("--tokens"), std::string::npos);
+  ASSERT_TRUE(w) << w.error().message;
+  EXPECT_EQ(w->rows[0].tokens[0].output, kDefaultOutputTokens);
+  ASSERT_FALSE(w->notes.empty());
+  EXPECT_NE(w->notes.back().find("output 300 tokens for 2 answers the data gives no size for"), std::string::npos)
+      << w->notes.back();
 
   WorkloadOptions bad_map;
   bad_map.outcomes = {{"nope", "w"}};

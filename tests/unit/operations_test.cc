@@ -10,11 +10,13 @@
 #include <sstream>
 
 #include <boost/json.hpp>
+#include <sqlite3.h>
 
 #include "config/load.h"
 #include "core/clock.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_reader.h"
+#include "ledger/schema.h"
 #include "metrics/metrics.h"
 #include "openai/feedback.h"
 #include "web/dashboard.h"
@@ -63,6 +65,7 @@ RequestRecord record(const std::string& id, const std::string& tier, int status,
   r.escalated = escalated;
   r.usage.prompt_tokens = 100;
   r.usage.completion_tokens = 20;
+  r.answer_usage = r.usage;
   r.ttfb_ms = 1.5;
   r.total_ms = 10.25;
   return r;
@@ -276,7 +279,9 @@ TEST(Metrics, ExpositionFollowsThePrometheusTextFormat) {
   m.on_request_done(r);
   r.escalated = true;
   m.on_request_done(r);
-  m.on_request_done(record("b", "pro", 502, 0, 1));
+  auto fell_back = record("b", "pro", 502, 0, 1);
+  fell_back.fell_back = true;  // flash failed, pro (its fallback) failed too
+  m.on_request_done(fell_back);
   m.on_request_done(record("c", "", 400, 0, 1));
   m.on_feedback(feedback("a", "flash", 0.25, std::nullopt, 1));
   m.add_gauge("fulcrum_test_gauge", "A test gauge.", [] { return 7.5; });
@@ -303,6 +308,10 @@ TEST(Metrics, ExpositionFollowsThePrometheusTextFormat) {
   EXPECT_TRUE(has(R"(fulcrum_error_rate{tier="flash"} 0.75)"));
   // 1 escalation over 3 routed requests (the rejected one had no tier).
   EXPECT_TRUE(has("fulcrum_escalation_ratio 0.3333333333333333"));
+  // The error fallback, counted apart from escalations: 1 over the same 3.
+  EXPECT_TRUE(has(R"(fulcrum_error_fallbacks_total{tier="pro"} 1)"));
+  EXPECT_TRUE(has(R"(fulcrum_error_fallbacks_total{tier="flash"} 0)"));
+  EXPECT_TRUE(has("fulcrum_error_fallback_ratio 0.3333333333333333"));
   // $0.004 over (2 answers - 0.75 reported wrong).
   EXPECT_TRUE(has("fulcrum_cost_per_successful_request_usd 0.0032"));
   EXPECT_TRUE(has("fulcrum_test_gauge 7.5"));
@@ -359,6 +368,43 @@ TEST(Feedback, BodyIsValidatedFieldByField) {
 namespace fulcrum {
 namespace {
 
+TEST_F(LedgerTest, AnOlderLedgerGainsTheNewColumnsAndKeepsItsRows) {
+  // A ledger as the first release wrote it: the requests table without the added columns.
+  std::string old_schema = kLedgerSchema;
+  const auto from = old_schema.find("  error TEXT NOT NULL,");
+  ASSERT_NE(from, std::string::npos);
+  old_schema.replace(from, old_schema.find(");", from) - from, "  error TEXT NOT NULL\n");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, old_schema.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO requests VALUES ('old', 1000, '', 'auto', 'flash', 'f', 'r', 0, 0, 200, 1, "
+                         "100, 0, 100, 20, 0, 5, 0, 1, 2, 3, '')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  {
+    auto ledger = open();
+    auto r = record("new", "pro", 200, 7, 2000);
+    r.fell_back = true;
+    ledger->on_request_done(r);
+  }
+  auto summary = summarize_ledger(path, 0);
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(summary->total.requests, 2);
+  EXPECT_EQ(summary->total.fell_back, 1);
+  EXPECT_EQ(summary->total.cost_pico_usd, 12);
+  // The old row's answer tokens are unknown (zero); the new one's are its own.
+  auto minutes = tokens_by_minute(path, 0);
+  ASSERT_TRUE(minutes);
+  std::int64_t completion = 0;
+  for (const auto& m : *minutes) completion += m.completion_tokens;
+  EXPECT_EQ(completion, 20);
+  // Opening it again finds nothing left to add.
+  EXPECT_TRUE(open());
+}
+
 TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
   auto c = flash_and_pro();
   ASSERT_TRUE(c);
@@ -378,6 +424,10 @@ TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
   EXPECT_EQ(j.at("strong_tier").as_string(), "pro");
   EXPECT_EQ(j.at("today").at("requests").as_int64(), 2);
   EXPECT_EQ(j.at("today").at("spend_usd").as_string(), "0.000005");
+  // Saved by routing: each request's 100 + 20 tokens on pro would cost $0.0000609 (seeded from the ledger).
+  EXPECT_EQ(j.at("today").at("all_strong_usd").as_string(), "0.0001218");
+  EXPECT_EQ(j.at("today").at("saved_usd").as_string(), "0.0001168");
+  EXPECT_NEAR(j.at("today").at("saved_share").as_double(), 1 - 5.0 / 121.8, 1e-12);
   EXPECT_DOUBLE_EQ(j.at("today").at("fallback_rate").as_double(), 0.5);
   EXPECT_EQ(j.at("today").at("fallback_alert").as_string(), "red");
   EXPECT_DOUBLE_EQ(j.at("error_rates_30d").at("flash").at("error_rate").as_double(), 1.0);
@@ -390,10 +440,16 @@ TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
 
   // New records move the numbers without touching the ledger.
   dash.on_request_done(record("c", "flash", 200, 1000000, now));
-  dash.on_request_done(record("d", "flash", 200, 1000000, now));
+  auto d = record("d", "flash", 200, 1000000, now);
+  d.fell_back = true;
+  dash.on_request_done(d);
   j = boost::json::parse(dash.json(now)).as_object();
   EXPECT_EQ(j.at("today").at("requests").as_int64(), 4);
   EXPECT_DOUBLE_EQ(j.at("today").at("fallback_rate").as_double(), 0.25);
+  EXPECT_EQ(j.at("today").at("all_strong_usd").as_string(), "0.0002436");
+  EXPECT_EQ(j.at("today").at("saved_usd").as_string(), "0.0002366");
+  EXPECT_EQ(j.at("today").at("fell_back").as_int64(), 1);
+  EXPECT_DOUBLE_EQ(j.at("today").at("error_fallback_rate").as_double(), 0.25);
   // A request refused before routing (401, 429) has no tier; it is named so, not shown as a blank tier.
   dash.on_request_done(record("e", "", 401, 0, now));
   j = boost::json::parse(dash.json(now)).as_object();
@@ -403,12 +459,13 @@ TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
     refused_row = refused_row || t.at("tier").as_string() == "(refused before routing)";
   }
   EXPECT_TRUE(refused_row);
+  EXPECT_EQ(j.at("today").at("all_strong_usd").as_string(), "0.0002436");  // nothing billed, nothing saved
   for (const auto& h : j.at("tier_mix_24h").as_array()) EXPECT_FALSE(h.at("tier").as_string().empty());
   EXPECT_EQ(j.at("today").at("fallback_alert").as_string(), "red");
   // The next day starts from zero; 30-day error rates carry over.
   j = boost::json::parse(dash.json(now + day)).as_object();
   EXPECT_EQ(j.at("today").at("requests").as_int64(), 0);
-  EXPECT_EQ(j.at("today").at("requests").as_int64(), 0);
+  EXPECT_TRUE(j.at("today").at("saved_share").is_null());
   EXPECT_EQ(j.at("today").at("fallback_alert").as_string(), "ok");
   EXPECT_TRUE(j.at("error_rates_30d").as_object().contains("flash"));
 }
