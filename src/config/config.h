@@ -95,6 +95,11 @@ struct Tier {
   const Prices& prices_at(int utc_minute) const;
 };
 
+// Which routed requests keep the tier an earlier turn of their conversation
+// had (state/sticky_routes.h): none, agent steps (history ending in tool
+// results), or every turn after a conversation's first.
+enum class StickyMode { off, tool_loops, conversation };
+
 struct RouterConfig {
   std::string default_tier;
   std::vector<std::string> aliases;  // model names that go through the router, like "auto"
@@ -105,6 +110,8 @@ struct RouterConfig {
   std::map<std::string, DomainInfo> domains;
   std::vector<PolicyConfig> policies;  // tried in order; the first that decides wins
   std::int64_t output_tokens_estimate = 400;  // answer size assumed by money budgets
+  StickyMode sticky = StickyMode::tool_loops;
+  std::chrono::milliseconds sticky_ttl{3600000};  // how long a conversation's tier is remembered
 };
 
 struct LogConfig {

@@ -227,7 +227,14 @@ bool is_text_feature(FeatureId id) { return id == FeatureId::task || id == Featu
 
 void read_router_section(Reader& r, const YAML::Node& router, Config& cfg) {
   r.check_keys(router, "router", {"default", "aliases", "model", "prompt", "domains", "policies", "output_tokens_estimate",
-                                   "domain_model", "domain_min_confidence"});
+                                   "domain_model", "domain_min_confidence", "sticky", "sticky_ttl_s"});
+  if (auto v = r.string(router, "sticky", "router", false)) {
+    if (*v == "off") cfg.router.sticky = StickyMode::off;
+    else if (*v == "tool_loops") cfg.router.sticky = StickyMode::tool_loops;
+    else if (*v == "conversation") cfg.router.sticky = StickyMode::conversation;
+    else r.error(router["sticky"], "router.sticky", "expected tool_loops, conversation or off");
+  }
+  if (auto v = r.integer(router, "sticky_ttl_s", "router", 1, 30 * 86400)) cfg.router.sticky_ttl = std::chrono::seconds(*v);
   if (auto m = r.string(router, "domain_model", "router", false)) cfg.router.domain_model_path = *m;
   if (auto v = r.number(router, "domain_min_confidence", "router", 0, 1)) cfg.router.domain_min_confidence = *v;
   if (auto v = r.integer(router, "output_tokens_estimate", "router", 1, 10000000)) cfg.router.output_tokens_estimate = *v;

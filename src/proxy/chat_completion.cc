@@ -124,6 +124,9 @@ class ChatCompletion {
   // Confidence cascade: set when the router chose one for this request.
   std::optional<CascadePlan> cascade_;
   bool escalated_ = false;
+  bool routed_ = false;               // the router (or stickiness) chose the tier, not the client
+  bool answer_calls_tools_ = false;   // the answer asked for tool calls (router.sticky: tool_loops)
+  std::string tool_scan_;             // the last bytes of the previous stream read, for that scan
   bool client_asked_logprobs_ = false;
   const ApiKey* key_ = nullptr;          // the gateway key, when keys are configured
   std::int64_t prompt_estimate_ = 0;     // counted against the key's tokens/min up front
@@ -275,6 +278,9 @@ void ChatCompletion::finish(int status) {
   record_.total_ms = ms_between(t0_, now);
   record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();
   settle_admission();
+  // The tier that answered is the one the conversation's next turns keep.
+  if (status == 200 && routed_ && state_.sticky && !record_.cache_hit)
+    state_.sticky->remember(*request_, key_ ? key_->name : std::string_view(), record_.tier, answer_calls_tools_);
   if (state_.observer) state_.observer->on_request_done(record_);
 }
 
@@ -329,14 +335,27 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   // Explicit tier, or the router for "auto", no model, and aliases.
   std::size_t tier = 0;
   if (!request_->model || config_.is_router_alias(*request_->model)) {
-    auto decision = state_.router->route(RouteInput{*request_, http_request.header, record_.id});
-    if (!decision) {
-      co_await fail(decision.error());
-      co_return;
+    routed_ = true;
+    // A turn that continues a sticky conversation keeps its tier (budgets still apply).
+    std::optional<std::size_t> sticky;
+    if (state_.sticky)
+      if (auto name = state_.sticky->tier_for(*request_, key_ ? key_->name : std::string_view()))
+        sticky = config_.tier_index(*name);  // a tier gone since (reload) routes as usual
+    if (sticky) {
+      tier = *sticky;
+      reason_ = config_.router.sticky == StickyMode::tool_loops
+                    ? "sticky: the tool loop stays on " + config_.tiers[tier].name + ", which made its tool calls"
+                    : "sticky: the conversation stays on " + config_.tiers[tier].name + ", as its first turn";
+    } else {
+      auto decision = state_.router->route(RouteInput{*request_, http_request.header, record_.id});
+      if (!decision) {
+        co_await fail(decision.error());
+        co_return;
+      }
+      tier = decision->tier_index;
+      reason_ = std::move(decision->reason);
+      cascade_ = decision->cascade;
     }
-    tier = decision->tier_index;
-    reason_ = std::move(decision->reason);
-    cascade_ = decision->cascade;
   } else if (auto idx = config_.tier_index(*request_->model)) {
     tier = *idx;
     reason_ = "requested tier " + config_.tiers[tier].name;
@@ -486,6 +505,18 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
   co_return co_await deliver_whole(tier, *call.value());
 }
 
+namespace {
+// Whether a whole answer's first choice asks for tool calls (a non-empty list).
+bool calls_tools(const boost::json::object& answer) {
+  const auto* choices = answer.if_contains("choices");
+  if (!choices || !choices->is_array() || choices->get_array().empty()) return false;
+  const auto* choice = choices->get_array()[0].if_object();
+  const auto* message = choice ? choice->if_contains("message") : nullptr;
+  const auto* calls = message && message->is_object() ? message->get_object().if_contains("tool_calls") : nullptr;
+  return calls && calls->is_array() && !calls->get_array().empty();
+}
+}  // namespace
+
 Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, UpstreamCall& call) {
   const auto started = Clock::now();
   auto body = co_await call.read_body(kMaxUpstreamBody);
@@ -509,6 +540,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
             : "provider answered a 2xx response whose body is not a JSON object");
   }
   const auto answer = inspect_whole_answer(*obj);
+  answer_calls_tools_ = calls_tools(*obj);
   Usage usage;
   if (answer.usage) {
     usage = *answer.usage;
@@ -605,6 +637,12 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     if (!more) {
       broken = std::move(more).error();
       break;
+    }
+    // Tool calls in the answer (router.sticky: tool_loops); a name split across reads is still seen.
+    if (!answer_calls_tools_) {
+      tool_scan_.append(in.data(), std::min<std::size_t>(in.size(), 64));
+      answer_calls_tools_ = tool_scan_.find("tool_calls") != std::string::npos || in.find("tool_calls") != std::string::npos;
+      tool_scan_.assign(in.data() + in.size() - std::min<std::size_t>(in.size(), 16), std::min<std::size_t>(in.size(), 16));
     }
     relay.feed(in, out, cost_comment);
     if (relay.overflowed()) {

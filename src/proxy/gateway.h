@@ -18,6 +18,7 @@
 #include "routing/router.h"
 #include "state/admission.h"
 #include "state/response_cache.h"
+#include "state/sticky_routes.h"
 #include "web/dashboard.h"
 
 namespace fulcrum {
@@ -33,6 +34,7 @@ struct GatewayState {
   MetricsSink* metrics = nullptr;       // null: /metrics answers 404
   std::unique_ptr<Admission> admission;  // gateway keys, budgets, rate limits; null (no keys): open gateway
   std::unique_ptr<ResponseCache> cache;  // null: no response cache
+  std::unique_ptr<StickyRoutes> sticky;  // null: router.sticky off (or no state store)
   DashboardData* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
 };
 

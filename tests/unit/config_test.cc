@@ -125,6 +125,23 @@ TEST(Config, RequiresPricesModelAndRouter) {
   EXPECT_TRUE(any_contains(r.errors, "router: is required")) << joined(r.errors);
 }
 
+TEST(Config, ReadsStickyRouting) {
+  const std::string tiers = R"(providers: {p: {base_url: 'http://h:1'}}
+tiers:
+  t: {provider: p, model: m, price: {input: 1, output: 1}}
+)";
+  auto byDefault = load_config_text(tiers + "router: {default: t}\n", "x.yaml");
+  ASSERT_TRUE(byDefault.config) << joined(byDefault.errors);
+  EXPECT_EQ(byDefault.config->router.sticky, StickyMode::tool_loops);
+  auto conv = load_config_text(tiers + "router: {default: t, sticky: conversation, sticky_ttl_s: 60}\n", "x.yaml");
+  ASSERT_TRUE(conv.config) << joined(conv.errors);
+  EXPECT_EQ(conv.config->router.sticky, StickyMode::conversation);
+  EXPECT_EQ(conv.config->router.sticky_ttl, std::chrono::seconds(60));
+  auto bad = load_config_text(tiers + "router: {default: t, sticky: always}\n", "x.yaml");
+  EXPECT_FALSE(bad.config);
+  EXPECT_TRUE(any_contains(bad.errors, "router.sticky: expected tool_loops, conversation or off")) << joined(bad.errors);
+}
+
 TEST(Config, RejectsReservedNamesAndParams) {
   auto r = load_config_text(R"(providers: {p: {base_url: 'http://h:1'}}
 tiers:

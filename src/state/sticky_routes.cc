@@ -1,0 +1,120 @@
+#include "state/sticky_routes.h"
+
+#include <cstdio>
+
+#include <boost/json.hpp>
+
+#include "core/stable_hash.h"
+
+namespace fulcrum {
+namespace {
+
+const boost::json::array* messages_of(const ChatRequest& r) {
+  auto m = r.body.find("messages");
+  return m != r.body.end() && m->value().is_array() ? &m->value().get_array() : nullptr;
+}
+
+std::string_view role_of(const boost::json::value& message) {
+  if (!message.is_object()) return {};
+  auto r = message.get_object().find("role");
+  return r != message.get_object().end() && r->value().is_string() ? std::string_view(r->value().get_string())
+                                                                     : std::string_view();
+}
+
+void append_string_field(const boost::json::object& o, std::string_view name, std::string& out) {
+  if (auto f = o.find(name); f != o.end() && f->value().is_string()) out += f->value().get_string();
+  out += '\x1f';
+}
+
+// What identifies a message when a client sends it again: its role, text,
+// name, tool_call_id and the ids and names of its tool calls. Not its whole
+// JSON: SDKs re-send assistant turns with fields added or dropped
+// (`refusal: null`, `reasoning_content`), which must not start a new conversation.
+void append_identity(const boost::json::value& message, std::string& out) {
+  if (!message.is_object()) return;
+  const auto& o = message.get_object();
+  append_string_field(o, "role", out);
+  if (auto c = o.find("content"); c != o.end()) append_message_text(c->value(), out);
+  out += '\x1f';
+  append_string_field(o, "name", out);
+  append_string_field(o, "tool_call_id", out);
+  if (auto t = o.find("tool_calls"); t != o.end() && t->value().is_array())
+    for (const auto& call : t->value().get_array()) {
+      if (!call.is_object()) continue;
+      append_string_field(call.get_object(), "id", out);
+      if (auto f = call.get_object().find("function"); f != call.get_object().end() && f->value().is_object())
+        append_string_field(f->value().get_object(), "name", out);
+    }
+  out += '\x1e';
+}
+
+// The key of the first `count` messages, in the scope of one gateway key.
+std::string prefix_key(const boost::json::array& messages, std::size_t count, std::string_view scope) {
+  std::string identity(scope);
+  identity += '\x1d';
+  for (std::size_t i = 0; i < count && i < messages.size(); ++i) append_identity(messages[i], identity);
+  // 128 bits from two seeds: conversations must not collide.
+  char key[64];
+  std::snprintf(key, sizeof key, "fulcrum:sticky:%016llx%016llx",
+                static_cast<unsigned long long>(stable_hash(identity)),
+                static_cast<unsigned long long>(mix64(stable_hash(identity) ^ 0x5717c4ULL) ^ identity.size()));
+  return key;
+}
+
+// Index of the conversation's first user message (its opening), or nullopt.
+std::optional<std::size_t> first_user(const boost::json::array& messages) {
+  for (std::size_t i = 0; i < messages.size(); ++i)
+    if (role_of(messages[i]) == "user") return i;
+  return std::nullopt;
+}
+
+bool has_assistant_turn(const boost::json::array& messages) {
+  for (const auto& m : messages)
+    if (role_of(m) == "assistant") return true;
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> StickyRoutes::continued_key(StickyMode mode, const ChatRequest& request,
+                                                       std::string_view scope) {
+  const auto* messages = messages_of(request);
+  if (!messages || messages->empty()) return std::nullopt;
+  if (mode == StickyMode::tool_loops) {
+    // An agent step: the history ends in tool results after the assistant turn that called them.
+    if (role_of(messages->back()) != "tool") return std::nullopt;
+    for (std::size_t i = messages->size(); i-- > 0;)
+      if (role_of((*messages)[i]) == "assistant") return prefix_key(*messages, i, scope);
+    return std::nullopt;
+  }
+  if (mode == StickyMode::conversation && has_assistant_turn(*messages))
+    if (auto u = first_user(*messages)) return prefix_key(*messages, *u + 1, scope);
+  return std::nullopt;
+}
+
+std::optional<std::string> StickyRoutes::started_key(StickyMode mode, const ChatRequest& request,
+                                                     std::string_view scope, bool answer_calls_tools) {
+  const auto* messages = messages_of(request);
+  if (!messages || messages->empty()) return std::nullopt;
+  // The next step sends these messages, then the answer's tool calls, then their results.
+  if (mode == StickyMode::tool_loops && answer_calls_tools) return prefix_key(*messages, messages->size(), scope);
+  if (mode == StickyMode::conversation && !has_assistant_turn(*messages))
+    if (auto u = first_user(*messages)) return prefix_key(*messages, *u + 1, scope);
+  return std::nullopt;
+}
+
+std::optional<std::string> StickyRoutes::tier_for(const ChatRequest& request, std::string_view scope) const {
+  const auto key = continued_key(mode_, request, scope);
+  if (!key) return std::nullopt;
+  auto value = store_.get_value(*key);
+  if (!value) return std::nullopt;  // the store is down: route as usual
+  return std::move(value.value());
+}
+
+void StickyRoutes::remember(const ChatRequest& request, std::string_view scope, std::string_view tier,
+                            bool answer_calls_tools) const {
+  if (const auto key = started_key(mode_, request, scope, answer_calls_tools))
+    (void)store_.put_value(*key, tier, ttl_);  // best effort: a failure only loses stickiness
+}
+
+}  // namespace fulcrum
