@@ -69,18 +69,20 @@ int run_route(const RouteCommand& cmd) {
     return it == headers.end() ? std::string_view() : std::string_view(it->second);
   };
   const auto& cfg = *loaded.config;
-  // As the gateway does: a tier's name is that tier, anything but auto or an alias is an error.
-  if (request->model && !cfg.is_router_alias(*request->model)) {
-    auto tier = cfg.tier_index(*request->model);
-    if (!tier) {
-      std::cerr << "fulcrum: the model '" << clip_client_text(*request->model)
-                << "' does not exist on this gateway. Valid models: " << cfg.valid_models() << '\n';
-      return 1;
-    }
+  // As the gateway does: a tier (by name, alias or upstream model id) is that tier; auto and
+  // routed aliases go to the router; anything else is an error.
+  const auto target = cfg.resolve_model(request->model);
+  if (!target) {
+    std::cerr << "fulcrum: the model '" << clip_client_text(*request->model)
+              << "' does not exist on this gateway. Valid models: " << cfg.valid_models() << '\n';
+    return 1;
+  }
+  if (target->tier) {
+    const auto tier = target->tier;
     boost::json::object out;
     out["tier"] = cfg.tiers[*tier].name;
     out["upstream_model"] = cfg.tiers[*tier].model;
-    out["reason"] = "requested tier " + cfg.tiers[*tier].name;
+    out["reason"] = target->reason;
     add_history_note(out, cfg.tiers[*tier], *request);
     std::cout << boost::json::serialize(out) << '\n';
     return 0;

@@ -103,6 +103,8 @@ enum class StickyMode { off, tool_loops, conversation };
 struct RouterConfig {
   std::string default_tier;
   std::vector<std::string> aliases;  // model names that go through the router, like "auto"
+  // Model names that stand for one tier (`aliases: {gpt-4o: pro}`), in config order.
+  std::vector<std::pair<std::string, std::string>> tier_aliases;
   std::string model_path;            // learned outcome model (fulcrum train); empty: none
   std::string domain_model_path;     // domain classifier (fulcrum train-domains); empty: none
   double domain_min_confidence = 0.5;  // below it a predicted domain is not used
@@ -206,7 +208,17 @@ struct Config {
   const Tier* find_tier(std::string_view name) const;
   std::optional<std::size_t> tier_index(std::string_view name) const;
   bool is_router_alias(std::string_view model) const;
-  // Every model name a request may use: "auto, flash, pro, gpt-4o, ..." (for errors).
+  // What a request's `model` names: the router (no model, "auto", a routed
+  // alias), or a tier by its name, by an alias for it, or by its upstream
+  // model id (the first tier in config order with that id: clients written
+  // for the provider send "deepseek-v4-flash"). nullopt: nothing.
+  struct ModelTarget {
+    std::optional<std::size_t> tier;  // nullopt: the router decides
+    std::string reason;               // how the name was read, for x-fulcrum-reason
+  };
+  std::optional<ModelTarget> resolve_model(const std::optional<std::string>& model) const;
+  // Every model name a request may use: "auto, flash, pro, gpt-4o, ..." (for errors and /v1/models).
+  std::vector<std::string> model_names() const;
   std::string valid_models() const;
 };
 

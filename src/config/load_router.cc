@@ -242,18 +242,39 @@ void read_router_section(Reader& r, const YAML::Node& router, Config& cfg) {
     cfg.router.default_tier = *v;
     if (!cfg.tiers.empty() && !cfg.find_tier(*v)) r.error(router["default"], "router.default", "names no tier \"" + *v + "\"");
   }
+  // A list of names the router decides for, or a map of name -> tier (or auto).
   if (auto a = router["aliases"]; a.IsDefined()) {
-    if (!a.IsSequence()) {
-      r.error(a, "router.aliases", "expected a list of model names");
-    } else {
+    auto add = [&](const YAML::Node& at, const std::string& name, const std::string& target) {
+      if (cfg.find_tier(name)) {
+        r.error(at, "router.aliases", "\"" + name + "\" is already a tier name");
+      } else if (name == "auto") {
+        r.error(at, "router.aliases", "\"auto\" is the router itself");
+      } else if (target == "auto") {
+        cfg.router.aliases.push_back(name);
+      } else if (!cfg.tiers.empty() && !cfg.find_tier(target)) {
+        r.error(at, "router.aliases." + name, "names no tier \"" + target + "\" (a tier name or auto)");
+      } else {
+        cfg.router.tier_aliases.emplace_back(name, target);
+      }
+    };
+    if (a.IsSequence()) {
       for (const auto& item : a) {
         if (!item.IsScalar()) {
           r.error(item, "router.aliases", "expected model names");
           continue;
         }
-        if (cfg.find_tier(item.Scalar())) r.error(item, "router.aliases", "\"" + item.Scalar() + "\" is already a tier name");
-        cfg.router.aliases.push_back(item.Scalar());
+        add(item, item.Scalar(), "auto");
       }
+    } else if (a.IsMap()) {
+      for (const auto& kv : a) {
+        if (!kv.second.IsScalar()) {
+          r.error(kv.second, "router.aliases." + kv.first.Scalar(), "expected a tier name or auto");
+          continue;
+        }
+        add(kv.second, kv.first.Scalar(), kv.second.Scalar());
+      }
+    } else {
+      r.error(a, "router.aliases", "expected a list of model names, or a map of model name -> tier (or auto)");
     }
   }
   if (auto m = r.string(router, "model", "router", false)) cfg.router.model_path = *m;

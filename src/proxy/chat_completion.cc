@@ -333,8 +333,17 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   record_.model_requested = clip_client_text(request_->model.value_or(""));
 
   // Explicit tier, or the router for "auto", no model, and aliases.
+  // The router for "auto", no model and routed aliases; else the tier the name stands for.
+  const auto target = config_.resolve_model(request_->model);
+  if (!target) {
+    const auto e = make_error(Errc::unknown_model,
+        "The model '" + record_.model_requested + "' does not exist on this gateway. Valid models: " +
+            config_.valid_models(), "model");
+    co_await fail(e);
+    co_return;
+  }
   std::size_t tier = 0;
-  if (!request_->model || config_.is_router_alias(*request_->model)) {
+  if (!target->tier) {
     routed_ = true;
     // A turn that continues a sticky conversation keeps its tier (budgets still apply).
     std::optional<std::size_t> sticky;
@@ -356,15 +365,9 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
       reason_ = std::move(decision->reason);
       cascade_ = decision->cascade;
     }
-  } else if (auto idx = config_.tier_index(*request_->model)) {
-    tier = *idx;
-    reason_ = "requested tier " + config_.tiers[tier].name;
   } else {
-    const auto e = make_error(Errc::unknown_model,
-        "The model '" + record_.model_requested + "' does not exist on this gateway. Valid models: " +
-            config_.valid_models(), "model");
-    co_await fail(e);
-    co_return;
+    tier = *target->tier;
+    reason_ = target->reason;
   }
 
   if (state_.cache) {

@@ -44,9 +44,10 @@ Task<void> Gateway::models(const GatewayState& state, ResponseSink& sink) {
     data.push_back(std::move(m));
   };
   const auto& cfg = *state.config;
-  add("auto", "fulcrum");
-  for (const auto& t : cfg.tiers) add(t.name, t.provider);
-  for (const auto& a : cfg.router.aliases) add(a, "fulcrum");
+  for (const auto& name : cfg.model_names()) {
+    const auto* tier = cfg.find_tier(name);
+    add(name, tier ? tier->provider : "fulcrum");
+  }
   boost::json::object root;
   root["object"] = "list";
   root["data"] = std::move(data);

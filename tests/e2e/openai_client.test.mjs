@@ -182,8 +182,16 @@ test('errors map to the SDK error classes', async () => {
     (err) => err instanceof OpenAI.AuthenticationError);
 });
 
-test('models list has the tiers and auto', async () => {
+test('models list has the tiers, auto and the upstream model ids', async () => {
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
-  assert.deepEqual(ids, ['auto', 'flash', 'pro']);
+  assert.deepEqual(ids, ['auto', 'flash', 'pro', 'deepseek-v4-flash', 'deepseek-v4-pro']);
+});
+
+test('a client written for DeepSeek names the upstream model id: that tier answers', async () => {
+  const { data, response } = await client.chat.completions
+    .create({ model: 'deepseek-v4-pro', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+  assert.equal(response.headers.get('x-fulcrum-tier'), 'pro');
+  assert.equal(response.headers.get('x-fulcrum-reason'), 'upstream model deepseek-v4-pro is tier pro');
+  assert.equal(data.model, 'deepseek-v4-pro');
 });

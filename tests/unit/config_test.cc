@@ -125,6 +125,41 @@ TEST(Config, RequiresPricesModelAndRouter) {
   EXPECT_TRUE(any_contains(r.errors, "router: is required")) << joined(r.errors);
 }
 
+TEST(Config, ModelNamesResolveToTheRouterOrATier) {
+  auto c = load_config_text(R"(providers: {p: {base_url: 'http://h:1'}}
+tiers:
+  flash: {provider: p, model: v4-flash, price: {input: 1, output: 1}}
+  pro: {provider: p, model: v4-pro, price: {input: 2, output: 2}}
+  pro-max: {provider: p, model: v4-pro, price: {input: 2, output: 2}}
+router: {default: flash, aliases: {gpt-4o: pro, gpt-4o-mini: auto}}
+)", "x.yaml");
+  ASSERT_TRUE(c.config) << joined(c.errors);
+  const auto& cfg = *c.config;
+  auto tier_of = [&](std::optional<std::string> m) -> std::string {
+    auto t = cfg.resolve_model(m);
+    if (!t) return "(none)";
+    return t->tier ? cfg.tiers[*t->tier].name + ": " + t->reason : "(router)";
+  };
+  EXPECT_EQ(tier_of(std::nullopt), "(router)");
+  EXPECT_EQ(tier_of("auto"), "(router)");
+  EXPECT_EQ(tier_of("gpt-4o-mini"), "(router)");
+  EXPECT_EQ(tier_of("gpt-4o"), "pro: model gpt-4o is an alias of tier pro");
+  EXPECT_EQ(tier_of("pro-max"), "pro-max: requested tier pro-max");
+  EXPECT_EQ(tier_of("v4-flash"), "flash: upstream model v4-flash is tier flash");
+  EXPECT_EQ(tier_of("v4-pro"), "pro: upstream model v4-pro is tier pro");  // the first tier with that id
+  EXPECT_EQ(tier_of("gpt-9"), "(none)");
+  EXPECT_EQ(cfg.valid_models(), "auto, flash, pro, pro-max, gpt-4o-mini, gpt-4o, v4-flash, v4-pro");
+
+  auto bad = load_config_text(R"(providers: {p: {base_url: 'http://h:1'}}
+tiers:
+  flash: {provider: p, model: m, price: {input: 1, output: 1}}
+router: {default: flash, aliases: {gpt-4o: nope, flash: auto}}
+)", "x.yaml");
+  EXPECT_FALSE(bad.config);
+  EXPECT_TRUE(any_contains(bad.errors, "router.aliases.gpt-4o: names no tier \"nope\"")) << joined(bad.errors);
+  EXPECT_TRUE(any_contains(bad.errors, "\"flash\" is already a tier name")) << joined(bad.errors);
+}
+
 TEST(Config, ReadsStickyRouting) {
   const std::string tiers = R"(providers: {p: {base_url: 'http://h:1'}}
 tiers:
