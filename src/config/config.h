@@ -83,6 +83,12 @@ struct Tier {
   std::vector<std::string> fallback;  // tiers tried, in order, when this one fails
   std::vector<std::size_t> fallback_indices;
   double ttft_ms_prior = 1000;  // time to first token before any is measured (latency budgets)
+  // The model's window: prompt + answer tokens it takes, and the longest answer
+  // it writes. 0: not declared (no limit assumed). The router never picks a
+  // tier a request does not fit; an upstream's "context length exceeded" moves
+  // the request to a tier with a longer window.
+  std::int64_t context_tokens = 0;
+  std::int64_t max_output_tokens = 0;
   std::optional<LatencyProfile> latency;  // latency.*; its median is also the ttft prior
   bool strip_fulcrum_metadata = false;  // upstream rejects unknown metadata: drop x-fulcrum-* keys
   // DeepSeek's thinking mode refuses a history whose tool-calling assistant

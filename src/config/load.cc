@@ -154,7 +154,11 @@ void read_tier(Reader& r, const std::string& name, const YAML::Node& n, const st
   if (!r.expect_map(n, path)) return;
   r.check_keys(n, path,
                {"provider", "model", "params", "price", "fallback", "ttft_ms", "latency", "strip_fulcrum_metadata",
-                "quirks"});
+                "quirks", "context_tokens", "max_output_tokens"});
+  if (auto v = r.integer(n, "context_tokens", path, 1, 1000000000)) t.context_tokens = *v;
+  if (auto v = r.integer(n, "max_output_tokens", path, 1, 1000000000)) t.max_output_tokens = *v;
+  if (t.context_tokens > 0 && t.max_output_tokens > t.context_tokens)
+    r.error(n["max_output_tokens"], Reader::join(path, "max_output_tokens"), "cannot exceed context_tokens");
   if (auto v = r.boolean(n, "strip_fulcrum_metadata", path)) t.strip_fulcrum_metadata = *v;
   if (auto l = n["latency"]; l.IsDefined()) {
     auto lp = Reader::join(path, "latency");

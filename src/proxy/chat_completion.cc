@@ -20,6 +20,18 @@
 namespace fulcrum {
 namespace {
 
+// Whether an upstream refused the request for its length: OpenAI's
+// `context_length_exceeded` code, or the "maximum context length" message
+// OpenAI-compatible servers (DeepSeek, vLLM) send with a 400.
+bool context_length_exceeded(const Error& e) {
+  if (e.code != Errc::upstream_status || (e.upstream_status != 400 && e.upstream_status != 413)) return false;
+  const std::string_view body = e.upstream_body;
+  for (std::string_view sign : {"context_length_exceeded", "maximum context length", "context length", "context window"})
+    if (body.find(sign) != std::string_view::npos) return true;
+  return false;
+}
+
+
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 constexpr std::size_t kMaxUpstreamErrorBody = 1024 * 1024;
@@ -88,6 +100,8 @@ class ChatCompletion {
   HeaderList base_headers() const;
   // The execution plan: the chosen tier, a cascade's strong tier, then fallbacks (tiers in cooldown last).
   std::vector<std::size_t> plan_for(std::size_t tier) const;
+  // A tier to try after `tier`'s upstream said the request is too long for it.
+  std::optional<std::size_t> longer_window_than(std::size_t tier, const std::vector<std::size_t>& tried) const;
   // What one call to `tier` may cost at most: the prompt (estimated from the
   // body's size, generously) at the input price plus max_tokens (or the key's
   // default) at the output price.
@@ -126,6 +140,7 @@ class ChatCompletion {
   bool escalated_ = false;
   bool routed_ = false;               // the router (or stickiness) chose the tier, not the client
   bool answer_calls_tools_ = false;   // the answer asked for tool calls (router.sticky: tool_loops)
+  std::string longer_reason_;         // set when a context-length refusal moved the request
   std::string tool_scan_;             // the last bytes of the previous stream read, for that scan
   bool client_asked_logprobs_ = false;
   const ApiKey* key_ = nullptr;          // the gateway key, when keys are configured
@@ -205,6 +220,22 @@ std::int64_t ChatCompletion::max_tokens() const {
                                               it->value().get_int64() > 0)
       return it->value().get_int64();
   return key_ ? key_->default_max_tokens : 0;
+}
+
+std::optional<std::size_t> ChatCompletion::longer_window_than(std::size_t tier,
+                                                             const std::vector<std::size_t>& tried) const {
+  // The cheapest tier (by input price) with a longer declared window, not tried yet, whose provider has a key.
+  const auto window = config_.tiers[tier].context_tokens;
+  if (window <= 0) return std::nullopt;  // no declared window: nothing to compare
+  std::optional<std::size_t> best;
+  for (std::size_t t = 0; t < config_.tiers.size(); ++t) {
+    const auto& c = config_.tiers[t];
+    if (c.context_tokens <= window || std::find(tried.begin(), tried.end(), t) != tried.end() ||
+        state_.credentials.missing(c.provider_index))
+      continue;
+    if (!best || c.prices.input < config_.tiers[*best].prices.input) best = t;
+  }
+  return best;
 }
 
 std::vector<std::size_t> ChatCompletion::plan_for(std::size_t tier) const {
@@ -415,6 +446,10 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     record_.reason = reason_;
     if (escalated_) {
       // The cascade's own verdict is the reason; no failure to report.
+    } else if (!longer_reason_.empty()) {
+      record_.fell_back = true;
+      record_.reason += longer_reason_;
+      longer_reason_.clear();
     } else if (t != tier) {
       record_.fell_back = true;
       record_.reason += "; fell back to " + config_.tiers[t].name + " after: " +
@@ -459,10 +494,19 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
       state_.health->record_failure(t, Clock::now());
     }
     // Only failures of the upstream (or its missing key) move on to a fallback;
-    // a request the upstream rejected as invalid would be rejected there too.
+    // a request the upstream rejected as invalid would be rejected there too,
+    // except for its length: a tier with a longer window may take it.
     if (last->code == Errc::escalated) {
       last.reset();
       continue;
+    }
+    if (context_length_exceeded(*last)) {
+      if (auto longer = longer_window_than(t, plan)) {
+        plan.insert(plan.begin() + static_cast<std::ptrdiff_t>(i) + 1, *longer);
+        longer_reason_ = "; " + config_.tiers[t].name + "'s context window was too small (upstream " +
+                         std::to_string(last->upstream_status) + "): moved to " + config_.tiers[*longer].name;
+        continue;
+      }
     }
     if (!is_retryable(*last) && last->code != Errc::missing_api_key) break;
   }

@@ -57,6 +57,8 @@ std::string RequestFeatures::to_json() const {
   o["message_count"] = message_count;
   o["prompt_chars"] = prompt_chars;
   o["prompt_tokens_estimate"] = prompt_tokens_estimate;
+  o["request_chars"] = request_chars;
+  o["max_output_tokens"] = max_output_tokens;
   o["has_code"] = has_code;
   o["has_math"] = has_math;
   o["task"] = task;
@@ -103,6 +105,12 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
   const auto text = prompt_text(request);
   f.prompt_chars = static_cast<std::int64_t>(text.size());
   f.prompt_tokens_estimate = estimate_tokens(text);
+  f.request_chars = request.prompt_size();
+  for (const char* name : {"max_completion_tokens", "max_tokens"})
+    if (auto it = request.body.find(name); it != request.body.end() && it->value().is_int64() && it->value().get_int64() > 0) {
+      f.max_output_tokens = it->value().get_int64();
+      break;
+    }
   f.has_code = text.find("```") != std::string::npos || text.find("#include") != std::string::npos ||
                text.find("};") != std::string::npos || contains_common(text, "def ") ||
                contains_common(text, "function ");

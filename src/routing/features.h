@@ -24,6 +24,11 @@ struct RequestFeatures {
   std::size_t message_count = 0;
   std::int64_t prompt_chars = 0;
   std::int64_t prompt_tokens_estimate = 0;
+  // For context windows: every message's text (not only the router's prompt
+  // selection), and the answer size the client asked for (max_tokens or
+  // max_completion_tokens; 0: none).
+  std::int64_t request_chars = 0;
+  std::int64_t max_output_tokens = 0;
   bool has_code = false;
   bool has_math = false;
   std::string task;

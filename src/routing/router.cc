@@ -29,11 +29,22 @@ class PolicyRouter final : public Router {
     RouteContext ctx;
     ctx.request_hash = stable_hash(in.request_id);
     ctx.utc_minute = utc_minute_now();
-    // A policy's pick that breaks the request's money or latency budget is
-    // skipped, and the next policy is asked.
+    // A tier whose context window the request does not fit is never picked;
+    // a request no tier's window holds is refused before any upstream call.
+    bool any_window = false;
+    for (std::size_t t = 0; t < config_->tiers.size() && !any_window; ++t) any_window = outside_window(t, *f).empty();
+    if (!any_window) {
+      std::string windows;
+      for (std::size_t t = 0; t < config_->tiers.size(); ++t) windows += (t ? "; " : "") + outside_window(t, *f);
+      return make_error(Errc::invalid_request, "This request does not fit any tier's context window: " + windows +
+                                                   ". Shorten the messages or lower max_tokens.", "messages");
+    }
+    // A policy's pick that breaks the request's money or latency budget (or
+    // its window) is skipped, and the next policy is asked.
     std::string skipped;
     auto fits = [&](std::size_t tier) {
-      auto why = over_budget(tier, *f, ctx.utc_minute);
+      auto why = outside_window(tier, *f);
+      if (why.empty()) why = over_budget(tier, *f, ctx.utc_minute);
       if (!why.empty()) skipped += (skipped.empty() ? "skipped " : "; skipped ") + why;
       return why.empty();
     };
@@ -53,12 +64,38 @@ class PolicyRouter final : public Router {
     }
     if (fits(default_tier_)) return decided(default_tier_, "default tier " + config_->tiers[default_tier_].name);
     for (std::size_t t = 0; t < config_->tiers.size(); ++t)
-      if (t != default_tier_ && over_budget(t, *f, ctx.utc_minute).empty())
+      if (t != default_tier_ && outside_window(t, *f).empty() && over_budget(t, *f, ctx.utc_minute).empty())
         return decided(t, "first tier within budget: " + config_->tiers[t].name);
-    return decided(default_tier_, "no tier fits the budget: default tier " + config_->tiers[default_tier_].name);
+    // No tier fits the budget: the default if its window holds the request, else the first that does.
+    std::size_t fallback = default_tier_;
+    if (!outside_window(fallback, *f).empty())
+      for (std::size_t t = 0; t < config_->tiers.size(); ++t)
+        if (outside_window(t, *f).empty()) {
+          fallback = t;
+          break;
+        }
+    return decided(fallback, std::string("no tier fits the budget: ") +
+                                 (fallback == default_tier_ ? "default tier " : "first tier whose window fits: ") +
+                                 config_->tiers[fallback].name);
   }
 
  private:
+  // Why the request does not fit `tier`'s context window, or empty when it does
+  // (or the tier declares none). The prompt is every message's text, at the
+  // tier's measured characters per token.
+  std::string outside_window(std::size_t tier, const RequestFeatures& f) const {
+    const auto& t = config_->tiers[tier];
+    if (t.max_output_tokens > 0 && f.max_output_tokens > t.max_output_tokens)
+      return t.name + " (max_tokens " + std::to_string(f.max_output_tokens) + " > its " +
+             std::to_string(t.max_output_tokens) + "-token answer limit)";
+    if (t.context_tokens <= 0) return {};
+    const auto prompt = stats_ ? stats_->estimate_tokens(tier, f.request_chars) : (f.request_chars + 3) / 4;
+    const auto needed = prompt + f.max_output_tokens;
+    if (needed <= t.context_tokens) return {};
+    return t.name + " (needs ~" + std::to_string(needed) + " tokens > its " + std::to_string(t.context_tokens) +
+           "-token context window)";
+  }
+
   // Why `tier` breaks the request's budgets, or empty when it fits.
   std::string over_budget(std::size_t tier, const RequestFeatures& f, int utc_minute) const {
     const auto& t = config_->tiers[tier];

@@ -437,6 +437,48 @@ TEST(GatewayFallback, FallbacksChainAndSkipATierWithTheSameMissingKey) {
   gw.stop();
 }
 
+TEST(GatewayFallback, AContextLengthRefusalMovesTheRequestToALongerWindow) {
+  FakeUpstream fake;
+  RecordingObserver observer;
+  auto loaded = load_config_text(
+      "listen: 127.0.0.1:0\nthreads: 1\nlog: {access: false}\n"
+      "providers:\n"
+      "  fake: {base_url: \"" + fake.base_url() + "/v1\", retries: {max: 2, backoff_ms: 1}}\n"
+      "tiers:\n"
+      "  short: {provider: fake, model: ms, price: {input: 1, output: 1}, context_tokens: 1000}\n"
+      "  long-dear: {provider: fake, model: md, price: {input: 9, output: 9}, context_tokens: 100000}\n"
+      "  long: {provider: fake, model: ml, price: {input: 2, output: 2}, context_tokens: 100000}\n"
+      "router: {default: short}\n",
+      "windows.yaml");
+  ASSERT_TRUE(loaded.config);
+  GatewayRuntime gw(loaded.config, &observer);
+  ASSERT_TRUE(gw.start());
+  // The window the config declares is not the upstream's: it refuses the prompt as too long
+  // (once, not retried), and the cheapest tier with a longer window answers. `short` has no fallback.
+  const std::string refusal =
+      R"({"error":{"message":"This model's maximum context length is 1000 tokens. However, you requested 1500 tokens.",)"
+      R"("type":"invalid_request_error","param":null,"code":"context_length_exceeded"}})";
+  json::object script{{"fail_first", json::object{{"key", "ctx"}, {"count", 1}, {"status", 400}}},
+                      {"error_body", refusal}};
+  auto r = http_call(gw.port(), "POST", "/v1/chat/completions", body_with("short", json::serialize(script)));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-fulcrum-tier"), "long");
+  EXPECT_EQ(r.header("x-fulcrum-reason"),
+            "requested tier short; short's context window was too small (upstream 400): moved to long");
+  auto sent = fake.requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(json::parse(sent[1].body).at("model").as_string(), "ml");
+  auto records = observer.wait_for(1);
+  EXPECT_TRUE(records[0].fell_back);
+  // Any other 400 is the client's to fix: passed through, no other tier tried.
+  fake.clear_requests();
+  script = json::object{{"fail_first", json::object{{"key", "bad"}, {"count", 1}, {"status", 400}}}};
+  r = http_call(gw.port(), "POST", "/v1/chat/completions", body_with("short", json::serialize(script)));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(fake.requests().size(), 1u);
+  gw.stop();
+}
+
 TEST(GatewayListen, APortAnotherInstanceHoldsIsRefusedUnlessShared) {
   Harness running;
   const auto yaml = [&](const std::string& extra) {

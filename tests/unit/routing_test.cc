@@ -282,6 +282,52 @@ TEST(Router, SkipsTiersOverTheMoneyOrLatencyBudget) {
   EXPECT_NE(d->reason.find("default tier flash"), std::string::npos) << d->reason;
 }
 
+TEST(Router, NeverPicksATierWhoseContextWindowTheRequestDoesNotFit) {
+  const std::string tiers = R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
+tiers:
+  flash: {provider: p, model: f, price: {input: 0.14, output: 0.28}, context_tokens: 1000, max_output_tokens: 500}
+  pro: {provider: p, model: pr, price: {input: 2.5, output: 10}, context_tokens: 4000}
+router: {default: flash}
+)";
+  auto loaded = load_config_text(tiers, "test.yaml");
+  ASSERT_TRUE(loaded.config);
+  TierStats stats(*loaded.config);
+  auto router = build_router(loaded.config, &stats);
+  ASSERT_TRUE(router);
+  auto route = [&](std::size_t chars, std::string_view extra = "") {
+    const std::string body = R"({"messages":[{"role":"user","content":")" + std::string(chars, 'a') + "\"}]" +
+                             std::string(extra) + "}";
+    auto req = parse_chat_request(body);
+    EXPECT_TRUE(req);
+    return (*router)->route(RouteInput{*req, nullptr, "a"});
+  };
+  auto d = route(2000);  // ~500 tokens: flash
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 0u) << d->reason;
+  d = route(7999);  // + the message separator: 8000 chars, ~2000 tokens, past flash's 1000
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
+  EXPECT_EQ(d->reason, "skipped flash (needs ~2000 tokens > its 1000-token context window); "
+                       "first tier within budget: pro");
+  d = route(400, R"(,"max_tokens":800)");  // fits the window, not flash's answer limit
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
+  EXPECT_NE(d->reason.find("flash (max_tokens 800 > its 500-token answer limit)"), std::string::npos) << d->reason;
+  d = route(19999);  // ~5000 tokens: no tier holds it, refused before any upstream call
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, Errc::invalid_request);
+  EXPECT_EQ(d.error().param, "messages");
+  EXPECT_NE(d.error().message.find("does not fit any tier's context window: flash (needs ~5000 tokens > its "
+                                   "1000-token context window); pro (needs ~5000 tokens > its 4000-token"),
+            std::string::npos)
+      << d.error().message;
+  EXPECT_FALSE(load_config_text(R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
+tiers:
+  t: {provider: p, model: m, price: {input: 1, output: 1}, context_tokens: 100, max_output_tokens: 200}
+router: {default: t}
+)", "x.yaml").config);
+}
+
 TEST(TierStats, LearnsTtftAndCharsPerTokenFromTraffic) {
   auto c = load("router: {default: flash}\n");
   TierStats s(*c);
