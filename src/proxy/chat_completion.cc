@@ -311,7 +311,7 @@ void ChatCompletion::finish(int status) {
   settle_admission();
   // The tier that answered is the one the conversation's next turns keep.
   if (status == 200 && routed_ && state_.sticky && !record_.cache_hit)
-    state_.sticky->remember(*request_, key_ ? key_->name : std::string_view(), record_.tier, answer_calls_tools_);
+    state_.sticky->remember(*request_, key_ ? key_->name : std::string_view(), record_.tier);
   if (state_.observer) state_.observer->on_request_done(record_);
 }
 
@@ -376,18 +376,25 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   std::size_t tier = 0;
   if (!target->tier) {
     routed_ = true;
-    // A turn that continues a sticky conversation keeps its tier (budgets still apply).
-    std::optional<std::size_t> sticky;
-    if (state_.sticky)
-      if (auto name = state_.sticky->tier_for(*request_, key_ ? key_->name : std::string_view()))
-        sticky = config_.tier_index(*name);  // a tier gone since (reload) routes as usual
-    if (sticky) {
-      tier = *sticky;
+    // The conversation's previous turn, if the store remembers its tier: a
+    // sticky turn keeps it (budgets still apply); any other is routed knowing
+    // that tier holds the cached prefix.
+    std::optional<StickyRoutes::Previous> previous;
+    if (state_.sticky) previous = state_.sticky->previous(*request_, key_ ? key_->name : std::string_view());
+    const auto previous_tier = previous ? config_.tier_index(previous->tier) : std::nullopt;  // gone since a reload: none
+    if (previous_tier && previous->keep) {
+      tier = *previous_tier;
       reason_ = config_.router.sticky == StickyMode::tool_loops
                     ? "sticky: the tool loop stays on " + config_.tiers[tier].name + ", which made its tool calls"
-                    : "sticky: the conversation stays on " + config_.tiers[tier].name + ", as its first turn";
+                    : "sticky: the conversation stays on " + config_.tiers[tier].name + ", as its previous turn";
     } else {
-      auto decision = state_.router->route(RouteInput{*request_, http_request.header, record_.id});
+      RouteInput in{*request_, http_request.header, record_.id};
+      if (previous_tier) {
+        in.previous_tier = previous_tier;
+        in.cached_prefix_tokens = state_.stats ? state_.stats->estimate_tokens(*previous_tier, previous->prefix_chars)
+                                               : (previous->prefix_chars + 3) / 4;
+      }
+      auto decision = state_.router->route(in);
       if (!decision) {
         co_await fail(decision.error());
         co_return;
@@ -553,15 +560,6 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
 }
 
 namespace {
-// Whether a whole answer's first choice asks for tool calls (a non-empty list).
-bool calls_tools(const boost::json::object& answer) {
-  const auto* choices = answer.if_contains("choices");
-  if (!choices || !choices->is_array() || choices->get_array().empty()) return false;
-  const auto* choice = choices->get_array()[0].if_object();
-  const auto* message = choice ? choice->if_contains("message") : nullptr;
-  const auto* calls = message && message->is_object() ? message->get_object().if_contains("tool_calls") : nullptr;
-  return calls && calls->is_array() && !calls->get_array().empty();
-}
 }  // namespace
 
 Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, UpstreamCall& call) {
@@ -587,7 +585,6 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
             : "provider answered a 2xx response whose body is not a JSON object");
   }
   const auto answer = inspect_whole_answer(*obj);
-  answer_calls_tools_ = calls_tools(*obj);
   Usage usage;
   if (answer.usage) {
     usage = *answer.usage;
@@ -684,12 +681,6 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     if (!more) {
       broken = std::move(more).error();
       break;
-    }
-    // Tool calls in the answer (router.sticky: tool_loops); a name split across reads is still seen.
-    if (!answer_calls_tools_) {
-      tool_scan_.append(in.data(), std::min<std::size_t>(in.size(), 64));
-      answer_calls_tools_ = tool_scan_.find("tool_calls") != std::string::npos || in.find("tool_calls") != std::string::npos;
-      tool_scan_.assign(in.data() + in.size() - std::min<std::size_t>(in.size(), 16), std::min<std::size_t>(in.size(), 16));
     }
     relay.feed(in, out, cost_comment);
     if (relay.overflowed()) {

@@ -3,6 +3,9 @@
 // the learned model's calibrated weak/strong probability, whichever the config
 // says the tier behaves like. The error cost is the request's declared one,
 // else its domain's, else the policy's. Without a learned model it passes.
+// In a conversation whose previous turn another tier answered, a move also
+// costs the cached prefix: billed at the new tier's miss price instead of the
+// hit price (prefix tokens x (input - cached_input)).
 #include "routing/policy.h"
 
 #include <limits>
@@ -26,9 +29,12 @@ class ExpectedCostPolicy final : public Policy {
       const double price = to_usd(cost_of_tokens(f.prompt_tokens_estimate, prices.input) +
                                   cost_of_tokens(output_tokens_, prices.output));
       const double p_fail = 1.0 - (strong ? *f.p_strong : *f.p_weak);
-      const double total = price + p_fail * error_cost;
+      const double moved = ctx.previous_tier && *ctx.previous_tier != tier
+                               ? to_usd(cost_of_tokens(ctx.cached_prefix_tokens, prices.input - prices.cached_input))
+                               : 0.0;
+      const double total = price + p_fail * error_cost + moved;
       why += " " + config_.tiers[tier].name + " $" + fmt(total, 6) + " = " + fmt(price, 6) + " + " + fmt(p_fail, 2) +
-             " x " + fmt(error_cost, 4) + ";";
+             " x " + fmt(error_cost, 4) + (moved > 0 ? " + " + fmt(moved, 6) + " cache lost" : std::string()) + ";";
       if (total < best_total) {
         best_total = total;
         best = tier;

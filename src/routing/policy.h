@@ -24,6 +24,8 @@ struct PolicyDecision {
 struct RouteContext {
   std::uint64_t request_hash = 0;  // stable per request (split policies)
   int utc_minute = 0;              // for time-of-day prices
+  std::optional<std::size_t> previous_tier = std::nullopt;  // see RouteInput
+  std::int64_t cached_prefix_tokens = 0;
 };
 
 class Policy {

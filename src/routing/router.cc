@@ -29,6 +29,8 @@ class PolicyRouter final : public Router {
     RouteContext ctx;
     ctx.request_hash = stable_hash(in.request_id);
     ctx.utc_minute = utc_minute_now();
+    ctx.previous_tier = in.previous_tier;
+    ctx.cached_prefix_tokens = in.cached_prefix_tokens;
     // A tier whose context window the request does not fit is never picked;
     // a request no tier's window holds is refused before any upstream call.
     bool any_window = false;

@@ -23,6 +23,11 @@ struct RouteInput {
   const ChatRequest& request;
   HeaderLookup header;           // may be empty
   std::string_view request_id;   // stable per request (weighted splits)
+  // The tier that answered the conversation's previous turn, which holds its
+  // prefix in the provider's cache, and that prefix's size: moving elsewhere
+  // bills it at the miss price (expected-cost policies weigh it).
+  std::optional<std::size_t> previous_tier = std::nullopt;
+  std::int64_t cached_prefix_tokens = 0;
 };
 
 struct RoutingDecision {

@@ -61,59 +61,51 @@ std::string prefix_key(const boost::json::array& messages, std::size_t count, st
   return key;
 }
 
-// Index of the conversation's first user message (its opening), or nullopt.
-std::optional<std::size_t> first_user(const boost::json::array& messages) {
-  for (std::size_t i = 0; i < messages.size(); ++i)
-    if (role_of(messages[i]) == "user") return i;
+// The index of the last assistant turn: the messages before it are the turn it answered.
+std::optional<std::size_t> last_assistant(const boost::json::array& messages) {
+  for (std::size_t i = messages.size(); i-- > 0;)
+    if (role_of(messages[i]) == "assistant") return i;
   return std::nullopt;
-}
-
-bool has_assistant_turn(const boost::json::array& messages) {
-  for (const auto& m : messages)
-    if (role_of(m) == "assistant") return true;
-  return false;
 }
 
 }  // namespace
 
-std::optional<std::string> StickyRoutes::continued_key(StickyMode mode, const ChatRequest& request,
-                                                       std::string_view scope) {
+std::optional<std::string> StickyRoutes::continued_key(const ChatRequest& request, std::string_view scope) {
   const auto* messages = messages_of(request);
-  if (!messages || messages->empty()) return std::nullopt;
-  if (mode == StickyMode::tool_loops) {
-    // An agent step: the history ends in tool results after the assistant turn that called them.
-    if (role_of(messages->back()) != "tool") return std::nullopt;
-    for (std::size_t i = messages->size(); i-- > 0;)
-      if (role_of((*messages)[i]) == "assistant") return prefix_key(*messages, i, scope);
-    return std::nullopt;
-  }
-  if (mode == StickyMode::conversation && has_assistant_turn(*messages))
-    if (auto u = first_user(*messages)) return prefix_key(*messages, *u + 1, scope);
-  return std::nullopt;
+  if (!messages) return std::nullopt;
+  const auto a = last_assistant(*messages);
+  if (!a || *a == 0) return std::nullopt;
+  return prefix_key(*messages, *a, scope);
 }
 
-std::optional<std::string> StickyRoutes::started_key(StickyMode mode, const ChatRequest& request,
-                                                     std::string_view scope, bool answer_calls_tools) {
+std::optional<std::string> StickyRoutes::own_key(const ChatRequest& request, std::string_view scope) {
   const auto* messages = messages_of(request);
   if (!messages || messages->empty()) return std::nullopt;
-  // The next step sends these messages, then the answer's tool calls, then their results.
-  if (mode == StickyMode::tool_loops && answer_calls_tools) return prefix_key(*messages, messages->size(), scope);
-  if (mode == StickyMode::conversation && !has_assistant_turn(*messages))
-    if (auto u = first_user(*messages)) return prefix_key(*messages, *u + 1, scope);
-  return std::nullopt;
+  return prefix_key(*messages, messages->size(), scope);
 }
 
-std::optional<std::string> StickyRoutes::tier_for(const ChatRequest& request, std::string_view scope) const {
-  const auto key = continued_key(mode_, request, scope);
+std::optional<StickyRoutes::Previous> StickyRoutes::previous(const ChatRequest& request, std::string_view scope) const {
+  const auto key = continued_key(request, scope);
   if (!key) return std::nullopt;
   auto value = store_.get_value(*key);
-  if (!value) return std::nullopt;  // the store is down: route as usual
-  return std::move(value.value());
+  if (!value || !value.value()) return std::nullopt;  // unknown, or the store is down: route as usual
+  const auto& messages = *messages_of(request);
+  Previous p;
+  p.tier = std::move(*value.value());
+  std::string text;
+  for (std::size_t i = 0, a = *last_assistant(messages); i < a; ++i)
+    if (messages[i].is_object())
+      if (auto c = messages[i].get_object().find("content"); c != messages[i].get_object().end())
+        append_message_text(c->value(), text);
+  p.prefix_chars = static_cast<std::int64_t>(text.size());
+  // An agent step: the history ends in the results of the tools the previous turn called.
+  p.keep = mode_ == StickyMode::conversation ||
+           (mode_ == StickyMode::tool_loops && role_of(messages.back()) == "tool");
+  return p;
 }
 
-void StickyRoutes::remember(const ChatRequest& request, std::string_view scope, std::string_view tier,
-                            bool answer_calls_tools) const {
-  if (const auto key = started_key(mode_, request, scope, answer_calls_tools))
+void StickyRoutes::remember(const ChatRequest& request, std::string_view scope, std::string_view tier) const {
+  if (const auto key = own_key(request, scope))
     (void)store_.put_value(*key, tier, ttl_);  // best effort: a failure only loses stickiness
 }
 

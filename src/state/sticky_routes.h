@@ -4,11 +4,16 @@
 // turns the provider's cached prefix into misses. With `router.sticky:
 // tool_loops`, a request whose history ends in tool results goes to the tier
 // that produced those tool calls; with `conversation`, every turn after the
-// first goes where the first went. Identity comes from the request itself: a
-// hash of the conversation's prefix (and the gateway key, so tenants never
-// steer each other), mapped to the tier in the state store, so replicas that
-// share Redis agree. Best effort: a store failure routes as usual.
+// first goes where the previous went (and so where the first went). Other
+// turns are routed, knowing which tier holds the conversation's cached prefix
+// (an expected-cost policy weighs moving it). Identity comes from the request
+// itself: each routed turn's messages are hashed (with the gateway key, so
+// tenants never steer each other) and mapped to the tier that answered, in
+// the state store, so replicas that share Redis agree; the next turn sends
+// the same messages again, then the answer and more. Best effort: a store
+// failure routes as usual.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,20 +29,21 @@ class StickyRoutes {
   StickyRoutes(StickyMode mode, std::chrono::milliseconds ttl, StateStore& store)
       : mode_(mode), ttl_(ttl), store_(store) {}
 
-  // The tier an earlier turn of the conversation this request continues was
-  // answered by, when the mode keeps it sticky and the store remembers it.
-  std::optional<std::string> tier_for(const ChatRequest& request, std::string_view scope) const;
-  // After `tier` answered `request` routed (not named by the client):
-  // remembers it for the turns that will continue it. `answer_calls_tools`:
-  // the answer asked for tool calls (what tool_loops remembers).
-  void remember(const ChatRequest& request, std::string_view scope, std::string_view tier,
-                bool answer_calls_tools) const;
+  // The turn before this request, when the store remembers which tier answered it.
+  struct Previous {
+    std::string tier;
+    std::int64_t prefix_chars = 0;  // the text the provider has cached for that tier: the previous request's
+    bool keep = false;              // the mode keeps this request on that tier
+  };
+  std::optional<Previous> previous(const ChatRequest& request, std::string_view scope) const;
+  // After `tier` answered `request`, routed (not named by the client): the
+  // next turn, which sends these messages again and then more, finds it.
+  void remember(const ChatRequest& request, std::string_view scope, std::string_view tier) const;
 
-  // The store keys, exposed for tests: the key a request continues (lookup)
-  // and the key its answer starts (remember); nullopt when there is none.
-  static std::optional<std::string> continued_key(StickyMode mode, const ChatRequest& request, std::string_view scope);
-  static std::optional<std::string> started_key(StickyMode mode, const ChatRequest& request, std::string_view scope,
-                                                bool answer_calls_tools);
+  // The store keys, exposed for tests: the turn this request continues (the
+  // messages before its last assistant turn) and the turn it is.
+  static std::optional<std::string> continued_key(const ChatRequest& request, std::string_view scope);
+  static std::optional<std::string> own_key(const ChatRequest& request, std::string_view scope);
 
  private:
   StickyMode mode_;

@@ -10,14 +10,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { children, startAndWaitFor } from './helpers.mjs';
 
 const fulcrumBin = process.env.FULCRUM_BIN;
+const shippedModel = fileURLToPath(new URL('../../models/routellm-mixtral-gpt4.model', import.meta.url));
 let fakeUrl;
 
-// A gateway whose rules send any request with 3+ messages to pro (thinking on).
-async function gateway(sticky) {
+// A gateway whose rules send any request with 3+ messages to pro (thinking on), or
+// with `policies` given, those.
+async function gateway(sticky, policies = `
+    - type: rules
+      rules: [{name: long_history, when: {message_count: {gte: 3}}, tier: pro}]`) {
   const dir = mkdtempSync(join(tmpdir(), 'fulcrum-agent-'));
   const ledger = join(dir, 'ledger.db');
   const config = join(dir, 'fulcrum.yaml');
@@ -40,9 +45,8 @@ tiers:
 router:
   default: flash
   ${sticky ? `sticky: ${sticky}` : ''}
-  policies:
-    - type: rules
-      rules: [{name: long_history, when: {message_count: {gte: 3}}, tier: pro}]
+  model: ${shippedModel}
+  policies:${policies}
 ledger: {path: "${ledger}", flush_ms: 1}
 `);
   const { match: [, port] } = await startAndWaitFor(fulcrumBin, ['serve', '--config', config, '--listen', '127.0.0.1:0'],
@@ -124,6 +128,20 @@ test('with sticky: conversation every turn follows the first turn, and sticky: o
     const second = await client.chat.completions.create({ model: 'auto', messages }).withResponse();
     assert.equal(second.response.headers.get('x-fulcrum-tier'), expected);
     if (expected === 'flash')
-      assert.match(second.response.headers.get('x-fulcrum-reason'), /^sticky: the conversation stays on flash, as its first turn/);
+      assert.match(second.response.headers.get('x-fulcrum-reason'), /^sticky: the conversation stays on flash, as its previous turn/);
   }
+});
+
+test('a chat turn is routed knowing which tier holds the conversation\'s cached prefix', async () => {
+  const { client } = await gateway('tool_loops', `
+    - {type: expected_cost, weak: flash, strong: pro, error_cost_usd: 0.001}`);
+  const messages = [{ role: 'user', content: 'Summarise the plot of Hamlet in three sentences.' }];
+  const first = await client.chat.completions.create({ model: 'auto', messages }).withResponse();
+  const firstTier = first.response.headers.get('x-fulcrum-tier');
+  assert.doesNotMatch(first.response.headers.get('x-fulcrum-reason'), /cache lost/, 'a first turn has no cache to lose');
+  messages.push(first.data.choices[0].message, { role: 'user', content: 'Now in one sentence.' });
+  const second = await client.chat.completions.create({ model: 'auto', messages }).withResponse();
+  const other = firstTier === 'flash' ? 'pro' : 'flash';
+  // The other tier's expected cost includes the prefix it would bill at its miss price.
+  assert.match(second.response.headers.get('x-fulcrum-reason'), new RegExp(`${other} \\$[0-9.]+ = [^;]* cache lost;`));
 });

@@ -15,8 +15,8 @@ namespace {
 
 const std::string kTiers = R"(providers: {p: {base_url: "http://127.0.0.1:1"}}
 tiers:
-  flash: {provider: p, model: f, price: {input: 0.14, output: 0.28}}
-  pro: {provider: p, model: pr, price: {input: 2.5, output: 10}}
+  flash: {provider: p, model: f, price: {input: 0.14, cached_input: 0.014, output: 0.28}}
+  pro: {provider: p, model: pr, price: {input: 2.5, cached_input: 0.25, output: 10}}
   pro-max: {provider: p, model: pr, price: {input: 2.5, output: 10}}
 )";
 
@@ -239,6 +239,25 @@ TEST(Router, ExpectedCostWeighsPriceAgainstTheCostOfErrors) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->tier_index, 1u) << d->reason;
   EXPECT_NE(d->reason.find("expected cost (error $10)"), std::string::npos) << d->reason;
+
+  // Cache-aware: the conversation's previous turn was on flash, which holds its 100k-token
+  // prefix in the provider's cache. At a $0.05 error Pro is the better bet for this prompt
+  // alone, but moving bills the prefix at Pro's miss price, not its hit price: 100k x
+  // ($2.5 - $0.25) / 1M = +$0.225, and flash stays.
+  HeaderLookup modest = [](std::string_view n) -> std::string_view { return n == "x-fulcrum-error-cost" ? "0.05" : ""; };
+  d = (*router)->route(RouteInput{*hard, modest, "a"});
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->tier_index, 1u) << d->reason;
+  RouteInput in{*hard, modest, "a", 0, 100000};
+  d = (*router)->route(in);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 0u) << d->reason;
+  EXPECT_NE(d->reason.find("pro $"), std::string::npos);
+  EXPECT_NE(d->reason.find(" + 0.225 cache lost;"), std::string::npos) << d->reason;
+  in.previous_tier = 1;  // on pro already: it stays there, flash would lose the cache
+  d = (*router)->route(in);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
 }
 
 }  // namespace fulcrum

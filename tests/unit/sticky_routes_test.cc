@@ -20,43 +20,42 @@ constexpr const char* kStep2 =
     R"("tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{}"}}]},)"
     R"({"role":"tool","tool_call_id":"call_1","content":"18C"}])";
 
-TEST(StickyRoutes, AToolStepContinuesTheKeyItsToolCallStarted) {
+TEST(StickyRoutes, ATurnContinuesTheKeyThePreviousTurnLeft) {
   const auto step1 = request(kStep1);
   const auto step2 = request(kStep2);
-  const auto started = StickyRoutes::started_key(StickyMode::tool_loops, step1, "team-a", true);
-  ASSERT_TRUE(started);
-  EXPECT_EQ(StickyRoutes::continued_key(StickyMode::tool_loops, step2, "team-a"), started);
+  const auto own = StickyRoutes::own_key(step1, "team-a");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(StickyRoutes::continued_key(step2, "team-a"), own);
   // Another gateway key never continues it: tenants do not steer each other.
-  EXPECT_NE(StickyRoutes::continued_key(StickyMode::tool_loops, step2, "team-b"), started);
-  // An answer without tool calls starts nothing; a request not ending in tool results continues nothing.
-  EXPECT_FALSE(StickyRoutes::started_key(StickyMode::tool_loops, step1, "team-a", false));
-  EXPECT_FALSE(StickyRoutes::continued_key(StickyMode::tool_loops, step1, "team-a"));
-  // A different opening is a different conversation.
+  EXPECT_NE(StickyRoutes::continued_key(step2, "team-b"), own);
+  // A first turn continues nothing; a different opening is a different conversation.
+  EXPECT_FALSE(StickyRoutes::continued_key(step1, "team-a"));
   const auto other = request(R"([{"role":"system","content":"be brief"},{"role":"user","content":"news?"}])");
-  EXPECT_NE(StickyRoutes::started_key(StickyMode::tool_loops, other, "team-a", true), started);
-  EXPECT_FALSE(StickyRoutes::continued_key(StickyMode::off, step2, "team-a"));
+  EXPECT_NE(StickyRoutes::own_key(other, "team-a"), own);
 }
 
-TEST(StickyRoutes, InConversationModeEveryLaterTurnFollowsTheFirst) {
-  const auto first = request(kStep1);
-  const auto third = request(R"([{"role":"system","content":"be brief"},{"role":"user","content":"weather?"},)"
-                             R"({"role":"assistant","content":"18C"},{"role":"user","content":"and tomorrow?"}])");
-  const auto started = StickyRoutes::started_key(StickyMode::conversation, first, "", false);
-  ASSERT_TRUE(started);
-  EXPECT_EQ(StickyRoutes::continued_key(StickyMode::conversation, third, ""), started);
-  EXPECT_FALSE(StickyRoutes::continued_key(StickyMode::conversation, first, ""));  // the first turn is routed
-  EXPECT_FALSE(StickyRoutes::started_key(StickyMode::conversation, third, "", false));  // only the first remembers
-}
-
-TEST(StickyRoutes, RemembersTheTierInTheStore) {
+TEST(StickyRoutes, KeepsToolStepsOrEveryTurnAsTheModeSays) {
   auto store = make_local_store();
-  StickyRoutes sticky(StickyMode::tool_loops, std::chrono::minutes(1), *store);
   const auto step1 = request(kStep1);
-  const auto step2 = request(kStep2);
-  EXPECT_FALSE(sticky.tier_for(step2, ""));
-  sticky.remember(step1, "", "flash", /*answer_calls_tools=*/true);
-  EXPECT_EQ(sticky.tier_for(step2, ""), "flash");
-  EXPECT_FALSE(sticky.tier_for(step2, "team-a"));
+  const auto step2 = request(kStep2);  // ends in a tool result
+  const auto chat2 = request(R"([{"role":"system","content":"be brief"},{"role":"user","content":"weather?"},)"
+                             R"({"role":"assistant","content":"18C"},{"role":"user","content":"and tomorrow?"}])");
+  StickyRoutes loops(StickyMode::tool_loops, std::chrono::minutes(1), *store);
+  EXPECT_FALSE(loops.previous(step2, ""));  // nothing remembered yet
+  loops.remember(step1, "", "flash");
+  auto p = loops.previous(step2, "");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->tier, "flash");
+  EXPECT_TRUE(p->keep);
+  EXPECT_EQ(p->prefix_chars, static_cast<std::int64_t>(std::string("be brief\nweather?\n").size()));
+  p = loops.previous(chat2, "");  // a chat turn: routed, knowing flash holds the prefix
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->keep);
+  EXPECT_FALSE(loops.previous(step2, "team-a"));
+  StickyRoutes conversation(StickyMode::conversation, std::chrono::minutes(1), *store);
+  p = conversation.previous(chat2, "");
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->keep);
 }
 
 }  // namespace
