@@ -6,7 +6,9 @@
 #include "core/clock.h"
 #include "openai/error_body.h"
 #include "openai/feedback.h"
+#include "openai/responses_api.h"
 #include "proxy/chat_completion.h"
+#include "proxy/responses_sink.h"
 
 namespace fulcrum {
 
@@ -149,6 +151,23 @@ Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& reque
   if (path == "/v1/chat/completions" || path == "/chat/completions") {
     if (post) {
       co_await serve_chat_completion(state, upstream_, request, sink);
+    } else {
+      HeaderList allow{{"allow", "POST"}};
+      const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);
+      co_await send_error(sink, e, std::move(allow));
+    }
+  } else if (path == "/v1/responses" || path == "/responses") {
+    if (post) {
+      // Translated into a chat completions request, routed and accounted like one,
+      // answered as a Response (openai/responses_api.h).
+      auto chat = responses_to_chat(request.body);
+      if (!chat) {
+        co_await send_error(sink, chat.error());
+      } else {
+        const HttpRequest translated{request.method, request.target, chat.value(), request.header};
+        ResponsesSink responses(sink);
+        co_await serve_chat_completion(state, upstream_, translated, responses);
+      }
     } else {
       HeaderList allow{{"allow", "POST"}};
       const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);

@@ -195,3 +195,60 @@ test('a client written for DeepSeek names the upstream model id: that tier answe
   assert.equal(response.headers.get('x-fulcrum-reason'), 'upstream model deepseek-v4-pro is tier pro');
   assert.equal(data.model, 'deepseek-v4-pro');
 });
+
+test('the Responses API: client.responses.create, whole and streamed, routed like chat', async () => {
+  const { data, response } = await client.responses.create({
+    model: 'auto', instructions: 'Answer briefly.', input: 'What is 2+2?', max_output_tokens: 50,
+    fake: { content: 'Four.' },
+  }).withResponse();
+  assert.equal(data.object, 'response');
+  assert.equal(data.status, 'completed');
+  assert.equal(data.output_text, 'Four.');
+  assert.equal(data.id, `resp_${response.headers.get('x-fulcrum-request-id')}`);
+  assert.equal(response.headers.get('x-fulcrum-tier'), 'flash');
+  assert.ok(data.usage.input_tokens > 0 && data.usage.output_tokens > 0);
+  // What the upstream got: a chat completions request.
+  const sent = (await upstreamRequests()).at(-1).body;
+  assert.deepEqual(sent.messages, [{ role: 'system', content: 'Answer briefly.' }, { role: 'user', content: 'What is 2+2?' }]);
+  assert.equal(sent.max_tokens, 50);
+
+  // Streamed: the SDK's events, text deltas adding up to the answer, then response.completed with usage.
+  const stream = await client.responses.create({ model: 'flash', input: 'Say hi', stream: true,
+    fake: { content: 'Hi there', chunks: 3 } });
+  const types = [];
+  let text = '';
+  let completed;
+  for await (const event of stream) {
+    types.push(event.type);
+    if (event.type === 'response.output_text.delta') text += event.delta;
+    if (event.type === 'response.completed') completed = event.response;
+  }
+  assert.equal(types[0], 'response.created');
+  assert.ok(types.includes('response.output_item.added') && types.includes('response.output_text.done'));
+  assert.equal(types.at(-1), 'response.completed');
+  assert.ok(text.startsWith('Hi there'), text);
+  assert.equal(completed.output[0].content[0].text, text);
+  assert.ok(completed.usage.total_tokens > 0);
+
+  // A function call and its output, as the Responses API names them.
+  const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+  const call = await client.responses.create({ model: 'flash', input: 'weather in Paris?', tools,
+    fake: { tool_call: { name: 'get_weather', arguments: '{"city":"Paris"}' } } });
+  const fc = call.output.find((o) => o.type === 'function_call');
+  assert.equal(fc.name, 'get_weather');
+  assert.equal(fc.arguments, '{"city":"Paris"}');
+  assert.deepEqual((await upstreamRequests()).at(-1).body.tools,
+    [{ type: 'function', function: { name: 'get_weather', parameters: tools[0].parameters } }]);
+  await client.responses.create({ model: 'flash', tools, input: [
+    { role: 'user', content: 'weather in Paris?' },
+    { type: 'function_call', call_id: fc.call_id, name: fc.name, arguments: fc.arguments },
+    { type: 'function_call_output', call_id: fc.call_id, output: '18C' },
+  ] });
+  const history = (await upstreamRequests()).at(-1).body.messages;
+  assert.equal(history[1].tool_calls[0].id, fc.call_id);
+  assert.deepEqual(history[2], { role: 'tool', tool_call_id: fc.call_id, content: '18C' });
+
+  // Stateful requests are refused with a clear 400.
+  await assert.rejects(client.responses.create({ model: 'flash', input: 'x', previous_response_id: 'resp_1' }),
+    (err) => err instanceof OpenAI.BadRequestError && /previous_response_id is not supported/.test(err.message));
+});
