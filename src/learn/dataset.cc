@@ -76,6 +76,13 @@ Result<Dataset> parse_dataset(std::string_view text, const std::string& source, 
     if (auto e = str("id", row.id, false)) return *e;
     if (auto e = str("category", row.category, false)) return *e;
     if (row.id.empty()) row.id = source + ":" + std::to_string(line_no);
+    if (auto e = str("conversation", row.conversation, false)) return *e;
+    if (auto it = o->find("turn"); it != o->end()) {
+      if (!it->value().is_int64() || it->value().get_int64() < 0)
+        return line_error(source, line_no, "turn", "must be a non-negative integer");
+      if (row.conversation.empty()) return line_error(source, line_no, "turn", "needs a conversation");
+      row.turn = it->value().get_int64();
+    }
     if (auto it = o->find("contaminated"); it != o->end()) {
       if (!it->value().is_bool()) return line_error(source, line_no, "contaminated", "must be true or false");
       row.contaminated = it->value().get_bool();

@@ -31,6 +31,10 @@ struct LabeledPrompt {
   // The row's `metadata` object, serialized ("" when absent): replayed as the
   // request body's metadata (x-fulcrum-task, x-fulcrum-domain, ...).
   std::string metadata_json;
+  // Multi-turn workloads: the conversation this row is a turn of, and its
+  // place in it (`fulcrum simulate` resends earlier turns as the prefix).
+  std::string conversation;
+  std::int64_t turn = 0;
 };
 
 struct Dataset {

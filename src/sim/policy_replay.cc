@@ -26,11 +26,30 @@ Result<PolicyReplay> replay_policy(const Workload& w, const ConfigPtr& config,
     }
   }
   PolicyReplay out;
-  out.routes.reserve(w.rows.size());
+  out.routes.assign(w.rows.size(), Route{});
   std::map<std::string, std::size_t> reasons;
   static const std::vector<double> none;
-  for (std::size_t i = 0; i < w.rows.size(); ++i) {
+  // Turns in order, so each knows where its conversation's previous turn went
+  // and how long the prefix it resends is (as the gateway's sticky routes do).
+  std::vector<std::size_t> order(w.rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return w.rows[a].source->turn < w.rows[b].source->turn; });
+  std::vector<std::int64_t> prefix(w.rows.size(), 0);
+  for (const auto i : order) {
     const auto& row = *w.rows[i].source;
+    std::optional<std::size_t> previous_tier;
+    if (const auto& prev = w.rows[i].previous) {
+      const auto& p = out.routes[*prev];
+      previous_tier = p.escalated_to.value_or(p.tier);
+      const auto& sizes = w.rows[*prev].tokens[*previous_tier];
+      prefix[i] = prefix[*prev] + sizes.input + sizes.output;
+      if (config->router.sticky == StickyMode::conversation) {
+        out.routes[i] = Route{*previous_tier, std::nullopt, 0};
+        ++reasons["sticky: the conversation stays on its previous turn's tier"];
+        continue;
+      }
+    }
     boost::json::object body;
     body["model"] = "auto";
     body["messages"] = boost::json::array{boost::json::object{{"role", "user"}, {"content", row.prompt}}};
@@ -38,7 +57,7 @@ Result<PolicyReplay> replay_policy(const Workload& w, const ConfigPtr& config,
     auto request = parse_chat_request(boost::json::serialize(body));
     if (!request) return make_error(Errc::invalid_request, "row " + row.id + ": " + request.error().message);
     const auto& router = *routers[fold_models.empty() ? 0 : static_cast<std::size_t>(fold[i])];
-    auto decision = router.route(RouteInput{*request, HeaderLookup(), row.id});
+    auto decision = router.route(RouteInput{*request, HeaderLookup(), row.id, previous_tier, prefix[i]});
     if (!decision) return make_error(Errc::invalid_request, "row " + row.id + ": " + decision.error().message);
     Route route{decision->tier_index, std::nullopt, 0};
     if (decision->cascade) {
@@ -49,7 +68,7 @@ Result<PolicyReplay> replay_policy(const Workload& w, const ConfigPtr& config,
       if (signal ? *signal < plan.threshold : plan.escalate_on_missing) route.escalated_to = plan.strong;
       route.wait_tokens = plan.tokens;
     }
-    out.routes.push_back(route);
+    out.routes[i] = route;
     // Reasons carry per-request numbers (scores, split points): group by
     // the reason with its numbers blanked out.
     std::string reason;

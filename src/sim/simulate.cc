@@ -44,12 +44,32 @@ StrategyResult evaluate_routes(const Workload& w, std::string name, std::string 
   std::vector<double> ttfts, totals;
   ttfts.reserve(w.rows.size());
   totals.reserve(w.rows.size());
+  // A multi-turn conversation resends what came before: the tokens of the
+  // previous turn's prompt and answer, and of its own prefix.
+  std::vector<std::int64_t> prefix(w.rows.size(), 0);
+  std::vector<std::size_t> answered(w.rows.size(), 0);
+  for (std::size_t i = 0; i < w.rows.size(); ++i) answered[i] = routes[i].escalated_to.value_or(routes[i].tier);
+  std::vector<std::size_t> by_turn(w.rows.size());  // a previous turn before the turns that resend it
+  for (std::size_t i = 0; i < by_turn.size(); ++i) by_turn[i] = i;
+  std::stable_sort(by_turn.begin(), by_turn.end(),
+                   [&](std::size_t a, std::size_t b) { return w.rows[a].source->turn < w.rows[b].source->turn; });
+  for (const auto i : by_turn)
+    if (const auto& prev = w.rows[i].previous) {
+      const auto& sizes = w.rows[*prev].tokens[answered[*prev]];
+      prefix[i] = prefix[*prev] + sizes.input + sizes.output;
+    }
+  auto prefix_cost = [&](std::size_t row, std::size_t tier) {
+    const auto& prev = w.rows[row].previous;
+    if (!prev) return 0.0;
+    const auto& t = w.tiers[tier];
+    return static_cast<double>(prefix[row]) * (answered[*prev] == tier ? t.usd_per_input_hit : t.usd_per_input_miss);
+  };
   for (std::size_t i = 0; i < w.rows.size(); ++i) {
     const auto& route = routes[i];
-    const std::size_t answer = route.escalated_to.value_or(route.tier);
-    cost += w.cost_usd(i, route.tier);
+    const std::size_t answer = answered[i];
+    cost += w.cost_usd(i, route.tier) + prefix_cost(i, route.tier);
     if (route.escalated_to) {
-      cost += w.cost_usd(i, *route.escalated_to);
+      cost += w.cost_usd(i, *route.escalated_to) + prefix_cost(i, *route.escalated_to);
       ++escalated;
     }
     r.share[answer] += 1.0;

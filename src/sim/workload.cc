@@ -1,6 +1,9 @@
 #include "sim/workload.h"
 
 #include <algorithm>
+#include <map>
+
+#include <algorithm>
 
 #include "core/token_estimate.h"
 
@@ -42,6 +45,8 @@ Result<Workload> build_workload(const Dataset& data, const ModelPair& pair, cons
       return bad("tier " + t.name + " has no price (price.input and price.output are 0): set tiers." + t.name + ".price");
     st.usd_per_output_token = day.output;
     st.usd_per_input_token = (1 - options.cache_hit_rate) * day.input_miss + options.cache_hit_rate * day.input_hit;
+    st.usd_per_input_miss = day.input_miss;
+    st.usd_per_input_hit = day.input_hit;
     st.latency = t.latency;
     w.tiers.push_back(std::move(st));
   }
@@ -125,6 +130,21 @@ Result<Workload> build_workload(const Dataset& data, const ModelPair& pair, cons
       w.notes.push_back("tier " + t.name + " has no outcomes in the data (map one with --outcome " + t.name +
                         "=MODEL): its quality is unknown" +
                         (assumed_strong_sizes ? "; it is billed at " + pair.strong + "'s answer sizes" : std::string()));
+  // Turns of one conversation, in order: each one's previous turn.
+  std::map<std::string, std::vector<std::size_t>> conversations;
+  for (std::size_t i = 0; i < w.rows.size(); ++i)
+    if (!w.rows[i].source->conversation.empty()) conversations[w.rows[i].source->conversation].push_back(i);
+  std::size_t turns = 0;
+  for (auto& [name, rows] : conversations) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](std::size_t a, std::size_t b) { return w.rows[a].source->turn < w.rows[b].source->turn; });
+    for (std::size_t k = 1; k < rows.size(); ++k) w.rows[rows[k]].previous = rows[k - 1];
+    turns += rows.size();
+  }
+  if (!conversations.empty())
+    w.notes.push_back(std::to_string(conversations.size()) + " conversations (" + std::to_string(turns) +
+                      " turns): each turn resends the earlier turns' prompts and answers, billed at the cache-hit "
+                      "price when it stays on the previous turn's tier and at the miss price when it moves");
   // Always say which sizes the costs rest on.
   if (options.tokens_override && options.tokens) {
     w.notes.push_back("token sizes: " + std::to_string(options.tokens->input) + " in / " +

@@ -37,6 +37,7 @@ struct WorkloadOptions {
 struct SimTier {
   std::string name;
   double usd_per_input_token = 0;   // cache miss/hit blend, averaged over the day's price windows
+  double usd_per_input_miss = 0, usd_per_input_hit = 0;  // the two, for a conversation's resent prefix
   double usd_per_output_token = 0;
   std::optional<LatencyProfile> latency;
   std::string model;  // data model standing for it; empty: no outcomes (quality unknown)
@@ -47,6 +48,9 @@ struct SimRow {
   std::vector<TokenSizes> tokens;             // per tier
   std::vector<std::optional<double>> score;   // per tier
   std::vector<const std::vector<double>*> logprobs;  // per tier, null when absent
+  // In a multi-turn workload: the conversation's previous turn (a row index).
+  // Its prompt and answer are resent with this turn as the cached prefix.
+  std::optional<std::size_t> previous;
 };
 
 struct Workload {

@@ -169,6 +169,38 @@ TEST(Simulate, AllTierStrategiesCostAndScoreAsWorkedOutByHand) {
   EXPECT_DOUBLE_EQ(*strong.p95_latency_ms, 1000 + 250.0 / 5 * 1000);
 }
 
+TEST(Simulate, AConversationResendsItsPrefixCachedOnlyWhenItStaysOnATier) {
+  // The four rows as turns 1-4 of one conversation, listed out of order.
+  std::string rows;
+  std::istringstream lines(kRows);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) all.push_back(line);
+  for (std::size_t k = all.size(); k-- > 0;)
+    rows += all[k].substr(0, all[k].size() - 1) + R"(,"conversation":"c","turn":)" + std::to_string(k + 1) + "}\n";
+  auto c = load_config_text(kConfig, "test.yaml");
+  ASSERT_TRUE(c.config);
+  auto d = parse_dataset(rows, "rows.jsonl");
+  ASSERT_TRUE(d) << d.error().message;
+  auto w = build_workload(*d, ModelPair{"w", "s"}, *c.config, {});
+  ASSERT_TRUE(w) << w.error().message;
+  EXPECT_NE(w->notes.front().find("1 conversations (4 turns)"), std::string::npos) << w->notes.front();
+  // All on cheap: turn k resends (k - 1) x (1000 + 500) tokens at cheap's hit price, $0.5 per 1M.
+  auto cheap = evaluate_routes(*w, "all cheap", "tier", routes_all(*w, 0));
+  EXPECT_NEAR(cheap.cost_per_request_usd * 4, 4 * 0.002 + (1500 + 3000 + 4500) * 0.5e-6, 1e-12);
+  // Alternating (in turn order cheap, strong, cheap, strong): every move pays the miss price.
+  std::vector<Route> alternate(4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto turn = w->rows[i].source->turn;
+    alternate[i] = Route{turn % 2 == 1 ? std::size_t{0} : std::size_t{1}, std::nullopt, 0};
+  }
+  auto moving = evaluate_routes(*w, "alternate", "split", alternate);
+  const double prefix = 1500 * 1e-5 + 2750 * 1e-6 + 4250 * 1e-5;  // strong miss, cheap miss, strong miss
+  EXPECT_NEAR(moving.cost_per_request_usd * 4, 2 * 0.002 + 2 * 0.015 + prefix, 1e-12);
+  // A turn without a conversation is refused a `turn`.
+  EXPECT_FALSE(parse_dataset(R"({"prompt":"x","turn":2,"outcomes":{"w":{"score":1}}})", "t.jsonl"));
+}
+
 TEST(Simulate, OracleTakesTheCheapestTierWithTheBestScore) {
   auto f = make();
   // r1 tie -> cheap; r2 -> strong; r3 tie -> cheap; r4 -> cheap.
