@@ -44,9 +44,9 @@ Result<std::shared_ptr<const GatewayState>> build_state(const ConfigPtr& config,
       state->admission = std::make_unique<Admission>(*config, *services.store, *services.store_health);
     if (config->cache.mode != CacheConfig::Mode::off)
       state->cache = std::make_unique<ResponseCache>(config->cache, *services.store);
-    if (config->router.sticky != StickyMode::off)
-      state->sticky = std::make_unique<StickyRoutes>(config->router.sticky, config->router.sticky_ttl, *services.store);
   }
+  if (services.conversations && config->router.sticky != StickyMode::off)
+    state->sticky = std::make_unique<StickyRoutes>(config->router.sticky, config->router.sticky_ttl, *services.conversations);
   for (std::size_t i = 0; i < config->providers.size(); ++i) {
     if (!state->credentials.missing(i)) continue;
     std::string tiers;

@@ -31,6 +31,10 @@ struct GatewayServices {
   StateStore* store = nullptr;          // budgets, rate limits, cache (null: none of them)
   StoreHealth* store_health = nullptr;  // with `store`
   DashboardData* dashboard = nullptr;
+  // router.sticky's memory of conversations: `store` itself with Redis (so
+  // replicas agree); in-process, a store of its own, so that one entry per
+  // routed request never evicts cached answers. Null: no memory.
+  StateStore* conversations = nullptr;
 };
 
 class GatewayRuntime {

@@ -6,6 +6,11 @@
 
 namespace fulcrum {
 
+namespace {
+// Conversations router.sticky remembers in-process (the oldest are forgotten first).
+constexpr std::size_t kLocalConversations = 100000;
+}  // namespace
+
 Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, RequestObserver* extra) {
   auto ops = std::unique_ptr<Operations>(new Operations());
   ops->config_ = config;
@@ -30,6 +35,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
   }
   if (config->state.url == "local") {
     ops->store_ = make_local_store(config->cache.max_entries);
+    ops->local_conversations_ = make_local_store(kLocalConversations);
   } else {
     std::string password;
     if (!config->state.password_env.empty()) {
@@ -59,7 +65,9 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
 }
 
 GatewayServices Operations::services() {
-  return GatewayServices{&observers_, ledger_.get(), metrics_.get(), store_.get(), &store_health_, dashboard_.get()};
+  return GatewayServices{&observers_,    ledger_.get(),    metrics_.get(), store_.get(),
+                         &store_health_, dashboard_.get(),
+                         local_conversations_ ? local_conversations_.get() : store_.get()};
 }
 
 }  // namespace fulcrum

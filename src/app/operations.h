@@ -32,6 +32,7 @@ class Operations {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<StateStore> store_;
+  std::unique_ptr<StateStore> local_conversations_;  // in-process only: see GatewayServices::conversations
   StoreHealth store_health_;
   std::unique_ptr<DashboardData> dashboard_;
   ObserverList observers_;

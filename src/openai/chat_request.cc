@@ -9,20 +9,7 @@ namespace fulcrum {
 
 namespace {
 
-// Calls f(text) for each text piece of a message's content: the string
-// itself, or the `text` of each part of an array.
-template <class F>
-void for_each_text(const boost::json::value& content, F&& f) {
-  if (auto s = content.if_string()) {
-    f(std::string_view(*s));
-  } else if (auto parts = content.if_array()) {
-    for (const auto& part : *parts)
-      if (auto po = part.if_object())
-        if (auto it = po->find("text"); it != po->end())
-          if (auto text = it->value().if_string()) f(std::string_view(*text));
-  }
-}
-
+// Calls f(content) for each message's content.
 template <class F>
 void for_each_message_content(const boost::json::object& body, F&& f) {
   auto it = body.find("messages");

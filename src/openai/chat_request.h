@@ -8,7 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
 
 #include "config/config.h"
 #include "core/result.h"
@@ -49,6 +52,20 @@ std::string build_upstream_body(ChatRequest& req, const Tier& tier, bool force_l
 
 // How many assistant turns with tool calls carry no reasoning_content (a string).
 std::size_t tool_call_turns_without_reasoning(const ChatRequest& req);
+
+// Calls f(text) for each text piece of a message's content: the string
+// itself, or the `text` of each part of an array.
+template <class F>
+void for_each_text(const boost::json::value& content, F&& f) {
+  if (auto s = content.if_string()) {
+    f(std::string_view(*s));
+  } else if (auto parts = content.if_array()) {
+    for (const auto& part : *parts)
+      if (auto po = part.if_object())
+        if (auto it = po->find("text"); it != po->end())
+          if (auto text = it->value().if_string()) f(std::string_view(*text));
+  }
+}
 
 // Appends a message's `content` text (a string, or the text parts of an
 // array) to `out`, each piece followed by '\n'.

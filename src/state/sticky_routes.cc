@@ -21,43 +21,58 @@ std::string_view role_of(const boost::json::value& message) {
                                                                      : std::string_view();
 }
 
-void append_string_field(const boost::json::object& o, std::string_view name, std::string& out) {
-  if (auto f = o.find(name); f != o.end() && f->value().is_string()) out += f->value().get_string();
-  out += '\x1f';
-}
+// Two FNV-1a states over the same bytes (then mixed): 128 bits that name a
+// conversation, fed piece by piece without building its text.
+struct IdentityHash {
+  std::uint64_t a = 1469598103934665603ULL, b = 0x84222325cbf29ce4ULL;
+  void feed(std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      a = (a ^ c) * 1099511628211ULL;
+      b = (b ^ c) * 0x100000001b3ULL + 0x9e37;
+    }
+  }
+  void separator(char c) { feed(std::string_view(&c, 1)); }
+  void string_field(const boost::json::object& o, std::string_view name) {
+    if (auto f = o.find(name); f != o.end() && f->value().is_string()) feed(f->value().get_string());
+    separator('\x1f');
+  }
+};
 
 // What identifies a message when a client sends it again: its role, text,
 // name, tool_call_id and the ids and names of its tool calls. Not its whole
 // JSON: SDKs re-send assistant turns with fields added or dropped
 // (`refusal: null`, `reasoning_content`), which must not start a new conversation.
-void append_identity(const boost::json::value& message, std::string& out) {
+void hash_identity(const boost::json::value& message, IdentityHash& h) {
   if (!message.is_object()) return;
   const auto& o = message.get_object();
-  append_string_field(o, "role", out);
-  if (auto c = o.find("content"); c != o.end()) append_message_text(c->value(), out);
-  out += '\x1f';
-  append_string_field(o, "name", out);
-  append_string_field(o, "tool_call_id", out);
+  h.string_field(o, "role");
+  if (auto c = o.find("content"); c != o.end())
+    for_each_text(c->value(), [&](std::string_view t) {
+      h.feed(t);
+      h.separator('\n');
+    });
+  h.separator('\x1f');
+  h.string_field(o, "name");
+  h.string_field(o, "tool_call_id");
   if (auto t = o.find("tool_calls"); t != o.end() && t->value().is_array())
     for (const auto& call : t->value().get_array()) {
       if (!call.is_object()) continue;
-      append_string_field(call.get_object(), "id", out);
+      h.string_field(call.get_object(), "id");
       if (auto f = call.get_object().find("function"); f != call.get_object().end() && f->value().is_object())
-        append_string_field(f->value().get_object(), "name", out);
+        h.string_field(f->value().get_object(), "name");
     }
-  out += '\x1e';
+  h.separator('\x1e');
 }
 
 // The key of the first `count` messages, in the scope of one gateway key.
 std::string prefix_key(const boost::json::array& messages, std::size_t count, std::string_view scope) {
-  std::string identity(scope);
-  identity += '\x1d';
-  for (std::size_t i = 0; i < count && i < messages.size(); ++i) append_identity(messages[i], identity);
-  // 128 bits from two seeds: conversations must not collide.
+  IdentityHash h;
+  h.feed(scope);
+  h.separator('\x1d');
+  for (std::size_t i = 0; i < count && i < messages.size(); ++i) hash_identity(messages[i], h);
   char key[64];
-  std::snprintf(key, sizeof key, "fulcrum:sticky:%016llx%016llx",
-                static_cast<unsigned long long>(stable_hash(identity)),
-                static_cast<unsigned long long>(mix64(stable_hash(identity) ^ 0x5717c4ULL) ^ identity.size()));
+  std::snprintf(key, sizeof key, "fulcrum:sticky:%016llx%016llx", static_cast<unsigned long long>(mix64(h.a)),
+                static_cast<unsigned long long>(mix64(h.b)));
   return key;
 }
 
@@ -92,12 +107,10 @@ std::optional<StickyRoutes::Previous> StickyRoutes::previous(const ChatRequest& 
   const auto& messages = *messages_of(request);
   Previous p;
   p.tier = std::move(*value.value());
-  std::string text;
   for (std::size_t i = 0, a = *last_assistant(messages); i < a; ++i)
     if (messages[i].is_object())
       if (auto c = messages[i].get_object().find("content"); c != messages[i].get_object().end())
-        append_message_text(c->value(), text);
-  p.prefix_chars = static_cast<std::int64_t>(text.size());
+        for_each_text(c->value(), [&](std::string_view t) { p.prefix_chars += static_cast<std::int64_t>(t.size()) + 1; });
   // An agent step: the history ends in the results of the tools the previous turn called.
   p.keep = mode_ == StickyMode::conversation ||
            (mode_ == StickyMode::tool_loops && role_of(messages.back()) == "tool");
