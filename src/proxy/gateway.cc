@@ -6,9 +6,10 @@
 #include "core/clock.h"
 #include "openai/error_body.h"
 #include "openai/feedback.h"
+#include "anthropic/messages_api.h"
 #include "openai/responses_api.h"
 #include "proxy/chat_completion.h"
-#include "proxy/responses_sink.h"
+#include "proxy/translating_sink.h"
 
 namespace fulcrum {
 
@@ -156,17 +157,30 @@ Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& reque
       const auto e = make_error(Errc::method_not_allowed, "use POST for " + path);
       co_await send_error(sink, e, std::move(allow));
     }
-  } else if (path == "/v1/responses" || path == "/responses") {
+  } else if (path == "/v1/responses" || path == "/responses" || path == "/v1/messages" || path == "/messages") {
     if (post) {
-      // Translated into a chat completions request, routed and accounted like one,
-      // answered as a Response (openai/responses_api.h).
-      auto chat = responses_to_chat(request.body);
+      // Another client API: translated into a chat completions request, routed and
+      // accounted like one, answered in the client's format (proxy/translating_sink.h).
+      const bool anthropic = path.ends_with("/messages");
+      auto chat = anthropic ? messages_to_chat(request.body) : responses_to_chat(request.body);
+      const auto format = anthropic ? messages_answer_format() : responses_answer_format();
       if (!chat) {
-        co_await send_error(sink, chat.error());
+        const auto http_error = to_http_error(chat.error());
+        co_await sink.send(http_error.status, {}, format->error(http_error.status, http_error.body), kJson);
       } else {
-        const HttpRequest translated{request.method, request.target, chat.value(), request.header};
-        ResponsesSink responses(sink);
-        co_await serve_chat_completion(state, upstream_, translated, responses);
+        // Anthropic clients send their key as x-api-key: it is the gateway key too.
+        std::string bearer;
+        if (anthropic && request.header("authorization").empty() && !request.header("x-api-key").empty())
+          bearer = "Bearer " + std::string(request.header("x-api-key"));
+        const auto& original = request.header;
+        const HttpRequest translated{
+            request.method, request.target, chat.value(),
+            [&original, &bearer](std::string_view name) -> std::string_view {
+              if (!bearer.empty() && name == "authorization") return bearer;
+              return original(name);
+            }};
+        TranslatingSink translating(sink, *format);
+        co_await serve_chat_completion(state, upstream_, translated, translating);
       }
     } else {
       HeaderList allow{{"allow", "POST"}};
