@@ -31,7 +31,6 @@ bool context_length_exceeded(const Error& e) {
   return false;
 }
 
-
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 constexpr std::size_t kMaxUpstreamErrorBody = 1024 * 1024;
@@ -139,9 +138,7 @@ class ChatCompletion {
   std::optional<CascadePlan> cascade_;
   bool escalated_ = false;
   bool routed_ = false;               // the router (or stickiness) chose the tier, not the client
-  bool answer_calls_tools_ = false;   // the answer asked for tool calls (router.sticky: tool_loops)
   std::string longer_reason_;         // set when a context-length refusal moved the request
-  std::string tool_scan_;             // the last bytes of the previous stream read, for that scan
   bool client_asked_logprobs_ = false;
   const ApiKey* key_ = nullptr;          // the gateway key, when keys are configured
   std::int64_t prompt_estimate_ = 0;     // counted against the key's tokens/min up front
@@ -508,7 +505,10 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
       continue;
     }
     if (context_length_exceeded(*last)) {
-      if (auto longer = longer_window_than(t, plan)) {
+      const std::vector<std::size_t> tried(plan.begin(), plan.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      if (auto longer = longer_window_than(t, tried)) {
+        // Next: moved up if the plan had it later (a configured fallback), else added.
+        plan.erase(std::remove(plan.begin() + static_cast<std::ptrdiff_t>(i) + 1, plan.end(), *longer), plan.end());
         plan.insert(plan.begin() + static_cast<std::ptrdiff_t>(i) + 1, *longer);
         longer_reason_ = "; " + config_.tiers[t].name + "'s context window was too small (upstream " +
                          std::to_string(last->upstream_status) + "): moved to " + config_.tiers[*longer].name;
@@ -558,9 +558,6 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
   if (request_->stream && call.value()->is_event_stream()) co_return co_await deliver_stream(tier, *call.value());
   co_return co_await deliver_whole(tier, *call.value());
 }
-
-namespace {
-}  // namespace
 
 Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, UpstreamCall& call) {
   const auto started = Clock::now();
