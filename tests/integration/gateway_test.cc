@@ -445,7 +445,7 @@ TEST(GatewayFallback, AContextLengthRefusalMovesTheRequestToALongerWindow) {
       "providers:\n"
       "  fake: {base_url: \"" + fake.base_url() + "/v1\", retries: {max: 2, backoff_ms: 1}}\n"
       "tiers:\n"
-      "  short: {provider: fake, model: ms, price: {input: 1, output: 1}, context_tokens: 1000}\n"
+      "  short: {provider: fake, model: ms, price: {input: 1, output: 1}, context_tokens: 1000, fallback: [long]}\n"
       "  long-dear: {provider: fake, model: md, price: {input: 9, output: 9}, context_tokens: 100000}\n"
       "  long: {provider: fake, model: ml, price: {input: 2, output: 2}, context_tokens: 100000}\n"
       "router: {default: short}\n",
@@ -454,7 +454,8 @@ TEST(GatewayFallback, AContextLengthRefusalMovesTheRequestToALongerWindow) {
   GatewayRuntime gw(loaded.config, &observer);
   ASSERT_TRUE(gw.start());
   // The window the config declares is not the upstream's: it refuses the prompt as too long
-  // (once, not retried), and the cheapest tier with a longer window answers. `short` has no fallback.
+  // (once, not retried), and the cheapest tier with a longer window answers: `long`, which is
+  // also short's configured fallback (taken next, and only once).
   const std::string refusal =
       R"({"error":{"message":"This model's maximum context length is 1000 tokens. However, you requested 1500 tokens.",)"
       R"("type":"invalid_request_error","param":null,"code":"context_length_exceeded"}})";
