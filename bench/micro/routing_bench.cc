@@ -18,6 +18,7 @@
 #include "learn/text_features.h"
 #include "openai/chat_request.h"
 #include "routing/router.h"
+#include "state/sticky_routes.h"
 
 namespace {
 
@@ -190,5 +191,32 @@ void BM_RouteMemoryOver1M(benchmark::State& state) {
 BENCHMARK(BM_RouteMemoryOver1M)->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
+
+// router.sticky's memory on a routed request (the in-process store): find
+// the previous turn's tier, then remember this turn's, for a conversation of
+// 8 messages (~4 KB). A new conversation every 64 calls, as traffic brings.
+void BM_StickyMemoryPerRoutedRequest(benchmark::State& state) {
+  auto store = make_local_store(100000);
+  StickyRoutes sticky(StickyMode::tool_loops, std::chrono::minutes(60), *store);
+  std::vector<ChatRequest> requests;
+  for (int c = 0; c < 64; ++c) {
+    boost::json::array messages;
+    messages.push_back(boost::json::object{{"role", "system"}, {"content", "You are a helpful assistant. " + std::to_string(c)}});
+    for (int t = 0; t < 7; ++t)
+      messages.push_back(boost::json::object{{"role", t % 2 ? "assistant" : "user"},
+                                             {"content", std::string(500, static_cast<char>('a' + t)) + std::to_string(c)}});
+    auto req = parse_chat_request(boost::json::serialize(boost::json::object{{"model", "auto"}, {"messages", messages}}));
+    if (!req) std::abort();
+    requests.push_back(std::move(req.value()));
+  }
+  std::size_t next = 0;
+  for (auto _ : state) {
+    const auto& req = requests[next++ % requests.size()];
+    const auto keys = StickyRoutes::keys(req, "team-a");
+    benchmark::DoNotOptimize(sticky.previous(keys));
+    sticky.remember(keys, "flash");
+  }
+}
+BENCHMARK(BM_StickyMemoryPerRoutedRequest);
 
 BENCHMARK_MAIN();

@@ -137,7 +137,7 @@ class ChatCompletion {
   // Confidence cascade: set when the router chose one for this request.
   std::optional<CascadePlan> cascade_;
   bool escalated_ = false;
-  bool routed_ = false;               // the router (or stickiness) chose the tier, not the client
+  std::optional<StickyRoutes::Keys> sticky_keys_;  // routed requests, with router.sticky on
   std::string longer_reason_;         // set when a context-length refusal moved the request
   bool client_asked_logprobs_ = false;
   const ApiKey* key_ = nullptr;          // the gateway key, when keys are configured
@@ -307,8 +307,7 @@ void ChatCompletion::finish(int status) {
   record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();
   settle_admission();
   // The tier that answered is the one the conversation's next turns keep.
-  if (status == 200 && routed_ && state_.sticky && !record_.cache_hit)
-    state_.sticky->remember(*request_, key_ ? key_->name : std::string_view(), record_.tier);
+  if (status == 200 && sticky_keys_ && !record_.cache_hit) state_.sticky->remember(*sticky_keys_, record_.tier);
   if (state_.observer) state_.observer->on_request_done(record_);
 }
 
@@ -372,12 +371,14 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   }
   std::size_t tier = 0;
   if (!target->tier) {
-    routed_ = true;
     // The conversation's previous turn, if the store remembers its tier: a
     // sticky turn keeps it (budgets still apply); any other is routed knowing
     // that tier holds the cached prefix.
     std::optional<StickyRoutes::Previous> previous;
-    if (state_.sticky) previous = state_.sticky->previous(*request_, key_ ? key_->name : std::string_view());
+    if (state_.sticky) {
+      sticky_keys_ = StickyRoutes::keys(*request_, key_ ? key_->name : std::string_view());
+      previous = state_.sticky->previous(*sticky_keys_);
+    }
     const auto previous_tier = previous ? config_.tier_index(previous->tier) : std::nullopt;  // gone since a reload: none
     if (previous_tier && previous->keep) {
       tier = *previous_tier;

@@ -29,21 +29,27 @@ class StickyRoutes {
   StickyRoutes(StickyMode mode, std::chrono::milliseconds ttl, StateStore& store)
       : mode_(mode), ttl_(ttl), store_(store) {}
 
+  // What identifies a request's conversation, computed in one pass over its
+  // messages: the key of the turn it continues (the messages before its last
+  // assistant turn; none on a first turn) and the key of the turn it is.
+  struct Keys {
+    std::optional<std::string> continued;
+    std::string own;                 // empty: no messages
+    std::int64_t prefix_chars = 0;   // the continued turn's text: the prefix the provider has cached
+    bool ends_in_tool_results = false;
+  };
+  static Keys keys(const ChatRequest& request, std::string_view scope);
+
   // The turn before this request, when the store remembers which tier answered it.
   struct Previous {
     std::string tier;
-    std::int64_t prefix_chars = 0;  // the text the provider has cached for that tier: the previous request's
-    bool keep = false;              // the mode keeps this request on that tier
+    std::int64_t prefix_chars = 0;
+    bool keep = false;  // the mode keeps this request on that tier
   };
-  std::optional<Previous> previous(const ChatRequest& request, std::string_view scope) const;
-  // After `tier` answered `request`, routed (not named by the client): the
+  std::optional<Previous> previous(const Keys& keys) const;
+  // After `tier` answered the request, routed (not named by the client): the
   // next turn, which sends these messages again and then more, finds it.
-  void remember(const ChatRequest& request, std::string_view scope, std::string_view tier) const;
-
-  // The store keys, exposed for tests: the turn this request continues (the
-  // messages before its last assistant turn) and the turn it is.
-  static std::optional<std::string> continued_key(const ChatRequest& request, std::string_view scope);
-  static std::optional<std::string> own_key(const ChatRequest& request, std::string_view scope);
+  void remember(const Keys& keys, std::string_view tier) const;
 
  private:
   StickyMode mode_;

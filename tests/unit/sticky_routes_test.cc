@@ -21,39 +21,42 @@ constexpr const char* kStep2 =
     R"({"role":"tool","tool_call_id":"call_1","content":"18C"}])";
 
 TEST(StickyRoutes, ATurnContinuesTheKeyThePreviousTurnLeft) {
-  const auto step1 = request(kStep1);
-  const auto step2 = request(kStep2);
-  const auto own = StickyRoutes::own_key(step1, "team-a");
-  ASSERT_TRUE(own);
-  EXPECT_EQ(StickyRoutes::continued_key(step2, "team-a"), own);
+  const auto step1 = StickyRoutes::keys(request(kStep1), "team-a");
+  const auto step2 = StickyRoutes::keys(request(kStep2), "team-a");
+  ASSERT_FALSE(step1.own.empty());
+  EXPECT_FALSE(step1.continued);  // a first turn continues nothing
+  EXPECT_EQ(step2.continued, step1.own);
+  EXPECT_TRUE(step2.ends_in_tool_results);
+  EXPECT_EQ(step2.prefix_chars, static_cast<std::int64_t>(std::string("be brief\nweather?\n").size()));
   // Another gateway key never continues it: tenants do not steer each other.
-  EXPECT_NE(StickyRoutes::continued_key(step2, "team-b"), own);
-  // A first turn continues nothing; a different opening is a different conversation.
-  EXPECT_FALSE(StickyRoutes::continued_key(step1, "team-a"));
-  const auto other = request(R"([{"role":"system","content":"be brief"},{"role":"user","content":"news?"}])");
-  EXPECT_NE(StickyRoutes::own_key(other, "team-a"), own);
+  EXPECT_NE(StickyRoutes::keys(request(kStep2), "team-b").continued, step1.own);
+  // A different opening, or the same words split differently, is a different conversation.
+  EXPECT_NE(StickyRoutes::keys(request(R"([{"role":"system","content":"be brief"},{"role":"user","content":"news?"}])"),
+                               "team-a").own, step1.own);
+  EXPECT_NE(StickyRoutes::keys(request(R"([{"role":"system","content":"be"},{"role":"user","content":" briefweather?"}])"),
+                               "team-a").own, step1.own);
 }
 
 TEST(StickyRoutes, KeepsToolStepsOrEveryTurnAsTheModeSays) {
   auto store = make_local_store();
-  const auto step1 = request(kStep1);
-  const auto step2 = request(kStep2);  // ends in a tool result
-  const auto chat2 = request(R"([{"role":"system","content":"be brief"},{"role":"user","content":"weather?"},)"
-                             R"({"role":"assistant","content":"18C"},{"role":"user","content":"and tomorrow?"}])");
+  const auto step1 = StickyRoutes::keys(request(kStep1), "");
+  const auto step2 = StickyRoutes::keys(request(kStep2), "");  // ends in a tool result
+  const auto chat2 = StickyRoutes::keys(
+      request(R"([{"role":"system","content":"be brief"},{"role":"user","content":"weather?"},)"
+              R"({"role":"assistant","content":"18C"},{"role":"user","content":"and tomorrow?"}])"), "");
   StickyRoutes loops(StickyMode::tool_loops, std::chrono::minutes(1), *store);
-  EXPECT_FALSE(loops.previous(step2, ""));  // nothing remembered yet
-  loops.remember(step1, "", "flash");
-  auto p = loops.previous(step2, "");
+  EXPECT_FALSE(loops.previous(step2));  // nothing remembered yet
+  loops.remember(step1, "flash");
+  auto p = loops.previous(step2);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->tier, "flash");
   EXPECT_TRUE(p->keep);
-  EXPECT_EQ(p->prefix_chars, static_cast<std::int64_t>(std::string("be brief\nweather?\n").size()));
-  p = loops.previous(chat2, "");  // a chat turn: routed, knowing flash holds the prefix
+  p = loops.previous(chat2);  // a chat turn: routed, knowing flash holds the prefix
   ASSERT_TRUE(p);
   EXPECT_FALSE(p->keep);
-  EXPECT_FALSE(loops.previous(step2, "team-a"));
+  EXPECT_FALSE(loops.previous(StickyRoutes::keys(request(kStep2), "team-a")));
   StickyRoutes conversation(StickyMode::conversation, std::chrono::minutes(1), *store);
-  p = conversation.previous(chat2, "");
+  p = conversation.previous(chat2);
   ASSERT_TRUE(p);
   EXPECT_TRUE(p->keep);
 }
