@@ -1,9 +1,9 @@
 #include "anthropic/messages_api.h"
 
-#include <algorithm>
-#include <iterator>
-
 #include <boost/json.hpp>
+
+#include "openai/client_api.h"
+#include "openai/usage.h"
 
 namespace fulcrum {
 namespace json = boost::json;
@@ -163,16 +163,8 @@ Result<std::string> messages_to_chat(std::string_view body) {
                                         {"function", json::object{{"name", string_or(choice->get_object(), "name")}}}};
     else return bad("tool_choice.type must be auto, any, tool or none", "tool_choice.type");
   }
-  // Anything else (vendor extensions) reaches the upstream unchanged, as on
-  // chat requests; Messages-only fields do not.
-  static constexpr std::string_view kMessagesOnly[] = {"system", "stop_sequences", "tools", "tool_choice", "thinking",
-                                                       "top_k", "container", "mcp_servers", "service_tier"};
-  for (const auto& kv : in) {
-    const std::string_view key = kv.key();
-    if (out.contains(key) || std::find(std::begin(kMessagesOnly), std::end(kMessagesOnly), key) != std::end(kMessagesOnly))
-      continue;
-    out[key] = kv.value();
-  }
+  copy_other_fields(in, out, {"system", "stop_sequences", "tools", "tool_choice", "thinking", "top_k", "container",
+                              "mcp_servers", "service_tier"});
   return json::serialize(out);
 }
 
@@ -187,13 +179,6 @@ std::string stop_reason(std::string_view finish) {
 std::int64_t num(const json::object& o, std::string_view k) {
   const auto* v = o.if_contains(k);
   return v && v->is_int64() ? v->get_int64() : 0;
-}
-
-std::int64_t cached_tokens(const json::object& usage) {
-  std::int64_t cached = num(usage, "prompt_cache_hit_tokens");
-  if (const auto* d = usage.if_contains("prompt_tokens_details"); d && d->is_object())
-    cached = std::max(cached, num(d->get_object(), "cached_tokens"));
-  return cached;
 }
 
 // A tool call's arguments as the input object Anthropic clients expect.
@@ -230,10 +215,10 @@ json::object chat_to_message(const json::object& chat, std::string_view id) {
   json::object usage{{"input_tokens", 0}, {"output_tokens", 0}, {"cache_read_input_tokens", 0},
                      {"cache_creation_input_tokens", 0}};
   if (const auto* u = chat.if_contains("usage"); u && u->is_object()) {
-    const auto cached = cached_tokens(u->get_object());
-    usage["input_tokens"] = num(u->get_object(), "prompt_tokens") - cached;
-    usage["cache_read_input_tokens"] = cached;
-    usage["output_tokens"] = num(u->get_object(), "completion_tokens");
+    const auto parsed = parse_usage(u->get_object());
+    usage["input_tokens"] = parsed.cache_miss_tokens;
+    usage["cache_read_input_tokens"] = parsed.cache_hit_tokens;
+    usage["output_tokens"] = parsed.completion_tokens;
   }
   return json::object{{"id", id},
                       {"type", "message"},
@@ -295,9 +280,10 @@ void MessagesStream::on_chunk(const json::object& chunk, std::string& out) {
   if (model_.empty()) model_ = string_or(chunk, "model");
   start(out);
   if (const auto* u = chunk.if_contains("usage"); u && u->is_object()) {
-    cache_read_ = cached_tokens(u->get_object());
-    input_tokens_ = num(u->get_object(), "prompt_tokens") - cache_read_;
-    output_tokens_ = num(u->get_object(), "completion_tokens");
+    const auto parsed = parse_usage(u->get_object());
+    cache_read_ = parsed.cache_hit_tokens;
+    input_tokens_ = parsed.cache_miss_tokens;
+    output_tokens_ = parsed.completion_tokens;
   }
   const auto* choices = chunk.if_contains("choices");
   if (!choices || !choices->is_array() || choices->get_array().empty()) return;
@@ -354,21 +340,7 @@ void MessagesStream::close(std::string& out) {
 
 std::string MessagesStream::feed(std::string_view bytes) {
   std::string out;
-  parser_.feed(bytes);
-  SseEvent e;
-  while (parser_.next(e)) {
-    if (!e.has_data) {
-      out += e.raw;
-      continue;
-    }
-    if (e.data == "[DONE]") {
-      close(out);
-      continue;
-    }
-    json::error_code ec;
-    auto v = json::parse(e.data, ec);
-    if (!ec && v.is_object()) on_chunk(v.get_object(), out);
-  }
+  read_chat_stream(parser_, bytes, out, [&](const json::object& chunk) { on_chunk(chunk, out); }, [&] { close(out); });
   return out;
 }
 

@@ -1,9 +1,9 @@
 #include "openai/responses_api.h"
 
-#include <algorithm>
-#include <iterator>
-
 #include <boost/json.hpp>
+
+#include "openai/client_api.h"
+#include "openai/usage.h"
 
 namespace fulcrum {
 namespace json = boost::json;
@@ -186,45 +186,22 @@ Result<std::string> responses_to_chat(std::string_view body) {
         out["response_format"] = json::object{{"type", "json_object"}};
       }
     }
-  // Anything else (vendor extensions such as DeepSeek's `thinking`) reaches the
-  // upstream unchanged, as on chat requests; Responses-only fields do not.
-  static constexpr std::string_view kResponsesOnly[] = {
-      "input", "instructions", "max_output_tokens", "reasoning", "text", "tools", "tool_choice", "store", "include",
-      "truncation", "background", "prompt", "max_tool_calls", "top_logprobs", "safety_identifier", "prompt_cache_key",
-      "previous_response_id", "conversation", "service_tier", "stream_options"};
-  for (const auto& kv : in) {
-    const std::string_view key = kv.key();
-    if (out.contains(key) || std::find(std::begin(kResponsesOnly), std::end(kResponsesOnly), key) != std::end(kResponsesOnly))
-      continue;
-    out[key] = kv.value();
-  }
+  copy_other_fields(in, out, {"input", "instructions", "max_output_tokens", "reasoning", "text", "tools",
+                              "tool_choice", "store", "include", "truncation", "background", "prompt", "max_tool_calls",
+                              "top_logprobs", "safety_identifier", "prompt_cache_key", "previous_response_id",
+                              "conversation", "service_tier", "stream_options"});
   return json::serialize(out);
 }
 
 namespace {
 
 json::object usage_of(const json::object* chat_usage) {
-  json::object u{{"input_tokens", 0}, {"output_tokens", 0}, {"total_tokens", 0},
-                 {"input_tokens_details", json::object{{"cached_tokens", 0}}},
-                 {"output_tokens_details", json::object{{"reasoning_tokens", 0}}}};
-  if (!chat_usage) return u;
-  auto num = [](const json::object& o, std::string_view k) -> std::int64_t {
-    const auto* v = o.if_contains(k);
-    return v && v->is_int64() ? v->get_int64() : 0;
-  };
-  const auto in = num(*chat_usage, "prompt_tokens"), out = num(*chat_usage, "completion_tokens");
-  std::int64_t cached = num(*chat_usage, "prompt_cache_hit_tokens");
-  if (const auto* d = chat_usage->if_contains("prompt_tokens_details"); d && d->is_object())
-    cached = std::max(cached, num(d->get_object(), "cached_tokens"));
-  std::int64_t reasoning = 0;
-  if (const auto* d = chat_usage->if_contains("completion_tokens_details"); d && d->is_object())
-    reasoning = num(d->get_object(), "reasoning_tokens");
-  u["input_tokens"] = in;
-  u["output_tokens"] = out;
-  u["total_tokens"] = in + out;
-  u["input_tokens_details"] = json::object{{"cached_tokens", cached}};
-  u["output_tokens_details"] = json::object{{"reasoning_tokens", reasoning}};
-  return u;
+  const auto u = chat_usage ? parse_usage(*chat_usage) : Usage{};
+  return json::object{{"input_tokens", u.prompt_tokens},
+                      {"output_tokens", u.completion_tokens},
+                      {"total_tokens", u.prompt_tokens + u.completion_tokens},
+                      {"input_tokens_details", json::object{{"cached_tokens", u.cache_hit_tokens}}},
+                      {"output_tokens_details", json::object{{"reasoning_tokens", u.reasoning_tokens}}}};
 }
 
 json::object response_shell(std::string_view id, std::int64_t created_at, std::string_view model,
@@ -412,21 +389,7 @@ void ResponsesStream::close(std::string& out) {
 
 std::string ResponsesStream::feed(std::string_view bytes) {
   std::string out;
-  parser_.feed(bytes);
-  SseEvent e;
-  while (parser_.next(e)) {
-    if (!e.has_data) {
-      out += e.raw;  // comments (fulcrum's cost line) pass through
-      continue;
-    }
-    if (e.data == "[DONE]") {
-      close(out);
-      continue;
-    }
-    json::error_code ec;
-    auto v = json::parse(e.data, ec);
-    if (!ec && v.is_object()) on_chunk(v.get_object(), out);
-  }
+  read_chat_stream(parser_, bytes, out, [&](const json::object& chunk) { on_chunk(chunk, out); }, [&] { close(out); });
   return out;
 }
 
