@@ -64,12 +64,10 @@ OutcomeTrainOptions train_options(const LearnOptions& o) {
   return opt;
 }
 
-// Says which categories training sets aside (OutcomeTrainOptions::set_aside_z),
-// or nothing when none is.
-std::string set_aside_note(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
+// Says which categories training set aside (OutcomeTrainOptions::set_aside_z),
+// or nothing when none was.
+std::string set_aside_note(const std::vector<std::string>& categories, const ModelPair& pair,
                            const OutcomeTrainOptions& options) {
-  if (options.set_aside_z <= 0) return {};
-  const auto categories = contradicting_categories(rows, pair, options.set_aside_z);
   if (categories.empty()) return {};
   std::string names;
   for (const auto& c : categories) names += (names.empty() ? "" : ", ") + (c.empty() ? std::string("(none)") : c);
@@ -162,7 +160,7 @@ int run_train(const TrainCommand& cmd) {
   }
   std::printf("trained on %zu prompts (weak %s, strong %s); model written to %s\n", rows.size(),
               loaded->pair.weak.c_str(), loaded->pair.strong.c_str(), cmd.out_path.c_str());
-  if (const auto note = set_aside_note(rows, loaded->pair, train_options(cmd)); !note.empty())
+  if (const auto note = set_aside_note(model.set_aside(), loaded->pair, train_options(cmd)); !note.empty())
     std::printf("%s\n", note.c_str());
   if (const auto n = model.prior_categories())
     std::printf("category prior: %zu categories, %.0f%% of the routing score\n", n, 100 * model.prior_share());
@@ -395,7 +393,7 @@ int run_eval_transfer(const EvalCommand& cmd) {
   s.description = "trained on " + joined(cmd.train_paths) + " (" + std::to_string(train_rows.size()) +
                   " prompts), scored on " + joined(cmd.test_paths) + " (" + std::to_string(test->rows.size()) +
                   " prompts); seed " + std::to_string(cmd.seed);
-  if (const auto note = set_aside_note(train_rows, train->pair, train_options(cmd)); !note.empty())
+  if (const auto note = set_aside_note(model.set_aside(), train->pair, train_options(cmd)); !note.empty())
     s.description += "\n" + note;
   std::vector<Feature> scratch;
   for (const auto& r : test->rows) {
@@ -508,7 +506,11 @@ int run_eval(const EvalCommand& cmd) {
   s.description = "data: " + joined(cmd.data_paths) + ", " + std::to_string(loaded->data.rows.size()) + " prompts; " +
                   std::to_string(cmd.folds) + " folds, seed " + std::to_string(cmd.seed);
   for (const auto& r : loaded->data.rows) s.rows.push_back(&r);
-  if (const auto note = set_aside_note(s.rows, loaded->pair, train_options(cmd)); !note.empty())
+  // Each fold's model decides for itself; the whole set shows what they see.
+  const auto options = train_options(cmd);
+  const auto aside = options.set_aside_z > 0 ? contradicting_categories(s.rows, loaded->pair, options.set_aside_z)
+                                             : std::vector<std::string>{};
+  if (const auto note = set_aside_note(aside, loaded->pair, options); !note.empty())
     s.description += "\n" + note + ", in each fold where it holds";
   s.predicted = held_out.predicted;
   s.fold = held_out.fold;

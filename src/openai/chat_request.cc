@@ -28,6 +28,14 @@ void append_message_text(const boost::json::value& content, std::string& out) {
   });
 }
 
+std::int64_t requested_max_tokens(const ChatRequest& request) {
+  for (const char* name : {"max_completion_tokens", "max_tokens"})
+    if (auto it = request.body.find(name); it != request.body.end() && it->value().is_int64() &&
+                                           it->value().get_int64() > 0)
+      return it->value().get_int64();
+  return 0;
+}
+
 std::string ChatRequest::prompt_text() const {
   std::string out;
   for_each_message_content(body, [&](const boost::json::value& c) { append_message_text(c, out); });

@@ -32,6 +32,10 @@ struct ChatRequest {
   std::int64_t prompt_size() const;
 };
 
+// The answer size the client asked for: `max_completion_tokens`, else
+// `max_tokens` (a positive integer); 0 when it names none.
+std::int64_t requested_max_tokens(const ChatRequest& request);
+
 // Parses and validates: JSON object, non-empty `messages` of objects with a
 // string `role`, string `model` if present, boolean `stream` if present.
 Result<ChatRequest> parse_chat_request(std::string_view body);

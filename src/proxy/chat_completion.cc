@@ -212,10 +212,7 @@ void ChatCompletion::settle_admission() {
 }
 
 std::int64_t ChatCompletion::max_tokens() const {
-  for (const char* name : {"max_completion_tokens", "max_tokens"})
-    if (auto it = request_->body.find(name); it != request_->body.end() && it->value().is_int64() &&
-                                              it->value().get_int64() > 0)
-      return it->value().get_int64();
+  if (const auto asked = requested_max_tokens(*request_)) return asked;
   return key_ ? key_->default_max_tokens : 0;
 }
 

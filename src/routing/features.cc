@@ -106,11 +106,7 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
   f.prompt_chars = static_cast<std::int64_t>(text.size());
   f.prompt_tokens_estimate = estimate_tokens(text);
   f.request_chars = request.prompt_size();
-  for (const char* name : {"max_completion_tokens", "max_tokens"})
-    if (auto it = request.body.find(name); it != request.body.end() && it->value().is_int64() && it->value().get_int64() > 0) {
-      f.max_output_tokens = it->value().get_int64();
-      break;
-    }
+  f.max_output_tokens = requested_max_tokens(request);
   f.has_code = text.find("```") != std::string::npos || text.find("#include") != std::string::npos ||
                text.find("};") != std::string::npos || contains_common(text, "def ") ||
                contains_common(text, "function ");

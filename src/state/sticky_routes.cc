@@ -103,16 +103,14 @@ StickyRoutes::Keys StickyRoutes::keys(const ChatRequest& request, std::string_vi
   h.separator('\x1d');
   for (std::size_t i = 0; i < messages->size(); ++i) {
     if (a && *a == i && i > 0) k.continued = h.key();  // the messages before the last assistant turn
-    hash_identity((*messages)[i], h);
+    const auto& m = (*messages)[i];
+    if (a && i < *a && m.is_object())  // their text: the prefix the provider has cached
+      if (auto c = m.get_object().find("content"); c != m.get_object().end())
+        for_each_text(c->value(), [&](std::string_view t) { k.prefix_chars += static_cast<std::int64_t>(t.size()) + 1; });
+    hash_identity(m, h);
   }
   k.own = h.key();
-  if (k.continued) {
-    for (std::size_t i = 0; i < *a; ++i)
-      if ((*messages)[i].is_object())
-        if (auto c = (*messages)[i].get_object().find("content"); c != (*messages)[i].get_object().end())
-          for_each_text(c->value(), [&](std::string_view t) { k.prefix_chars += static_cast<std::int64_t>(t.size()) + 1; });
-    k.ends_in_tool_results = role_of(messages->back()) == "tool";
-  }
+  k.ends_in_tool_results = k.continued && role_of(messages->back()) == "tool";
   return k;
 }
 
