@@ -140,7 +140,8 @@ void read_policy(Reader& r, const YAML::Node& n, const std::string& path, Config
     if (total <= 0) r.error(w, path + ".weights", "the weights must add up to more than 0");
   } else if (*type == "threshold") {
     p.type = PolicyConfig::Type::threshold;
-    r.check_keys(n, path, {"type", "on", "below", "levels", "when"});
+    r.check_keys(n, path, {"type", "on", "below", "levels", "error_cost_usd", "when"});
+    if (auto v = r.number(n, "error_cost_usd", path, 0, 1e9)) p.error_cost_usd = *v;
     if (auto on = r.string(n, "on", path, false)) {
       if (*on == "complexity") p.threshold_on_complexity = true;
       else if (*on != "score") r.error(n["on"], path + ".on", "expected score or complexity");

@@ -61,7 +61,7 @@ struct PolicyConfig {
   std::size_t below_tier = 0;                              // threshold: under every level
   std::vector<std::pair<double, std::size_t>> levels;      // threshold: at -> tier, ascending
   std::vector<std::pair<std::size_t, bool>> candidates;    // expected_cost: tier, is the strong outcome
-  double error_cost_usd = 0;                               // expected_cost: default
+  double error_cost_usd = 0;                               // expected_cost: default; threshold: $ a point
   std::int64_t output_tokens = 400;                        // expected_cost: answer size estimate
   CascadePlan cascade;                                     // cascade
 };

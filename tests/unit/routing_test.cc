@@ -222,6 +222,72 @@ TEST(Router, ThresholdLevelsOnTheLearnedScore) {
   EXPECT_GT(*dh->features.complexity, *de->features.complexity);
 }
 
+// Cache-aware thresholds: a level prices a point of score at the turn's price
+// difference / `at`, so a move away from the tier holding the conversation's
+// cached prefix must clear the boundary by the lost cache's worth in points.
+TEST(Router, ThresholdWeighsTheCachedPrefixAMoveLoses) {
+  const auto model = train_tiny_model();
+  auto c = load("router:\n  default: flash\n  output_tokens_estimate: 400\n  model: " + model +
+                "\n  policies: [{type: threshold, below: flash, levels: [{at: 0.3, tier: pro}]}]\n");
+  auto router = build_router(c);
+  ASSERT_TRUE(router) << router.error().message;
+  auto hard = parse_chat_request(R"({"messages":[{"role":"user","content":"prove the lemma by induction"}]})");
+  auto easy = parse_chat_request(R"({"messages":[{"role":"user","content":"say hello to my friend"}]})");
+  auto fresh = (*router)->route(RouteInput{*hard, nullptr, "a"});
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh->tier_index, 1u) << fresh->reason;
+  const double score = *fresh->features.score;
+  ASSERT_GT(score, 0.31) << "the test needs a score that clears 0.3 by a little";
+
+  // 100k cached tokens on flash: moving bills them at pro's miss price, +$0.225. This turn's
+  // price difference (a few prompt tokens and 400 answer tokens) is under a cent, so a point is
+  // worth a few cents and the move would need several points: it stays on flash.
+  auto d = (*router)->route(RouteInput{*hard, nullptr, "a", 0, 100000});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 0u) << d->reason;
+  EXPECT_NE(d->reason.find(">= 0.3 -> pro, but moving loses $0.225 of cached prefix on flash"), std::string::npos)
+      << d->reason;
+  EXPECT_NE(d->reason.find("-> stays on flash"), std::string::npos) << d->reason;
+
+  // A 10-token prefix is worth far less than the score's margin over 0.3: the move goes ahead.
+  d = (*router)->route(RouteInput{*hard, nullptr, "a", 0, 10});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
+  EXPECT_NE(d->reason.find("; clears the $0.000023 of cached prefix on flash (= 0.002 points"), std::string::npos) << d->reason;
+
+  // On pro already, an easy turn would go down to flash, but flash would bill the 100k prefix
+  // at its miss price: $0.0126 > this turn's saving, so it stays on pro.
+  d = (*router)->route(RouteInput{*easy, nullptr, "b", 1, 100000});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
+  EXPECT_NE(d->reason.find("< 0.3 -> flash, but moving loses $0.0126 of cached prefix on pro"), std::string::npos)
+      << d->reason;
+  // ...and with no cached prefix reported, it goes down.
+  d = (*router)->route(RouteInput{*easy, nullptr, "b", 1, 0});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 0u) << d->reason;
+
+  // error_cost_usd prices a point explicitly: at $1000 a point, $0.225 is a negligible margin.
+  auto priced = load("router:\n  default: flash\n  model: " + model +
+                     "\n  policies: [{type: threshold, below: flash, error_cost_usd: 1000, levels: [{at: 0.3, tier: pro}]}]\n");
+  auto priced_router = build_router(priced);
+  ASSERT_TRUE(priced_router) << priced_router.error().message;
+  d = (*priced_router)->route(RouteInput{*hard, nullptr, "a", 0, 100000});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
+  EXPECT_NE(d->reason.find("at $1000 a point"), std::string::npos) << d->reason;
+
+  // A level at or below 0 puts no price on a point: the move is made and the reason says why.
+  auto unpriced = load("router:\n  default: flash\n  model: " + model +
+                       "\n  policies: [{type: threshold, below: flash, levels: [{at: -0.5, tier: pro}]}]\n");
+  auto unpriced_router = build_router(unpriced);
+  ASSERT_TRUE(unpriced_router) << unpriced_router.error().message;
+  d = (*unpriced_router)->route(RouteInput{*hard, nullptr, "a", 0, 100000});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->tier_index, 1u) << d->reason;
+  EXPECT_NE(d->reason.find("is not weighed: a level at or below 0"), std::string::npos) << d->reason;
+}
+
 TEST(Router, ExpectedCostWeighsPriceAgainstTheCostOfErrors) {
   const auto model = train_tiny_model();
   auto c = load("router:\n  default: flash\n  model: " + model +
