@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev sqlite3
   libhiredis-dev redis-server libfasttext-dev
+  # the shared ledger's client library, and a server the tests start on a temporary directory
+  libpq-dev postgresql
   # the server's allocator (glibc malloc was ~14% of its CPU under load)
   libmimalloc-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev

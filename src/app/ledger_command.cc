@@ -1,5 +1,6 @@
 #include "app/ledger_command.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,29 +11,43 @@
 
 namespace fulcrum {
 
-std::string ledger_path(const std::string& db_path, const std::string& config_path) {
-  if (!db_path.empty()) return db_path;
+Result<LedgerLocation> configured_ledger(const LedgerConfig& ledger) {
+  if (ledger.password_env.empty()) return LedgerLocation(ledger.path);
+  const char* password = std::getenv(ledger.password_env.c_str());
+  if (!password || !*password)
+    return make_error(Errc::invalid_request,
+                      "ledger.password_env: the environment variable " + ledger.password_env + " is not set");
+  return LedgerLocation(ledger.path, password);
+}
+
+std::optional<LedgerLocation> ledger_location(const std::string& db_path, const std::string& config_path) {
+  if (!db_path.empty()) return LedgerLocation(db_path);
   if (config_path.empty()) {
     std::cerr << "fulcrum: give --db LEDGER or --config FILE\n";
-    return {};
+    return std::nullopt;
   }
   auto loaded = load_config_file(config_path);
   if (!loaded.config) {
     for (const auto& e : loaded.errors) std::cerr << e << '\n';
-    return {};
+    return std::nullopt;
   }
   if (loaded.config->ledger.path.empty()) {
     std::cerr << "fulcrum: " << config_path << " turns the ledger off (ledger.path)\n";
-    return {};
+    return std::nullopt;
   }
-  return loaded.config->ledger.path;
+  auto where = configured_ledger(loaded.config->ledger);
+  if (!where) {
+    std::cerr << "fulcrum: " << where.error().message << '\n';
+    return std::nullopt;
+  }
+  return std::move(where.value());
 }
 
 int run_ledger_export(const LedgerExportCommand& cmd) {
-  const auto path = ledger_path(cmd.db_path, cmd.config_path);
-  if (path.empty()) return 2;
-  if (!std::filesystem::exists(path)) {
-    std::cerr << "fulcrum: ledger " << path << " does not exist\n";
+  const auto where = ledger_location(cmd.db_path, cmd.config_path);
+  if (!where) return 2;
+  if (!where->postgres() && !std::filesystem::exists(where->target)) {
+    std::cerr << "fulcrum: ledger " << where->target << " does not exist\n";
     return 1;
   }
   auto since = parse_since(cmd.since, unix_ms_now());
@@ -48,7 +63,7 @@ int run_ledger_export(const LedgerExportCommand& cmd) {
       return 1;
     }
   }
-  auto st = export_ledger(path, *since, cmd.format, cmd.out_path.empty() ? std::cout : file);
+  auto st = export_ledger(*where, *since, cmd.format, cmd.out_path.empty() ? std::cout : file);
   if (!st) {
     std::cerr << "fulcrum: " << st.error().message << '\n';
     return st.error().code == Errc::invalid_request ? 2 : 1;

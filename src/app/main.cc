@@ -169,12 +169,12 @@ int main(int argc, char** argv) {
   auto* ledger_cmd = app.add_subcommand("ledger", "the request ledger");
   ledger_cmd->require_subcommand(1);
   auto* export_cmd = ledger_cmd->add_subcommand("export", "write the ledger's requests as CSV or JSON lines");
-  export_cmd->add_option("--db", ledger_export.db_path, "ledger file (default: the config's ledger.path)");
+  export_cmd->add_option("--db", ledger_export.db_path, "ledger file or postgresql:// URL (default: the config's ledger)");
   export_cmd->add_option("-c,--config", ledger_export.config_path, "config whose ledger.path to read");
   export_cmd->add_option("--since", ledger_export.since, "YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, or 30m / 24h / 7d ago (default 30d)");
   export_cmd->add_option("--format", ledger_export.format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   export_cmd->add_option("-o,--out", ledger_export.out_path, "file to write (default: stdout)");
-  breakeven_cmd->add_option("--ledger", breakeven.ledger_path, "use the error rates measured from feedback in this ledger");
+  breakeven_cmd->add_option("--ledger", breakeven.ledger_path, "use the error rates measured from feedback in this ledger (a file or a postgresql:// URL)");
   breakeven_cmd->add_option("--since", breakeven.since, "ledger window (default 30d)");
 
   auto* hash_cmd = app.add_subcommand("hash-key", "print the SHA-256 of a gateway API key read from stdin (for keys.NAME.sha256)");

@@ -1,7 +1,12 @@
 #include "app/operations.h"
 
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 
+#include <spdlog/spdlog.h>
+
+#include "app/ledger_command.h"
 #include "core/clock.h"
 
 namespace fulcrum {
@@ -16,22 +21,50 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
   ops->config_ = config;
   ops->metrics_ = std::make_unique<Metrics>(*config);
   if (!config->ledger.path.empty()) {
-    auto opened = Ledger::open(LedgerOptions{config->ledger.path, config->ledger.queue, config->ledger.flush,
-                                             config->ledger.max_size_mb * 1024 * 1024,
-                                             config->ledger.capture_retention_days * 86400000});
+    auto where = configured_ledger(config->ledger);
+    if (!where) return std::move(where).error();
+    LedgerOptions options;
+    options.where = std::move(where.value());
+    options.queue_capacity = config->ledger.queue;
+    options.flush_interval = config->ledger.flush;
+    options.max_bytes = config->ledger.max_size_mb * 1024 * 1024;
+    options.prompt_retention_ms = config->ledger.capture_retention_days * 86400000;
+    auto opened = Ledger::open(options);
     if (!opened) return std::move(opened).error();
     ops->ledger_ = std::move(opened.value());
+    auto* l = ops->ledger_.get();
     ops->metrics_->add_gauge("fulcrum_ledger_queue_depth", "Ledger records waiting to be written.",
-                             [l = ops->ledger_.get()] { return static_cast<double>(l->queue_depth()); });
+                             [l] { return static_cast<double>(l->queue_depth()); });
     ops->metrics_->add_counter("fulcrum_ledger_dropped_records_total", "Ledger records dropped because the queue was full.",
-                             [l = ops->ledger_.get()] { return static_cast<double>(l->dropped()); });
+                               [l] { return static_cast<double>(l->dropped()); });
     ops->metrics_->add_counter("fulcrum_ledger_write_errors_total",
-                               "Ledger records the database refused (disk full, ledger.max_size_mb, I/O error).",
-                               [l = ops->ledger_.get()] { return static_cast<double>(l->write_errors()); });
-  }
-  if (ops->ledger_) {
+                               "Ledger records lost: refused by the database (disk full, ledger.max_size_mb, a bad "
+                               "value) or still unwritten at shutdown with the database away.",
+                               [l] { return static_cast<double>(l->write_errors()); });
+    ops->metrics_->add_gauge("fulcrum_ledger_up", "1 while the ledger's database takes writes, 0 while it cannot be reached.",
+                             [l] { return l->available() ? 1.0 : 0.0; });
+    ops->metrics_->add_counter("fulcrum_ledger_retries_total",
+                               "Ledger batches sent again because the database could not be reached.",
+                               [l] { return static_cast<double>(l->retries()); });
     ops->dashboard_ = std::make_unique<DashboardData>(*config);
-    if (auto st = ops->dashboard_->seed(config->ledger.path, unix_ms_now()); !st) return std::move(st).error();
+    if (auto st = ops->dashboard_->seed(l->location(), unix_ms_now()); !st) return std::move(st).error();
+    if (l->location().postgres()) {
+      // A shared ledger: the dashboard shows every replica's traffic, read again off the request path.
+      ops->dashboard_->follow_ledger();
+      ops->dashboard_refresh_ = std::jthread([dashboard = ops->dashboard_.get(), where = l->location(),
+                                              every = config->ledger.dashboard_refresh](std::stop_token stop) {
+        std::mutex mu;
+        std::condition_variable_any cv;
+        bool failing = false;
+        for (;;) {
+          std::unique_lock lock(mu);
+          if (cv.wait_for(lock, stop, every, [] { return false; }) || stop.stop_requested()) return;
+          auto st = dashboard->seed(where, unix_ms_now());
+          if (!st && !failing) spdlog::warn("dashboard: {}; showing the last figures read", st.error().message);
+          failing = !st;
+        }
+      });
+    }
   }
   if (config->state.url == "local") {
     ops->store_ = make_local_store(config->cache.max_entries);

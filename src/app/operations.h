@@ -1,9 +1,10 @@
 #pragma once
 // The operational services a running gateway is wired with, built from the
-// config: access log, metrics, the SQLite ledger, the state store (local or
+// config: access log, metrics, the ledger (SQLite or PostgreSQL), the state store (local or
 // Redis), keys/budgets/rate limits and the response cache. `fulcrum serve`
 // and the integration tests build the same stack.
 #include <memory>
+#include <thread>
 
 #include "app/access_log.h"
 #include "app/gateway_runtime.h"
@@ -35,6 +36,7 @@ class Operations {
   std::unique_ptr<StateStore> local_conversations_;  // in-process only: see GatewayServices::conversations
   StoreHealth store_health_;
   std::unique_ptr<DashboardData> dashboard_;
+  std::jthread dashboard_refresh_;  // a shared ledger's: stopped before dashboard_ goes
   ObserverList observers_;
 };
 

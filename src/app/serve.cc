@@ -88,7 +88,8 @@ int run_serve(const ServeOptions& options) {
     }
     auto next = std::const_pointer_cast<Config>(fresh.config);
     if (next->ledger.path != config->ledger.path || next->state.url != config->state.url)
-      spdlog::warn("reload: ledger.path and state changes need a restart; keeping {} and {}", config->ledger.path,
+      spdlog::warn("reload: ledger.path/url and state changes need a restart; keeping {} and {}",
+                   LedgerLocation(config->ledger.path).display(),
                    redact_url(config->state.url));
     next->listen_address = config->listen_address;  // the socket stays; --listen/--threads still apply
     next->listen_port = config->listen_port;
@@ -103,7 +104,7 @@ int run_serve(const ServeOptions& options) {
   runtime.wait_for_signal(reload);
   if (auto* ledger = (*ops)->ledger()) {
     ledger->flush();
-    spdlog::info("ledger {} flushed", ledger->path());
+    spdlog::info("ledger {} flushed", ledger->location().display());
   }
   return 0;
 }

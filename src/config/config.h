@@ -131,7 +131,12 @@ struct LogConfig {
 // it off, and with it /v1/feedback. A relative path is taken from the config
 // file's directory, as router.model's is.
 struct LedgerConfig {
+  // A SQLite file, or (from `url`) a postgresql:// URL every replica shares.
   std::string path = "fulcrum-ledger.db";
+  std::string password_env;  // PostgreSQL: the environment variable holding the password
+  // PostgreSQL: the dashboard reads every replica's traffic from the
+  // database this often (SQLite: it follows this process's own records).
+  std::chrono::milliseconds dashboard_refresh{5000};
   std::size_t queue = 100000;  // records waiting to be written; more are dropped (and counted)
   std::chrono::milliseconds flush{2};  // a burst of records gathers this long before its commit
   std::int64_t max_size_mb = 0;        // > 0: the file stops growing here; later records are lost and counted

@@ -11,6 +11,7 @@
 #include "config/load_router.h"
 #include "config/url.h"
 #include "config/yaml_reader.h"
+#include "ledger/ledger_location.h"
 
 namespace fulcrum {
 namespace {
@@ -320,9 +321,24 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
   if (auto l = root["ledger"]; l.IsDefined()) {
     if (r.expect_map(l, "ledger")) {
       r.check_keys(l, "ledger",
-                   {"path", "queue", "flush_ms", "max_size_mb", "capture", "capture_retention_days", "capture_max_chars"});
+                   {"path", "url", "password_env", "dashboard_refresh_ms", "queue", "flush_ms", "max_size_mb", "capture",
+                    "capture_retention_days", "capture_max_chars"});
       if (auto node = l["path"]; node.IsDefined() && node.IsNull()) cfg->ledger.path.clear();
       else if (auto v = r.string(l, "path", "ledger", false)) cfg->ledger.path = *v;
+      if (auto v = r.string(l, "url", "ledger", false)) {
+        if (l["path"].IsDefined()) r.error(l["url"], "ledger.url", "give ledger.path (SQLite) or ledger.url (PostgreSQL), not both");
+        else if (!is_postgres_url(*v))
+          r.error(l["url"], "ledger.url", "expected postgresql://[user@]host[:port]/database");
+        else if (v->find('@') != std::string::npos && v->find(':', v->find("://") + 3) < v->find('@'))
+          r.error(l["url"], "ledger.url", "keep the password out of the config: name its variable in ledger.password_env");
+        else cfg->ledger.path = *v;
+      }
+      if (auto v = r.string(l, "password_env", "ledger", false)) {
+        if (!is_postgres_url(cfg->ledger.path)) r.error(l["password_env"], "ledger.password_env", "only with ledger.url");
+        cfg->ledger.password_env = *v;
+      }
+      if (auto v = r.integer(l, "dashboard_refresh_ms", "ledger", 100, 3600000))
+        cfg->ledger.dashboard_refresh = std::chrono::milliseconds(*v);
       if (auto v = r.integer(l, "queue", "ledger", 1, 100000000)) cfg->ledger.queue = static_cast<std::size_t>(*v);
       if (auto v = r.integer(l, "flush_ms", "ledger", 0, 10000)) cfg->ledger.flush = std::chrono::milliseconds(*v);
       if (auto v = r.integer(l, "max_size_mb", "ledger", 1, 100000000)) cfg->ledger.max_size_mb = *v;
@@ -415,7 +431,8 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
   }
 
   // Every relative path in a config means the same thing: relative to the file (router.model resolves likewise).
-  if (std::filesystem::path ledger(cfg->ledger.path); !cfg->ledger.path.empty() && ledger.is_relative())
+  if (std::filesystem::path ledger(cfg->ledger.path);
+      !cfg->ledger.path.empty() && !is_postgres_url(cfg->ledger.path) && ledger.is_relative())
     cfg->ledger.path = (std::filesystem::path(source_name).parent_path() / ledger).string();
   if (errors.empty()) result.config = std::move(cfg);
   return result;

@@ -1,14 +1,11 @@
 #include "ledger/ledger.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
-#include "ledger/schema.h"
 
 namespace fulcrum {
 namespace {
@@ -17,73 +14,19 @@ namespace {
 // the database (one primary-key read).
 constexpr std::size_t kRecentIds = 20000;
 
-Error sqlite_error(sqlite3* db, const std::string& what) {
-  return make_error(Errc::internal, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-}
-
-// A prepared statement, finalized on scope exit.
-struct Statement {
-  sqlite3_stmt* s = nullptr;
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
-  ~Statement() { sqlite3_finalize(s); }
-  void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-  void integer(int i, std::int64_t v) { sqlite3_bind_int64(s, i, v); }
-  void real(int i, double v) { sqlite3_bind_double(s, i, v); }
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerOptions& options) {
-  sqlite3* writer = nullptr;
-  if (sqlite3_open_v2(options.path.c_str(), &writer, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    auto e = sqlite_error(writer, "ledger " + options.path + ": cannot open");
-    sqlite3_close(writer);
-    return e;
-  }
-  char* message = nullptr;
-  if (sqlite3_exec(writer, kLedgerSchema, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string why = message ? message : "unknown error";
-    sqlite3_free(message);
-    sqlite3_close(writer);
-    return make_error(Errc::internal, "ledger " + options.path + ": " + why);
-  }
-  // An older ledger gains the columns added since it was created.
-  for (const char* column : kAddedRequestColumns) {
-    const std::string name(column, std::string_view(column).find(' '));
-    sqlite3_stmt* probe = nullptr;
-    const auto sql = "SELECT " + name + " FROM requests LIMIT 0";
-    const bool present = sqlite3_prepare_v2(writer, sql.c_str(), -1, &probe, nullptr) == SQLITE_OK;
-    sqlite3_finalize(probe);
-    if (present) continue;
-    const auto alter = std::string("ALTER TABLE requests ADD COLUMN ") + column;
-    if (sqlite3_exec(writer, alter.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      std::string why = message ? message : "unknown error";
-      sqlite3_free(message);
-      sqlite3_close(writer);
-      return make_error(Errc::internal, "ledger " + options.path + ": adding column " + name + ": " + why);
-    }
-    spdlog::info("ledger {}: added column {}", options.path, name);
-  }
-  if (options.max_bytes > 0) {
-    // SQLite answers SQLITE_FULL past this many pages, as it would on a full disk.
-    const auto pages = std::max<std::int64_t>(16, options.max_bytes / 4096);
-    const auto pragma = "PRAGMA page_size = 4096; PRAGMA max_page_count = " + std::to_string(pages) + ";";
-    sqlite3_exec(writer, pragma.c_str(), nullptr, nullptr, nullptr);
-  }
-  sqlite3* reader = nullptr;
-  if (sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    auto e = sqlite_error(reader, "ledger " + options.path + ": cannot open for reading");
-    sqlite3_close(reader);
-    sqlite3_close(writer);
-    return e;
-  }
-  sqlite3_busy_timeout(reader, 100);
-  return std::unique_ptr<Ledger>(new Ledger(options, writer, reader));
+  auto store = options.where.postgres() ? open_postgres_store(options.where)
+                                        : open_sqlite_store(options.where.target, options.max_bytes);
+  if (!store) return std::move(store).error();
+  auto lookups = open_sql_reader(options.where);
+  if (!lookups) return std::move(lookups).error();
+  return std::unique_ptr<Ledger>(new Ledger(options, std::move(store.value()), std::move(lookups.value())));
 }
 
-Ledger::Ledger(LedgerOptions options, sqlite3* writer, sqlite3* reader)
-    : options_(std::move(options)), writer_db_(writer), reader_db_(reader) {
+Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> store, std::unique_ptr<SqlConnection> lookups)
+    : options_(std::move(options)), store_(std::move(store)), lookups_(std::move(lookups)) {
   writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -92,13 +35,11 @@ Ledger::~Ledger() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  wake_.notify_one();
+  wake_.notify_all();
   writer_.join();
-  sqlite3_close(reader_db_);
-  sqlite3_close(writer_db_);
 }
 
-void Ledger::enqueue(Item item) {
+void Ledger::enqueue(LedgerItem item) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
@@ -107,10 +48,12 @@ void Ledger::enqueue(Item item) {
   if (wake) wake_.notify_one();
 }
 
-bool Ledger::enqueue_locked(Item item) {
-  if (queue_.size() >= options_.queue_capacity) {
+bool Ledger::enqueue_locked(LedgerItem item) {
+  // What the writer holds counts: while the database is away its batch waits too.
+  if (queue_.size() + held_ >= options_.queue_capacity) {
     if (dropped_++ % 1000 == 0)
-      spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.path, options_.queue_capacity);
+      spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.where.display(),
+                   options_.queue_capacity);
     return false;
   }
   const bool wake = queue_.empty();  // the writer sleeps only on an empty queue: one wake-up per burst
@@ -146,34 +89,32 @@ std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedb
       return replaced;
     }
   }
-  // Older than the in-memory window: its latest verdict is in the database.
+  // Older than the in-memory window, or answered by another replica: its latest verdict is in the database.
   {
-    std::lock_guard lock(reader_mutex_);
-    Statement st(reader_db_,
-                 "SELECT score, error_cost_usd FROM feedback WHERE request_id = ? ORDER BY unix_ms DESC LIMIT 1");
-    st.text(1, feedback.request_id);
-    if (st.s && sqlite3_step(st.s) == SQLITE_ROW) {
-      replaced = FeedbackRecord::Verdict{sqlite3_column_double(st.s, 0), std::nullopt};
-      if (sqlite3_column_type(st.s, 1) != SQLITE_NULL) replaced->error_cost_usd = sqlite3_column_double(st.s, 1);
-    }
+    std::lock_guard lock(lookup_mutex_);
+    auto st = lookups_->query("SELECT score, error_cost_usd FROM feedback WHERE request_id = ? ORDER BY unix_ms DESC LIMIT 1",
+                              {feedback.request_id}, [&](const SqlRow& row) {
+                                replaced = FeedbackRecord::Verdict{row.real(0), std::nullopt};
+                                if (row.kind(1) != SqlRow::Kind::null) replaced->error_cost_usd = row.real(1);
+                              });
+    if (!st) spdlog::warn("{} (the verdict a feedback replaces)", st.error().message);
   }
   enqueue(feedback);
   return replaced;
 }
 
-std::optional<FeedbackTarget> Ledger::find_request(std::string_view request_id) {
+Result<std::optional<FeedbackTarget>> Ledger::find_request(std::string_view request_id) {
   {
     std::lock_guard lock(mutex_);
-    if (auto it = recent_.find(std::string(request_id)); it != recent_.end()) return it->second.target;
+    if (auto it = recent_.find(std::string(request_id)); it != recent_.end()) return std::optional(it->second.target);
   }
-  // One primary-key read (microseconds; WAL readers never wait for the writer).
-  std::lock_guard lock(reader_mutex_);
-  Statement st(reader_db_, "SELECT tier, api_key FROM requests WHERE id = ?");
-  st.text(1, std::string(request_id));
-  if (st.s && sqlite3_step(st.s) == SQLITE_ROW)
-    return FeedbackTarget{reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0)),
-                          reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1))};
-  return std::nullopt;
+  // One primary-key read (SQLite: microseconds, WAL readers never wait for the writer).
+  std::optional<FeedbackTarget> found;
+  std::lock_guard lock(lookup_mutex_);
+  auto st = lookups_->query("SELECT tier, api_key FROM requests WHERE id = ?", {std::string(request_id)},
+                            [&](const SqlRow& row) { found = FeedbackTarget{row.text(0), row.text(1)}; });
+  if (!st) return std::move(st).error();
+  return found;
 }
 
 void Ledger::flush() {
@@ -190,11 +131,11 @@ std::uint64_t Ledger::dropped() const {
 
 std::size_t Ledger::queue_depth() const {
   std::lock_guard lock(mutex_);
-  return queue_.size();
+  return queue_.size() + held_;
 }
 
 void Ledger::writer_loop() {
-  std::deque<Item> batch;
+  std::deque<LedgerItem> batch;
   for (;;) {
     bool stop = false;
     {
@@ -208,15 +149,17 @@ void Ledger::writer_loop() {
         lock.lock();
       }
       batch.swap(queue_);
+      held_ = batch.size();
       stop = stopping_;
     }
     if (!batch.empty()) {
-      const auto n = batch.size();
       write_batch(batch);
+      const auto n = batch.size();
       batch.clear();
       {
         std::lock_guard lock(mutex_);
         committed_ += n;
+        held_ = 0;
       }
       committed_cv_.notify_all();
     }
@@ -227,85 +170,45 @@ void Ledger::writer_loop() {
   }
 }
 
-void Ledger::write_batch(std::deque<Item>& batch) {
-  std::size_t failed = 0;
-  sqlite3_exec(writer_db_, "BEGIN", nullptr, nullptr, nullptr);
-  Statement req(writer_db_, kInsertRequest);
-  Statement fb(writer_db_, kInsertFeedback);
-  Statement replace(writer_db_, kDeleteFeedback);
-  Statement prompt(writer_db_, kInsertPrompt);
-  for (const auto& item : batch) {
-    if (const auto* r = std::get_if<RequestRecord>(&item)) {
-      sqlite3_reset(req.s);
-      int i = 0;
-      req.text(++i, r->id);
-      req.integer(++i, r->unix_ms);
-      req.text(++i, r->key);
-      req.text(++i, r->model_requested);
-      req.text(++i, r->tier);
-      req.text(++i, r->upstream_model);
-      req.text(++i, r->reason);
-      req.integer(++i, r->stream);
-      req.integer(++i, r->escalated);
-      req.integer(++i, r->status);
-      req.integer(++i, r->attempts);
-      req.integer(++i, r->usage.prompt_tokens);
-      req.integer(++i, r->usage.cache_hit_tokens);
-      req.integer(++i, r->usage.cache_miss_tokens);
-      req.integer(++i, r->usage.completion_tokens);
-      req.integer(++i, r->usage.reasoning_tokens);
-      req.integer(++i, r->cost);
-      req.integer(++i, r->usage.estimated);
-      req.integer(++i, static_cast<std::int64_t>(r->ttfb_ms * 1000));
-      req.integer(++i, static_cast<std::int64_t>(r->total_ms * 1000));
-      req.integer(++i, static_cast<std::int64_t>(r->overhead_ms * 1000));
-      req.text(++i, r->error);
-      req.integer(++i, r->fell_back);
-      req.integer(++i, r->answer_usage.prompt_tokens);
-      req.integer(++i, r->answer_usage.cache_hit_tokens);
-      req.integer(++i, r->answer_usage.completion_tokens);
-      if (sqlite3_step(req.s) != SQLITE_DONE) {
-        ++failed;
-        spdlog::error("ledger {}: request {} not written: {}", options_.path, r->id, sqlite3_errmsg(writer_db_));
-      } else if (!r->prompt.empty()) {
-        sqlite3_reset(prompt.s);
-        prompt.text(1, r->id);
-        prompt.integer(2, r->unix_ms);
-        prompt.text(3, r->prompt);
-        if (sqlite3_step(prompt.s) != SQLITE_DONE)
-          spdlog::error("ledger {}: prompt of {} not written: {}", options_.path, r->id, sqlite3_errmsg(writer_db_));
-      }
-    } else {
-      const auto& f = std::get<FeedbackRecord>(item);
-      sqlite3_reset(replace.s);  // one verdict per request: the latest replaces the others
-      replace.text(1, f.request_id);
-      sqlite3_step(replace.s);
-      sqlite3_reset(fb.s);
-      fb.text(1, f.request_id);
-      fb.integer(2, f.unix_ms);
-      fb.text(3, f.tier);
-      fb.real(4, f.score);
-      if (f.error_cost_usd) fb.real(5, *f.error_cost_usd);
-      else sqlite3_bind_null(fb.s, 5);
-      if (sqlite3_step(fb.s) != SQLITE_DONE) {
-        ++failed;
-        spdlog::error("ledger {}: feedback for {} not written: {}", options_.path, f.request_id, sqlite3_errmsg(writer_db_));
+void Ledger::write_batch(const std::deque<LedgerItem>& batch) {
+  auto backoff = std::chrono::milliseconds(50);
+  for (;;) {
+    auto written = store_->write(batch);
+    if (written) {
+      if (!available_.exchange(true)) spdlog::info("ledger {}: the database is back", options_.where.display());
+      if (*written) write_errors_.fetch_add(*written, std::memory_order_relaxed);
+      break;
+    }
+    if (written.error().code != Errc::unavailable) {  // not expected from the stores; counted as lost
+      spdlog::error("{}", written.error().message);
+      write_errors_.fetch_add(batch.size(), std::memory_order_relaxed);
+      break;
+    }
+    if (available_.exchange(false))
+      spdlog::error("{}; keeping {} records and trying again", written.error().message, batch.size());
+    retries_.fetch_add(1, std::memory_order_relaxed);
+    std::unique_lock lock(mutex_);
+    if (stopping_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!give_up_at_) give_up_at_ = now + options_.stop_grace;
+      if (now >= *give_up_at_) {
+        if (!gave_up_)
+          spdlog::error("ledger {}: still unreachable at shutdown; {} records lost", options_.where.display(),
+                        batch.size() + queue_.size());
+        gave_up_ = true;  // what is queued behind this batch gets one try each, no more waiting
+        write_errors_.fetch_add(batch.size(), std::memory_order_relaxed);
+        break;
       }
     }
+    // Woken early only by shutdown; otherwise back off (capped) and try again.
+    wake_.wait_for(lock, std::min(backoff, options_.stop_grace), [&] { return stopping_ && !give_up_at_; });
+    backoff = std::min(backoff * 2, options_.retry_max);
   }
   // Captured prompts past their retention go, checked at most once a minute.
-  if (const auto now = unix_ms_now(); now - prompts_expired_at_ >= 60000) {
+  if (const auto now = unix_ms_now(); available() && now - prompts_expired_at_ >= 60000) {
     prompts_expired_at_ = now;
-    Statement expire(writer_db_, kExpirePrompts);
-    expire.integer(1, now - options_.prompt_retention_ms);
-    sqlite3_step(expire.s);
+    store_->expire_prompts(now - options_.prompt_retention_ms);
   }
-  if (sqlite3_exec(writer_db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    spdlog::error("ledger {}: commit of {} records failed: {}", options_.path, batch.size(), sqlite3_errmsg(writer_db_));
-    sqlite3_exec(writer_db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    failed = batch.size();  // none of the batch is in the database
-  }
-  if (failed) write_errors_.fetch_add(failed, std::memory_order_relaxed);
 }
 
 }  // namespace fulcrum

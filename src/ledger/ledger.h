@@ -1,12 +1,16 @@
 #pragma once
 // The request ledger: every finished request and every feedback, in SQLite
-// (WAL). Requests reach it through a bounded in-memory queue that one writer
+// (WAL, the embedded default) or in a PostgreSQL database every replica
+// shares. Requests reach it through a bounded in-memory queue that one writer
 // thread drains in batches, one transaction per batch, so the request path
-// never waits on the disk. A record is durable once its batch commits: about
-// `flush_interval` plus one commit after the request ended (WAL with
-// synchronous=NORMAL survives a kill -9 of the process; a power cut may lose
-// the last commits). When the queue is full, records are dropped and counted,
-// never blocking a request. The destructor drains the queue.
+// never waits on the database. A record is durable once its batch commits:
+// about `flush_interval` plus one commit after the request ended. When the
+// queue is full, records are dropped and counted, never blocking a request.
+// When the database cannot be reached (PostgreSQL restarting, the network),
+// the writer keeps its batch and sends it again with backoff: nothing
+// accepted is lost unless the queue fills meanwhile (dropped, counted) or the
+// database is still away when the process stops (lost, counted). The
+// destructor drains the queue.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -17,21 +21,23 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <variant>
 
 #include "core/result.h"
+#include "ledger/ledger_location.h"
+#include "ledger/ledger_store.h"
+#include "ledger/sql_connection.h"
 #include "proxy/request_record.h"
-
-struct sqlite3;
 
 namespace fulcrum {
 
 struct LedgerOptions {
-  std::string path;
+  LedgerLocation where;
   std::size_t queue_capacity = 100000;
   std::chrono::milliseconds flush_interval{2};  // a burst gathers this long, then commits
-  std::int64_t max_bytes = 0;  // > 0: the database stops growing here; records past it fail (and are counted)
+  std::int64_t max_bytes = 0;  // SQLite, > 0: the file stops growing here; records past it fail (and are counted)
   std::int64_t prompt_retention_ms = 30LL * 86400000;  // captured prompts older than this are deleted
+  std::chrono::milliseconds retry_max{5000};   // database unreachable: the longest wait between tries
+  std::chrono::milliseconds stop_grace{5000};  // at shutdown: how long to keep trying an unreachable database
 };
 
 class Ledger final : public RequestObserver, public FeedbackStore {
@@ -42,40 +48,51 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   Ledger& operator=(const Ledger&) = delete;
 
   void on_request_done(const RequestRecord& record) override;  // enqueues
-  std::optional<FeedbackTarget> find_request(std::string_view request_id) override;
+  Result<std::optional<FeedbackTarget>> find_request(std::string_view request_id) override;
   std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord& feedback) override;  // enqueues
 
-  // Blocks until everything enqueued before the call is committed.
+  // Blocks until everything enqueued before the call is committed (or given up).
   void flush();
   std::uint64_t dropped() const;
-  // Records the database refused (disk full, max_bytes reached, I/O error): lost, logged, counted.
+  // Records the database refused (disk full, max_bytes reached, a bad value)
+  // or that were still unwritten when the process stopped: lost, logged, counted.
   std::uint64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
+  // False while the last write found the database unreachable.
+  bool available() const { return available_.load(std::memory_order_relaxed); }
+  // Batches sent again after the database was unreachable.
+  std::uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
   std::size_t queue_depth() const;
-  const std::string& path() const { return options_.path; }
+  const LedgerLocation& location() const { return options_.where; }
 
  private:
-  using Item = std::variant<RequestRecord, FeedbackRecord>;
-  Ledger(LedgerOptions options, sqlite3* writer, sqlite3* reader);
-  void enqueue(Item item);
+  Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> store, std::unique_ptr<SqlConnection> lookups);
+  void enqueue(LedgerItem item);
   // Under mutex_: queues `item` (or drops and counts it); true when the writer must be woken.
-  bool enqueue_locked(Item item);
+  bool enqueue_locked(LedgerItem item);
   void writer_loop();
-  void write_batch(std::deque<Item>& batch);
-  std::int64_t prompts_expired_at_ = 0;  // writer thread only: when old prompts were last deleted
+  // Writes the batch, waiting out an unreachable database (until stop_grace after shutdown began).
+  void write_batch(const std::deque<LedgerItem>& batch);
+  // Writer thread only:
+  std::int64_t prompts_expired_at_ = 0;  // when old prompts were last deleted
+  std::optional<std::chrono::steady_clock::time_point> give_up_at_;  // shutdown with the database away
+  bool gave_up_ = false;
 
   LedgerOptions options_;
-  sqlite3* writer_db_;
-  sqlite3* reader_db_;  // lookups of requests and feedback older than recent_, guarded by reader_mutex_
-  std::mutex reader_mutex_;
+  std::unique_ptr<LedgerStore> store_;       // writer thread only
+  std::unique_ptr<SqlConnection> lookups_;  // requests and feedback older than recent_, guarded by lookup_mutex_
+  std::mutex lookup_mutex_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable committed_cv_;
-  std::deque<Item> queue_;
+  std::deque<LedgerItem> queue_;
+  std::size_t held_ = 0;         // items the writer took and has not finished with
   std::uint64_t enqueued_ = 0;   // items accepted so far
-  std::uint64_t committed_ = 0;  // items written so far
+  std::uint64_t committed_ = 0;  // items written (or given up) so far
   std::uint64_t dropped_ = 0;
   std::atomic<std::uint64_t> write_errors_{0};
+  std::atomic<std::uint64_t> retries_{0};
+  std::atomic<bool> available_{true};
   bool stopping_ = false;
 
   // Recent requests by id, so feedback on a fresh answer finds it before its

@@ -1,7 +1,5 @@
 #include "ledger/ledger_reader.h"
 
-#include <sqlite3.h>
-
 #include <charconv>
 #include <chrono>
 #include <map>
@@ -11,40 +9,11 @@
 #include <boost/json.hpp>
 
 #include "core/money.h"
+#include "ledger/schema.h"
+#include "ledger/sql_connection.h"
 
 namespace fulcrum {
 namespace {
-
-struct Db {
-  sqlite3* db = nullptr;
-  ~Db() { sqlite3_close(db); }
-};
-
-Result<std::unique_ptr<Db>> open_read_only(const std::string& path) {
-  auto d = std::make_unique<Db>();
-  if (sqlite3_open_v2(path.c_str(), &d->db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
-    return make_error(Errc::invalid_request, "ledger " + path + ": cannot open: " + sqlite3_errmsg(d->db));
-  sqlite3_busy_timeout(d->db, 2000);
-  return d;
-}
-
-struct Query {
-  sqlite3_stmt* s = nullptr;
-  ~Query() { sqlite3_finalize(s); }
-};
-
-Result<std::unique_ptr<Query>> prepare(sqlite3* db, const std::string& path, const char* sql) {
-  auto q = std::make_unique<Query>();
-  if (sqlite3_prepare_v2(db, sql, -1, &q->s, nullptr) != SQLITE_OK)
-    return make_error(Errc::invalid_request, "ledger " + path + ": " + sqlite3_errmsg(db) +
-                                                 " (is this a fulcrum ledger?)");
-  return q;
-}
-
-std::string text(sqlite3_stmt* s, int i) {
-  const auto* p = sqlite3_column_text(s, i);
-  return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-}
 
 std::string csv_field(const std::string& v) {
   if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
@@ -56,45 +25,49 @@ std::string csv_field(const std::string& v) {
   return out + "\"";
 }
 
+// One query on a fresh read-only connection.
+Status read(const LedgerLocation& where, std::string_view sql, const std::vector<SqlValue>& params,
+            const std::function<void(const SqlRow&)>& on_row) {
+  auto db = open_sql_reader(where);
+  if (!db) return std::move(db).error();
+  return (*db)->query(sql, params, on_row);
+}
+
 }  // namespace
 
-Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, std::int64_t since) {
-  auto db = open_read_only(path);
+Result<std::vector<DayTierSummary>> summarize_by_day(const LedgerLocation& where, std::int64_t since) {
+  auto db = open_sql_reader(where);
   if (!db) return std::move(db).error();
   std::map<std::pair<std::int64_t, std::string>, TierSummary> days;
-  auto q = prepare((*db)->db, path,
-                   "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(status BETWEEN 200 AND 299), SUM(status >= 400), "
-                   "SUM(escalated), SUM(cost_pico_usd), SUM(prompt_tokens), SUM(completion_tokens), SUM(fell_back) FROM requests "
-                   "WHERE unix_ms >= ? GROUP BY day, tier");
-  if (!q) return std::move(q).error();
-  sqlite3_bind_int64((*q)->s, 1, since);
-  while (sqlite3_step((*q)->s) == SQLITE_ROW) {
-    auto* s = (*q)->s;
-    auto& t = days[{sqlite3_column_int64(s, 0), text(s, 1)}];
-    t.tier = text(s, 1);
-    t.requests = sqlite3_column_int64(s, 2);
-    t.succeeded = sqlite3_column_int64(s, 3);
-    t.failed = sqlite3_column_int64(s, 4);
-    t.escalated = sqlite3_column_int64(s, 5);
-    t.cost_pico_usd = sqlite3_column_int64(s, 6);
-    t.prompt_tokens = sqlite3_column_int64(s, 7);
-    t.completion_tokens = sqlite3_column_int64(s, 8);
-    t.fell_back = sqlite3_column_int64(s, 9);
-  }
-  auto f = prepare((*db)->db, path,
-                   "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(1 - score), SUM(error_cost_usd), "
-                   "COUNT(error_cost_usd) FROM feedback WHERE unix_ms >= ? GROUP BY day, tier");
-  if (!f) return std::move(f).error();
-  sqlite3_bind_int64((*f)->s, 1, since);
-  while (sqlite3_step((*f)->s) == SQLITE_ROW) {
-    auto* s = (*f)->s;
-    auto& t = days[{sqlite3_column_int64(s, 0), text(s, 1)}];
-    t.tier = text(s, 1);
-    t.feedback = sqlite3_column_int64(s, 2);
-    t.feedback_errors = sqlite3_column_double(s, 3);
-    t.error_cost_sum = sqlite3_column_double(s, 4);
-    t.error_cost_count = sqlite3_column_int64(s, 5);
-  }
+  auto st = (*db)->query(
+      "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), "
+      "SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(escalated), SUM(cost_pico_usd), SUM(prompt_tokens), "
+      "SUM(completion_tokens), SUM(fell_back) FROM requests WHERE unix_ms >= ? GROUP BY day, tier",
+      {since}, [&](const SqlRow& row) {
+        auto& t = days[{row.integer(0), row.text(1)}];
+        t.tier = row.text(1);
+        t.requests = row.integer(2);
+        t.succeeded = row.integer(3);
+        t.failed = row.integer(4);
+        t.escalated = row.integer(5);
+        t.cost_pico_usd = row.integer(6);
+        t.prompt_tokens = row.integer(7);
+        t.completion_tokens = row.integer(8);
+        t.fell_back = row.integer(9);
+      });
+  if (!st) return std::move(st).error();
+  st = (*db)->query(
+      "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(1 - score), SUM(error_cost_usd), COUNT(error_cost_usd) "
+      "FROM feedback WHERE unix_ms >= ? GROUP BY day, tier",
+      {since}, [&](const SqlRow& row) {
+        auto& t = days[{row.integer(0), row.text(1)}];
+        t.tier = row.text(1);
+        t.feedback = row.integer(2);
+        t.feedback_errors = row.real(3);
+        t.error_cost_sum = row.real(4);
+        t.error_cost_count = row.integer(5);
+      });
+  if (!st) return std::move(st).error();
   std::vector<DayTierSummary> out;
   for (auto& [key, t] : days) out.push_back(DayTierSummary{key.first, std::move(t)});
   return out;
@@ -115,8 +88,8 @@ void add_to(TierSummary& into, const TierSummary& s) {
   into.error_cost_count += s.error_cost_count;
 }
 
-Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t since) {
-  auto days = summarize_by_day(path, since);
+Result<LedgerSummary> summarize_ledger(const LedgerLocation& where, std::int64_t since) {
+  auto days = summarize_by_day(where, since);
   if (!days) return std::move(days).error();
   std::map<std::string, TierSummary> tiers;
   for (const auto& d : *days) {
@@ -132,81 +105,73 @@ Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t sin
   return out;
 }
 
-Result<std::vector<MinuteTokens>> tokens_by_minute(const std::string& path, std::int64_t since) {
-  auto db = open_read_only(path);
-  if (!db) return std::move(db).error();
-  auto q = prepare((*db)->db, path,
-                   "SELECT unix_ms / 86400000 AS day, (unix_ms / 60000) % 1440 AS minute, SUM(answer_prompt_tokens), "
-                   "SUM(answer_cache_hit_tokens), SUM(answer_completion_tokens) FROM requests "
-                   "WHERE unix_ms >= ? AND tier != '' "
-                   "GROUP BY day, minute");
-  if (!q) return std::move(q).error();
-  sqlite3_bind_int64((*q)->s, 1, since);
+Result<std::vector<MinuteTokens>> tokens_by_minute(const LedgerLocation& where, std::int64_t since) {
   std::vector<MinuteTokens> out;
-  while (sqlite3_step((*q)->s) == SQLITE_ROW) {
-    auto* s = (*q)->s;
-    out.push_back(MinuteTokens{sqlite3_column_int64(s, 0), static_cast<int>(sqlite3_column_int64(s, 1)),
-                               sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)});
-  }
+  auto st = read(where,
+                 "SELECT unix_ms / 86400000 AS day, (unix_ms / 60000) % 1440 AS minute, SUM(answer_prompt_tokens), "
+                 "SUM(answer_cache_hit_tokens), SUM(answer_completion_tokens) FROM requests "
+                 "WHERE unix_ms >= ? AND tier != '' GROUP BY day, minute",
+                 {since}, [&](const SqlRow& row) {
+                   out.push_back(MinuteTokens{row.integer(0), static_cast<int>(row.integer(1)), row.integer(2),
+                                              row.integer(3), row.integer(4)});
+                 });
+  if (!st) return std::move(st).error();
   return out;
 }
 
-Result<std::vector<TierHour>> tier_mix_by_hour(const std::string& path, std::int64_t since) {
-  auto db = open_read_only(path);
-  if (!db) return std::move(db).error();
-  auto q = prepare((*db)->db, path,
-                   "SELECT (unix_ms / 3600000) * 3600000 AS hour, tier, COUNT(*) FROM requests WHERE unix_ms >= ? "
-                   "GROUP BY hour, tier ORDER BY hour, tier");
-  if (!q) return std::move(q).error();
-  sqlite3_bind_int64((*q)->s, 1, since);
+Result<std::vector<TierHour>> tier_mix_by_hour(const LedgerLocation& where, std::int64_t since) {
   std::vector<TierHour> out;
-  while (sqlite3_step((*q)->s) == SQLITE_ROW)
-    out.push_back(TierHour{sqlite3_column_int64((*q)->s, 0), text((*q)->s, 1), sqlite3_column_int64((*q)->s, 2)});
+  auto st = read(where,
+                 "SELECT (unix_ms / 3600000) * 3600000 AS hour, tier, COUNT(*) FROM requests WHERE unix_ms >= ? "
+                 "GROUP BY hour, tier ORDER BY hour, tier",
+                 {since}, [&](const SqlRow& row) { out.push_back(TierHour{row.integer(0), row.text(1), row.integer(2)}); });
+  if (!st) return std::move(st).error();
   return out;
 }
 
-Status export_ledger(const std::string& path, std::int64_t since, std::string_view format, std::ostream& out) {
+Status export_ledger(const LedgerLocation& where, std::int64_t since, std::string_view format, std::ostream& out) {
   if (format != "csv" && format != "jsonl")
     return make_error(Errc::invalid_request, "--format must be csv or jsonl");
-  auto db = open_read_only(path);
-  if (!db) return std::move(db).error();
-  auto q = prepare((*db)->db, path,
-                   "SELECT r.*, (SELECT AVG(score) FROM feedback f WHERE f.request_id = r.id) AS feedback_score "
-                   "FROM requests r WHERE r.unix_ms >= ? ORDER BY r.unix_ms, r.id");
-  if (!q) return std::move(q).error();
-  auto* s = (*q)->s;
-  sqlite3_bind_int64(s, 1, since);
-  const int columns = sqlite3_column_count(s);
+  bool header = format == "csv";
   int cost_column = -1;
-  for (int c = 0; c < columns; ++c)
-    if (std::string_view(sqlite3_column_name(s, c)) == "cost_pico_usd") cost_column = c;
-  // cost_usd: the exact decimal of cost_pico_usd, for spreadsheets.
-  if (format == "csv") {
-    for (int c = 0; c < columns; ++c) out << (c ? "," : "") << sqlite3_column_name(s, c);
-    out << ",cost_usd\n";
+  auto st = read(where,
+                 "SELECT r.*, (SELECT AVG(score) FROM feedback f WHERE f.request_id = r.id) AS feedback_score "
+                 "FROM requests r WHERE r.unix_ms >= ? ORDER BY r.unix_ms, r.id",
+                 {since}, [&](const SqlRow& row) {
+                   const int columns = row.columns();
+                   if (cost_column < 0)
+                     for (int c = 0; c < columns; ++c)
+                       if (row.name(c) == "cost_pico_usd") cost_column = c;
+                   // cost_usd: the exact decimal of cost_pico_usd, for spreadsheets.
+                   const auto cost = format_usd(row.integer(cost_column));
+                   if (header) {
+                     for (int c = 0; c < columns; ++c) out << (c ? "," : "") << row.name(c);
+                     out << ",cost_usd\n";
+                     header = false;
+                   }
+                   if (format == "csv") {
+                     for (int c = 0; c < columns; ++c) out << (c ? "," : "") << csv_field(row.text(c));
+                     out << ',' << cost << '\n';
+                     return;
+                   }
+                   boost::json::object o;
+                   o["cost_usd"] = cost;
+                   for (int c = 0; c < columns; ++c) {
+                     const auto name = row.name(c);
+                     switch (row.kind(c)) {
+                       case SqlRow::Kind::integer: o[name] = row.integer(c); break;
+                       case SqlRow::Kind::real: o[name] = row.real(c); break;
+                       case SqlRow::Kind::null: o[name] = nullptr; break;
+                       default: o[name] = row.text(c);
+                     }
+                   }
+                   out << boost::json::serialize(o) << '\n';
+                 });
+  if (!st) return st;
+  if (header) {  // no rows: the header alone
+    for (const char* c : kRequestColumns) out << c << ',';
+    out << "feedback_score,cost_usd\n";
   }
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    const auto cost = format_usd(sqlite3_column_int64(s, cost_column));
-    if (format == "csv") {
-      for (int c = 0; c < columns; ++c) out << (c ? "," : "") << csv_field(text(s, c));
-      out << ',' << cost << '\n';
-    } else {
-      boost::json::object o;
-      o["cost_usd"] = cost;
-      for (int c = 0; c < columns; ++c) {
-        const char* name = sqlite3_column_name(s, c);
-        switch (sqlite3_column_type(s, c)) {
-          case SQLITE_INTEGER: o[name] = sqlite3_column_int64(s, c); break;
-          case SQLITE_FLOAT: o[name] = sqlite3_column_double(s, c); break;
-          case SQLITE_NULL: o[name] = nullptr; break;
-          default: o[name] = text(s, c);
-        }
-      }
-      out << boost::json::serialize(o) << '\n';
-    }
-  }
-  if (rc != SQLITE_DONE) return make_error(Errc::internal, "ledger " + path + ": " + sqlite3_errmsg((*db)->db));
   if (!out) return make_error(Errc::internal, "cannot write the export");
   return Ok{};
 }
@@ -245,21 +210,23 @@ Result<std::int64_t> parse_since(std::string_view text, std::int64_t now) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(days).count() + (h * 3600LL + mi * 60LL + s) * 1000LL;
 }
 
-Result<std::vector<JudgedPrompt>> judged_prompts(const std::string& path) {
-  auto db = open_read_only(path);
+Result<std::vector<JudgedPrompt>> judged_prompts(const LedgerLocation& where) {
+  auto db = open_sql_reader(where);
   if (!db) return std::move(db).error();
-  // One verdict per request is kept; an older ledger may hold several: the latest wins.
-  auto q = prepare((*db)->db, path,
-                   "SELECT p.request_id, p.prompt, r.tier, f.score FROM prompts p "
-                   "JOIN requests r ON r.id = p.request_id "
-                   "JOIN feedback f ON f.request_id = p.request_id "
-                   "WHERE r.status BETWEEN 200 AND 299 AND f.rowid = "
-                   "(SELECT MAX(rowid) FROM feedback WHERE request_id = p.request_id) "
-                   "ORDER BY p.unix_ms");
-  if (!q) return std::move(q).error();
+  // One verdict per request is kept (PostgreSQL: the key); an older SQLite ledger may hold several: the latest wins.
+  const bool sqlite = (*db)->dialect() == SqlConnection::Dialect::sqlite;
+  const std::string sql = std::string(
+                              "SELECT p.request_id, p.prompt, r.tier, f.score FROM prompts p "
+                              "JOIN requests r ON r.id = p.request_id "
+                              "JOIN feedback f ON f.request_id = p.request_id "
+                              "WHERE r.status BETWEEN 200 AND 299 ") +
+                          (sqlite ? "AND f.rowid = (SELECT MAX(rowid) FROM feedback WHERE request_id = p.request_id) " : "") +
+                          "ORDER BY p.unix_ms";
   std::vector<JudgedPrompt> out;
-  while (sqlite3_step((*q)->s) == SQLITE_ROW)
-    out.push_back(JudgedPrompt{text((*q)->s, 0), text((*q)->s, 1), text((*q)->s, 2), sqlite3_column_double((*q)->s, 3)});
+  auto st = (*db)->query(sql, {}, [&](const SqlRow& row) {
+    out.push_back(JudgedPrompt{row.text(0), row.text(1), row.text(2), row.real(3)});
+  });
+  if (!st) return std::move(st).error();
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Reads the ledger for `fulcrum ledger export`, the dashboard and break-even:
-// a read-only connection per call (WAL lets it run beside the writer).
+// a read-only connection per call (SQLite's WAL lets it run beside the
+// writer). A location is a SQLite file or a postgresql:// URL.
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "ledger/ledger_location.h"
 
 namespace fulcrum {
 
@@ -32,7 +34,7 @@ struct LedgerSummary {
   TierSummary total;
 };
 
-Result<LedgerSummary> summarize_ledger(const std::string& path, std::int64_t since_unix_ms);
+Result<LedgerSummary> summarize_ledger(const LedgerLocation& where, std::int64_t since_unix_ms);
 // Adds every count and sum of `s` into `into`.
 void add_to(TierSummary& into, const TierSummary& s);
 
@@ -41,7 +43,7 @@ struct DayTierSummary {
   std::int64_t day = 0;  // days since the epoch
   TierSummary summary;
 };
-Result<std::vector<DayTierSummary>> summarize_by_day(const std::string& path, std::int64_t since_unix_ms);
+Result<std::vector<DayTierSummary>> summarize_by_day(const LedgerLocation& where, std::int64_t since_unix_ms);
 
 // Requests per hour and tier since then: (hour start ms, tier, requests).
 struct TierHour {
@@ -49,7 +51,7 @@ struct TierHour {
   std::string tier;
   std::int64_t requests = 0;
 };
-Result<std::vector<TierHour>> tier_mix_by_hour(const std::string& path, std::int64_t since_unix_ms);
+Result<std::vector<TierHour>> tier_mix_by_hour(const LedgerLocation& where, std::int64_t since_unix_ms);
 
 // The answers' tokens (the last billed call of each request) since then, per
 // day and minute of the UTC day: what they would have cost at another tier's
@@ -60,11 +62,11 @@ struct MinuteTokens {
   int utc_minute = 0;
   std::int64_t prompt_tokens = 0, cache_hit_tokens = 0, completion_tokens = 0;
 };
-Result<std::vector<MinuteTokens>> tokens_by_minute(const std::string& path, std::int64_t since_unix_ms);
+Result<std::vector<MinuteTokens>> tokens_by_minute(const LedgerLocation& where, std::int64_t since_unix_ms);
 
 // Every request since then, oldest first, with its mean feedback score, as
 // CSV (with a header) or JSON lines.
-Status export_ledger(const std::string& path, std::int64_t since_unix_ms, std::string_view format, std::ostream& out);
+Status export_ledger(const LedgerLocation& where, std::int64_t since_unix_ms, std::string_view format, std::ostream& out);
 
 // A request the router can learn from: its captured prompt (ledger.capture:
 // prompts), the tier that answered it and the latest feedback on the answer.
@@ -76,7 +78,7 @@ struct JudgedPrompt {
 };
 
 // Every answered (2xx) request with a captured prompt and feedback, oldest first.
-Result<std::vector<JudgedPrompt>> judged_prompts(const std::string& path);
+Result<std::vector<JudgedPrompt>> judged_prompts(const LedgerLocation& where);
 
 // "2026-11-28", "2026-11-28T10:00:00Z", or relative to now: "30m", "24h", "7d".
 Result<std::int64_t> parse_since(std::string_view text, std::int64_t now_unix_ms);

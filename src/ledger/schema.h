@@ -61,6 +61,58 @@ inline constexpr const char* kAddedRequestColumns[] = {
     "answer_completion_tokens INTEGER NOT NULL DEFAULT 0",
 };
 
+// The same tables on PostgreSQL (ledger.url), shared by every replica. One
+// verdict per request is the feedback table's primary key here.
+inline constexpr const char* kPostgresSchema = R"(
+CREATE TABLE IF NOT EXISTS requests (
+  id TEXT PRIMARY KEY,
+  unix_ms BIGINT NOT NULL,
+  api_key TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  upstream_model TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  stream BIGINT NOT NULL,
+  escalated BIGINT NOT NULL,
+  status BIGINT NOT NULL,
+  attempts BIGINT NOT NULL,
+  prompt_tokens BIGINT NOT NULL,
+  cache_hit_tokens BIGINT NOT NULL,
+  cache_miss_tokens BIGINT NOT NULL,
+  completion_tokens BIGINT NOT NULL,
+  reasoning_tokens BIGINT NOT NULL,
+  cost_pico_usd BIGINT NOT NULL,
+  cost_estimated BIGINT NOT NULL,
+  ttfb_us BIGINT NOT NULL,
+  total_us BIGINT NOT NULL,
+  overhead_us BIGINT NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_by_time ON requests (unix_ms);
+CREATE TABLE IF NOT EXISTS feedback (
+  request_id TEXT PRIMARY KEY,
+  unix_ms BIGINT NOT NULL,
+  tier TEXT NOT NULL,
+  score DOUBLE PRECISION NOT NULL,
+  error_cost_usd DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS feedback_by_time ON feedback (unix_ms);
+CREATE TABLE IF NOT EXISTS prompts (
+  request_id TEXT PRIMARY KEY,
+  unix_ms BIGINT NOT NULL,
+  prompt TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS prompts_by_time ON prompts (unix_ms);
+)";
+
+// The requests table's columns in order (the values of kInsertRequest).
+inline constexpr const char* kRequestColumns[] = {
+    "id", "unix_ms", "api_key", "model", "tier", "upstream_model", "reason", "stream", "escalated",
+    "status", "attempts", "prompt_tokens", "cache_hit_tokens", "cache_miss_tokens", "completion_tokens",
+    "reasoning_tokens", "cost_pico_usd", "cost_estimated", "ttfb_us", "total_us", "overhead_us", "error",
+    "fell_back", "answer_prompt_tokens", "answer_cache_hit_tokens", "answer_completion_tokens",
+};
+
 inline constexpr const char* kInsertRequest =
     "INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "?)";

@@ -106,7 +106,12 @@ Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& reque
     co_await send_error(sink, e);
     co_return;
   }
-  auto target = state.feedback->find_request(parsed->request_id);
+  auto found = state.feedback->find_request(parsed->request_id);
+  if (!found) {  // the ledger's database is away: the caller may send it again
+    co_await send_error(sink, make_error(Errc::unavailable, "the ledger cannot be read right now; send the feedback again"));
+    co_return;
+  }
+  auto& target = found.value();
   // Another key's request gets the same answer as an unknown id: its existence is not the caller's to learn.
   if (!target || (state.admission && target->key != caller)) {
     const auto e = make_error(Errc::not_found, "no request with id '" + clip_client_text(parsed->request_id) +

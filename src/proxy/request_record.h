@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "core/result.h"
 #include "openai/usage.h"
 
 namespace fulcrum {
@@ -86,8 +87,9 @@ struct FeedbackTarget {
 class FeedbackStore {
  public:
   virtual ~FeedbackStore() = default;
-  // The request `request_id`, or nullopt for an id never seen.
-  virtual std::optional<FeedbackTarget> find_request(std::string_view request_id) = 0;
+  // The request `request_id`, or nullopt for an id never seen; an error
+  // (Errc::unavailable) when the ledger's database cannot be asked.
+  virtual Result<std::optional<FeedbackTarget>> find_request(std::string_view request_id) = 0;
   // Stores the verdict in place of any earlier one for the same request;
   // returns the verdict it replaced.
   virtual std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord& feedback) = 0;

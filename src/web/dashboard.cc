@@ -35,22 +35,28 @@ PicoUsd DashboardData::at_strong_prices(int utc_minute, std::int64_t prompt, std
          cost_of_tokens(completion, p.output);
 }
 
-Status DashboardData::seed(const std::string& ledger_path, std::int64_t now) {
-  auto days = summarize_by_day(ledger_path, (now / kDayMs - kDaysKept + 1) * kDayMs);
+Status DashboardData::seed(const LedgerLocation& ledger, std::int64_t now) {
+  auto days = summarize_by_day(ledger, (now / kDayMs - kDaysKept + 1) * kDayMs);
   if (!days) return std::move(days).error();
-  auto hours = tier_mix_by_hour(ledger_path, now - 24 * kHourMs);
+  auto hours = tier_mix_by_hour(ledger, now - 24 * kHourMs);
   if (!hours) return std::move(hours).error();
-  auto minutes = tokens_by_minute(ledger_path, (now / kDayMs - kDaysKept + 1) * kDayMs);
+  auto minutes = tokens_by_minute(ledger, (now / kDayMs - kDaysKept + 1) * kDayMs);
   if (!minutes) return std::move(minutes).error();
-  std::lock_guard lock(mutex_);
+  decltype(days_) fresh_days;
+  decltype(hours_) fresh_hours;
+  decltype(all_strong_) fresh_all_strong;
   for (const auto& m : *minutes)
-    all_strong_[m.day] += at_strong_prices(m.utc_minute, m.prompt_tokens, m.cache_hit_tokens, m.completion_tokens);
+    fresh_all_strong[m.day] += at_strong_prices(m.utc_minute, m.prompt_tokens, m.cache_hit_tokens, m.completion_tokens);
   for (const auto& d : *days) {
-    auto& t = days_[d.day][d.summary.tier];
+    auto& t = fresh_days[d.day][d.summary.tier];
     t.tier = d.summary.tier;
     add_to(t, d.summary);
   }
-  for (const auto& h : *hours) hours_[h.hour_unix_ms][h.tier] += h.requests;
+  for (const auto& h : *hours) fresh_hours[h.hour_unix_ms][h.tier] += h.requests;
+  std::lock_guard lock(mutex_);
+  days_.swap(fresh_days);
+  hours_.swap(fresh_hours);
+  all_strong_.swap(fresh_all_strong);
   return Ok{};
 }
 
@@ -62,6 +68,7 @@ void DashboardData::add(std::int64_t day, const TierSummary& s) {
 }
 
 void DashboardData::on_request_done(const RequestRecord& r) {
+  if (follows_ledger_) return;
   TierSummary s;
   s.tier = r.tier;
   s.requests = 1;
@@ -86,6 +93,7 @@ void DashboardData::on_request_done(const RequestRecord& r) {
 }
 
 void DashboardData::on_feedback(const FeedbackRecord& f) {
+  if (follows_ledger_) return;
   TierSummary s;
   s.tier = f.tier;
   s.feedback = 1;

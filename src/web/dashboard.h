@@ -3,6 +3,10 @@
 // (the last 30 days per day and tier, the last 24 hours per hour), then kept
 // up to date in memory from the same records the ledger receives, so showing
 // the page never scans the ledger and never makes a worker wait on SQLite.
+// With a ledger every replica shares (PostgreSQL) the dashboard instead
+// follows the ledger: seeded again every few seconds off the request path,
+// it shows every replica's traffic, and this process's records are not
+// added twice.
 //
 // The article's three monitors: fallback (escalation) rate with its 15% alert,
 // error rate of the cheap tier vs the strong one (from feedback, 30 days),
@@ -28,8 +32,11 @@ class DashboardData final : public RequestObserver {
  public:
   // `error_cost_usd`: the break-even's cost of a wrong answer when feedback gives none.
   DashboardData(const Config& config, double error_cost_usd = 10);
-  // Loads the ledger's recent history (call before serving).
-  Status seed(const std::string& ledger_path, std::int64_t now_unix_ms);
+  // Loads the ledger's recent history in place of what it held (call before
+  // serving; again, from another thread, when following a shared ledger).
+  Status seed(const LedgerLocation& ledger, std::int64_t now_unix_ms);
+  // From now on the figures come from seed() only.
+  void follow_ledger() { follows_ledger_ = true; }
 
   void on_request_done(const RequestRecord& record) override;
   void on_feedback(const FeedbackRecord& feedback);
@@ -44,6 +51,7 @@ class DashboardData final : public RequestObserver {
   std::string cheap_, strong_;  // tier names: cheapest and dearest by price
   std::optional<Tier> strong_tier_;  // a copy, so no config need outlive the dashboard
   double error_cost_usd_;
+  bool follows_ledger_ = false;  // set before serving
   mutable std::mutex mutex_;
   std::map<std::int64_t, std::map<std::string, TierSummary>> days_;         // day -> tier -> totals
   std::map<std::int64_t, std::map<std::string, std::int64_t>> hours_;       // hour start ms -> tier -> requests

@@ -89,7 +89,7 @@ TEST_F(LedgerTest, WritesRequestsAndFeedbackAndSummarizesThem) {
     ledger->on_request_done(record("b", "flash", 200, 3000000, 2000, true));
     ledger->on_request_done(record("c", "pro", 502, 0, 3000));
     ledger->on_request_done(record("d", "pro", 200, 9000000, 4000));
-    EXPECT_EQ(ledger->find_request("b")->tier, "flash") << "known before it is written";
+    EXPECT_EQ(ledger->find_request("b").value()->tier, "flash") << "known before it is written";
     ledger->store(feedback("a", "flash", 0.0, 10.0, 5000));
     ledger->store(feedback("b", "flash", 0.5, std::nullopt, 5000));
     ledger->store(feedback("d", "pro", 1.0, std::nullopt, 5000));
@@ -119,9 +119,9 @@ TEST_F(LedgerTest, WritesRequestsAndFeedbackAndSummarizesThem) {
 
   // A reopened ledger finds old ids in the database.
   auto reopened = open();
-  EXPECT_EQ(reopened->find_request("d")->tier, "pro");
-  EXPECT_EQ(reopened->find_request("d")->key, "team-x");
-  EXPECT_FALSE(reopened->find_request("zzz"));
+  EXPECT_EQ(reopened->find_request("d").value()->tier, "pro");
+  EXPECT_EQ(reopened->find_request("d").value()->key, "team-x");
+  EXPECT_FALSE(reopened->find_request("zzz").value());
 }
 
 TEST_F(LedgerTest, OneVerdictPerRequestTheLatestWins) {

@@ -1,0 +1,145 @@
+// LedgerStore over SQLite (WAL): prepared statements, one transaction a batch.
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "ledger/ledger_store.h"
+#include "ledger/schema.h"
+
+namespace fulcrum {
+namespace {
+
+// A prepared statement, finalized on scope exit.
+struct Statement {
+  sqlite3_stmt* s = nullptr;
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
+  ~Statement() { sqlite3_finalize(s); }
+  void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void integer(int i, std::int64_t v) { sqlite3_bind_int64(s, i, v); }
+  void real(int i, double v) { sqlite3_bind_double(s, i, v); }
+};
+
+Error fail_open(sqlite3* db, const std::string& path, const std::string& why) {
+  sqlite3_close(db);
+  return make_error(Errc::internal, "ledger " + path + ": " + why);
+}
+
+class SqliteStore final : public LedgerStore {
+ public:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  Result<std::size_t> write(const std::deque<LedgerItem>& batch) override {
+    std::size_t failed = 0;
+    sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
+    {
+      Statement req(db_, kInsertRequest);
+      Statement fb(db_, kInsertFeedback);
+      Statement replace(db_, kDeleteFeedback);
+      Statement prompt(db_, kInsertPrompt);
+      for (const auto& item : batch) {
+        if (const auto* r = std::get_if<RequestRecord>(&item)) {
+          if (!write_request(req, prompt, *r)) ++failed;
+        } else if (!write_feedback(replace, fb, std::get<FeedbackRecord>(item))) {
+          ++failed;
+        }
+      }
+    }
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      spdlog::error("ledger {}: commit of {} records failed: {}", path_, batch.size(), sqlite3_errmsg(db_));
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return batch.size();  // none of the batch is in the database
+    }
+    return failed;
+  }
+
+  void expire_prompts(std::int64_t before) override {
+    Statement expire(db_, kExpirePrompts);
+    expire.integer(1, before);
+    sqlite3_step(expire.s);
+  }
+
+ private:
+  bool write_request(Statement& req, Statement& prompt, const RequestRecord& r) {
+    sqlite3_reset(req.s);
+    const auto row = request_row(r);
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const int at = static_cast<int>(c) + 1;
+      if (const auto* n = std::get_if<std::int64_t>(&row[c])) req.integer(at, *n);
+      else req.text(at, std::get<std::string>(row[c]));
+    }
+    if (sqlite3_step(req.s) != SQLITE_DONE) {
+      spdlog::error("ledger {}: request {} not written: {}", path_, r.id, sqlite3_errmsg(db_));
+      return false;
+    }
+    if (!r.prompt.empty()) {
+      sqlite3_reset(prompt.s);
+      prompt.text(1, r.id);
+      prompt.integer(2, r.unix_ms);
+      prompt.text(3, r.prompt);
+      if (sqlite3_step(prompt.s) != SQLITE_DONE)
+        spdlog::error("ledger {}: prompt of {} not written: {}", path_, r.id, sqlite3_errmsg(db_));
+    }
+    return true;
+  }
+
+  bool write_feedback(Statement& replace, Statement& fb, const FeedbackRecord& f) {
+    sqlite3_reset(replace.s);  // one verdict per request: the latest replaces the others
+    replace.text(1, f.request_id);
+    sqlite3_step(replace.s);
+    sqlite3_reset(fb.s);
+    fb.text(1, f.request_id);
+    fb.integer(2, f.unix_ms);
+    fb.text(3, f.tier);
+    fb.real(4, f.score);
+    if (f.error_cost_usd) fb.real(5, *f.error_cost_usd);
+    else sqlite3_bind_null(fb.s, 5);
+    if (sqlite3_step(fb.s) != SQLITE_DONE) {
+      spdlog::error("ledger {}: feedback for {} not written: {}", path_, f.request_id, sqlite3_errmsg(db_));
+      return false;
+    }
+    return true;
+  }
+
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const std::string& path, std::int64_t max_bytes) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK)
+    return fail_open(db, path, std::string("cannot open: ") + (db ? sqlite3_errmsg(db) : "out of memory"));
+  char* message = nullptr;
+  auto exec = [&](const std::string& sql) -> std::optional<std::string> {
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK) return std::nullopt;
+    std::string why = message ? message : "unknown error";
+    sqlite3_free(message);
+    return why;
+  };
+  if (auto why = exec(kLedgerSchema)) return fail_open(db, path, *why);
+  // An older ledger gains the columns added since it was created.
+  for (const char* column : kAddedRequestColumns) {
+    const std::string name(column, std::string_view(column).find(' '));
+    sqlite3_stmt* probe = nullptr;
+    const auto sql = "SELECT " + name + " FROM requests LIMIT 0";
+    const bool present = sqlite3_prepare_v2(db, sql.c_str(), -1, &probe, nullptr) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    if (present) continue;
+    if (auto why = exec(std::string("ALTER TABLE requests ADD COLUMN ") + column))
+      return fail_open(db, path, "adding column " + name + ": " + *why);
+    spdlog::info("ledger {}: added column {}", path, name);
+  }
+  if (max_bytes > 0) {
+    // SQLite answers SQLITE_FULL past this many pages, as it would on a full disk.
+    const auto pages = std::max<std::int64_t>(16, max_bytes / 4096);
+    exec("PRAGMA page_size = 4096; PRAGMA max_page_count = " + std::to_string(pages) + ";");
+  }
+  return std::unique_ptr<LedgerStore>(new SqliteStore(db, path));
+}
+
+}  // namespace fulcrum
