@@ -1,4 +1,4 @@
-// The ledger (SQLite, off the request path), its reader and export, the
+// The ledger (SQLite or PostgreSQL, off the request path), its reader and export, the
 // Prometheus exposition and the feedback body.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -19,6 +19,7 @@
 #include "ledger/schema.h"
 #include "metrics/metrics.h"
 #include "openai/feedback.h"
+#include "support/postgres_server.h"
 #include "web/dashboard.h"
 
 namespace fulcrum {
@@ -26,10 +27,13 @@ namespace {
 
 class LedgerTest : public ::testing::Test {
  protected:
-  std::string path = (std::filesystem::temp_directory_path() /
-                      ("fulcrum-ledger-" + std::to_string(getpid()) + "-" +
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                         .string();
+  std::string path = file_for(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  static std::string file_for(std::string test) {
+    for (auto& c : test)
+      if (c == '/') c = '-';  // a parameterised test's name: Name/param
+    return (std::filesystem::temp_directory_path() / ("fulcrum-ledger-" + std::to_string(getpid()) + "-" + test + ".db"))
+        .string();
+  }
   void TearDown() override {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   }
@@ -39,6 +43,24 @@ class LedgerTest : public ::testing::Test {
     return std::move(l.value());
   }
 };
+
+// The same tests on the embedded SQLite file and on a real PostgreSQL server
+// (a database of the test's own): every reader and writer is shared.
+enum class Backend { sqlite, postgres };
+
+class LedgerOnBothTest : public LedgerTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() != Backend::postgres) return;
+    server_ = std::make_unique<testing::PostgresServer>();
+    server_->create_database("ledger_test");
+    path = server_->url("ledger_test");
+  }
+  std::unique_ptr<testing::PostgresServer> server_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Ledger, LedgerOnBothTest, ::testing::Values(Backend::sqlite, Backend::postgres),
+                         [](const auto& param_info) { return param_info.param == Backend::sqlite ? "sqlite" : "postgres"; });
 
 // Flash and Pro at DeepSeek's list prices.
 ConfigPtr flash_and_pro() {
@@ -82,7 +104,7 @@ FeedbackRecord feedback(std::string id, std::string tier, double score, std::opt
   return f;
 }
 
-TEST_F(LedgerTest, WritesRequestsAndFeedbackAndSummarizesThem) {
+TEST_P(LedgerOnBothTest, WritesRequestsAndFeedbackAndSummarizesThem) {
   {
     auto ledger = open();
     ledger->on_request_done(record("a", "flash", 200, 1000000, 1000));
@@ -124,7 +146,7 @@ TEST_F(LedgerTest, WritesRequestsAndFeedbackAndSummarizesThem) {
   EXPECT_FALSE(reopened->find_request("zzz").value());
 }
 
-TEST_F(LedgerTest, OneVerdictPerRequestTheLatestWins) {
+TEST_P(LedgerOnBothTest, OneVerdictPerRequestTheLatestWins) {
   {
     auto ledger = open();
     ledger->on_request_done(record("a", "flash", 200, 1000000, 1000));
@@ -164,7 +186,7 @@ TEST_F(LedgerTest, AFullDatabaseLosesRecordsCountedNeverBlocking) {
   EXPECT_EQ((*ledger)->dropped(), 0u);
 }
 
-TEST_F(LedgerTest, CapturedPromptsJoinTheirLatestFeedbackAndExpire) {
+TEST_P(LedgerOnBothTest, CapturedPromptsJoinTheirLatestFeedbackAndExpire) {
   const auto now = unix_ms_now();
   {
     LedgerOptions o{path, 1000, std::chrono::milliseconds(0)};
@@ -194,7 +216,7 @@ TEST_F(LedgerTest, CapturedPromptsJoinTheirLatestFeedbackAndExpire) {
   EXPECT_EQ((*rows)[0].score, 1.0);
 }
 
-TEST_F(LedgerTest, ExportsCsvAndJsonLines) {
+TEST_P(LedgerOnBothTest, ExportsCsvAndJsonLines) {
   {
     auto ledger = open();
     ledger->on_request_done(record("a", "flash", 200, 2800000, 1000));
@@ -235,7 +257,7 @@ TEST_F(LedgerTest, AFullQueueDropsAndCountsInsteadOfBlocking) {
   ledger->flush();  // returns: nothing was accepted
 }
 
-TEST_F(LedgerTest, ManyThreadsManyRecords) {
+TEST_P(LedgerOnBothTest, ManyThreadsManyRecords) {
   {
     auto ledger = open(1000000);
     std::vector<std::thread> threads;
