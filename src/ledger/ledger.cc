@@ -77,19 +77,23 @@ void Ledger::on_request_done(const RequestRecord& record) {
 }
 
 std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedback) {
-  std::optional<FeedbackRecord::Verdict> replaced;
+  const FeedbackRecord::Verdict verdict{feedback.score, feedback.error_cost_usd};
   {
     std::unique_lock lock(mutex_);
-    if (auto it = recent_.find(feedback.request_id); it != recent_.end()) {
+    auto it = recent_.find(feedback.request_id);
+    // A verdict given here is the latest this process knows; with a shared
+    // ledger, one given on another replica is only in the database.
+    if (it != recent_.end() && (it->second.verdict || !options_.where.postgres())) {
       // Under one lock: two verdicts at once still replace each other in order.
-      replaced = std::exchange(it->second.verdict, FeedbackRecord::Verdict{feedback.score, feedback.error_cost_usd});
+      auto replaced = std::exchange(it->second.verdict, verdict);
       const bool wake = enqueue_locked(feedback);
       lock.unlock();
       if (wake) wake_.notify_one();
       return replaced;
     }
   }
-  // Older than the in-memory window, or answered by another replica: its latest verdict is in the database.
+  // Older than the in-memory window, or judged on another replica: its latest verdict is in the database.
+  std::optional<FeedbackRecord::Verdict> replaced;
   {
     std::lock_guard lock(lookup_mutex_);
     auto st = lookups_->query("SELECT score, error_cost_usd FROM feedback WHERE request_id = ? ORDER BY unix_ms DESC LIMIT 1",
@@ -99,7 +103,13 @@ std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedb
                               });
     if (!st) spdlog::warn("{} (the verdict a feedback replaces)", st.error().message);
   }
-  enqueue(feedback);
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = recent_.find(feedback.request_id); it != recent_.end()) it->second.verdict = verdict;
+    wake = enqueue_locked(feedback);
+  }
+  if (wake) wake_.notify_one();
   return replaced;
 }
 
