@@ -101,7 +101,9 @@ Status PostgresConnection::ensure_connected() {
   return Ok{};
 }
 
-Error PostgresConnection::failure(const std::string& what) {
+Error PostgresConnection::failure(const std::string& what, const PGresult* result) {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  sqlstate_ = state ? state : "";
   std::string why = PQerrorMessage(conn_);
   while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
   return make_error(connected() ? Errc::internal : Errc::unavailable, "ledger " + where_.display() + ": " + what + ": " + why);
@@ -121,7 +123,7 @@ Status PostgresConnection::query(std::string_view sql, const std::vector<SqlValu
   ResultHandle r{PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                               nullptr, 0)};
   const auto status = PQresultStatus(r.r);
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("query failed");
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("query failed", r.r);
   if (on_row) {
     PostgresRow row(r.r, 0);
     for (int i = 0, n = PQntuples(r.r); i < n; ++i) {
@@ -141,8 +143,39 @@ Status PostgresConnection::exec(std::string_view sql, const std::vector<std::opt
   ResultHandle r{PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                               nullptr, 0)};
   const auto status = PQresultStatus(r.r);
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("statement failed");
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("statement failed", r.r);
   return Ok{};
+}
+
+Status PostgresConnection::copy_in(std::string_view copy_sql, std::string_view rows) {
+  if (auto st = ensure_connected(); !st) return st;
+  const std::string text(copy_sql);
+  {
+    ResultHandle start{PQexec(conn_, text.c_str())};
+    if (PQresultStatus(start.r) != PGRES_COPY_IN) return failure("COPY failed", start.r);
+  }
+  if (PQputCopyData(conn_, rows.data(), static_cast<int>(rows.size())) != 1 || PQputCopyEnd(conn_, nullptr) != 1)
+    return failure("COPY failed");
+  Status out = Ok{};
+  // The COPY's result, then the end of results.
+  while (PGresult* r = PQgetResult(conn_)) {
+    ResultHandle done{r};
+    if (out && PQresultStatus(r) != PGRES_COMMAND_OK) out = failure("COPY failed", r);
+  }
+  return out;
+}
+
+void copy_text(std::string& out, std::string_view field) {
+  for (char c : field) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\0': break;
+      default: out += c;
+    }
+  }
 }
 
 Status PostgresConnection::exec_script(std::string_view sql) {
@@ -150,7 +183,7 @@ Status PostgresConnection::exec_script(std::string_view sql) {
   const std::string text(sql);
   ResultHandle r{PQexec(conn_, text.c_str())};
   const auto status = PQresultStatus(r.r);
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("statement failed");
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("statement failed", r.r);
   return Ok{};
 }
 

@@ -9,7 +9,8 @@
 
 #include "ledger/sql_connection.h"
 
-typedef struct pg_conn PGconn;  // libpq's handle, kept out of this header's includers
+typedef struct pg_conn PGconn;  // libpq's handles, kept out of this header's includers
+typedef struct pg_result PGresult;
 
 namespace fulcrum {
 
@@ -28,18 +29,27 @@ class PostgresConnection final : public SqlConnection {
   Status exec(std::string_view sql, const std::vector<std::optional<std::string>>& params = {});
   // Several statements in one string, without parameters (schema, BEGIN/COMMIT).
   Status exec_script(std::string_view sql);
+  // COPY ... FROM STDIN with `rows` in COPY's text format (copy_text escapes a field).
+  Status copy_in(std::string_view copy_sql, std::string_view rows);
+  // The SQLSTATE of the last failed statement ("23505": a unique key already present), "" if none.
+  const std::string& last_sqlstate() const { return sqlstate_; }
   bool connected() const;
 
  private:
   PostgresConnection(LedgerLocation where, std::chrono::milliseconds retry, PGconn* conn);
   Status ensure_connected();
-  Error failure(const std::string& what);
+  Error failure(const std::string& what, const PGresult* result = nullptr);
 
   LedgerLocation where_;
   std::chrono::milliseconds retry_;
   PGconn* conn_;
   std::chrono::steady_clock::time_point last_attempt_{};
+  std::string sqlstate_;
 };
+
+// Appends `field` to `out` escaped for COPY's text format (NUL bytes, which
+// PostgreSQL text cannot hold, are left out).
+void copy_text(std::string& out, std::string_view field);
 
 Result<std::unique_ptr<SqlConnection>> open_postgres(const LedgerLocation& where);
 

@@ -1,7 +1,10 @@
-// LedgerStore over PostgreSQL: each batch is one transaction of multi-row
-// upserts (requests, prompts, feedback). Upserts make a batch idempotent, so
-// one that failed with the connection (committed or not) is simply sent again
-// once the database is back. A batch the database refuses on a live
+// LedgerStore over PostgreSQL: each batch is one transaction. Requests and
+// prompts go in by COPY (several times cheaper for the server than a
+// parameterised multi-row INSERT); feedback, rare and replacing, by upsert.
+// A batch that failed with the connection (committed or not) is sent again
+// once the database is back: if its rows are already there (the COMMIT had
+// gone through), COPY meets their keys and the batch is written again as
+// upserts, which replace them. A batch the database refuses on a live
 // connection (a bad value) is written again row by row, so one bad record
 // loses only itself.
 #include <spdlog/spdlog.h>
@@ -20,6 +23,7 @@ using Params = std::vector<std::optional<std::string>>;
 
 // PostgreSQL takes at most 65535 parameters a statement.
 constexpr std::size_t kRowsPerStatement = 1000;
+constexpr const char* kUniqueViolation = "23505";
 
 std::string as_text(const SqlValue& v) {
   if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
@@ -89,11 +93,16 @@ class PostgresStore final : public LedgerStore {
     }
     const TableRows* tables[] = {&requests, &prompts, &feedback};
 
-    auto all = write_in_one_transaction(tables);
-    if (all) return std::size_t{0};
-    if (all.error().code == Errc::unavailable) return std::move(all).error();
-    spdlog::warn("{}; writing the batch's {} records one by one", all.error().message, batch.size());
-    (void)conn_->exec_script("ROLLBACK");  // on a live connection; failing, the row writes below say so
+    for (const bool copy : {true, false}) {
+      auto all = write_in_one_transaction(tables, copy);
+      if (all) return std::size_t{0};
+      if (all.error().code == Errc::unavailable) return std::move(all).error();
+      const bool keys_present = copy && conn_->last_sqlstate() == kUniqueViolation;
+      (void)conn_->exec_script("ROLLBACK");  // on a live connection; failing, the writes below say so
+      if (keys_present) continue;  // sent before: upserts replace what is there
+      spdlog::warn("{}; writing the batch's {} records one by one", all.error().message, batch.size());
+      break;
+    }
     std::size_t failed = 0;
     for (const auto* t : tables) {
       const auto sql = upsert(t->table, t->columns, 1);
@@ -114,9 +123,27 @@ class PostgresStore final : public LedgerStore {
   }
 
  private:
-  Status write_in_one_transaction(const TableRows* const (&tables)[3]) {
+  // copy: requests and prompts by COPY (fails on a key already present); else all by upsert.
+  Status write_in_one_transaction(const TableRows* const (&tables)[3], bool copy) {
     if (auto st = conn_->exec_script("BEGIN"); !st) return st;
     for (const auto* t : tables) {
+      if (t->rows.empty()) continue;
+      if (copy && std::string_view(t->table) != "feedback") {
+        std::string sql = std::string("COPY ") + t->table + " (";
+        for (std::size_t c = 0; c < t->columns.size(); ++c) sql += (c ? ", " : "") + t->columns[c];
+        sql += ") FROM STDIN";
+        std::string data;
+        for (const auto& row : t->rows) {
+          for (std::size_t c = 0; c < row.size(); ++c) {
+            if (c) data += '\t';
+            if (row[c]) copy_text(data, *row[c]);
+            else data += "\\N";
+          }
+          data += '\n';
+        }
+        if (auto st = conn_->copy_in(sql, data); !st) return st;
+        continue;
+      }
       for (std::size_t from = 0; from < t->rows.size(); from += kRowsPerStatement) {
         const auto n = std::min(kRowsPerStatement, t->rows.size() - from);
         Params params;

@@ -257,6 +257,35 @@ TEST_F(LedgerTest, AFullQueueDropsAndCountsInsteadOfBlocking) {
   ledger->flush();  // returns: nothing was accepted
 }
 
+// A batch sent again (its COMMIT went through but the acknowledgement was
+// lost) meets its own rows: the second copy replaces them, one row each.
+// Text with the characters COPY escapes comes back as it went in.
+TEST_P(LedgerOnBothTest, ARecordWrittenTwiceIsOneRowAndTextSurvivesIntact) {
+  const std::string awkward = "tab\there, line\nbreak, cr\r, back\\slash \\N, quote \" and \xc3\xa9";
+  {
+    auto ledger = open();
+    auto r = record("a", "flash", 200, 1000, 1000);
+    r.reason = awkward;
+    ledger->on_request_done(r);
+    ledger->on_request_done(record("b", "flash", 200, 1000, 1000));
+    ledger->flush();
+    r.cost = 5000;  // the same id again, in a later batch with a new row
+    ledger->on_request_done(r);
+    ledger->on_request_done(record("c", "pro", 200, 1000, 1000));
+    ledger->flush();
+    EXPECT_EQ(ledger->write_errors(), 0u);
+  }
+  auto s = summarize_ledger(path, 0);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->total.requests, 3);
+  EXPECT_EQ(s->total.cost_pico_usd, 7000) << "a's second row replaced its first";
+  std::ostringstream jsonl;
+  ASSERT_TRUE(export_ledger(path, 0, "jsonl", jsonl));
+  auto first = boost::json::parse(jsonl.str().substr(0, jsonl.str().find('\n'))).as_object();
+  EXPECT_EQ(first.at("id").as_string(), "a");
+  EXPECT_EQ(first.at("reason").as_string(), awkward);
+}
+
 TEST_P(LedgerOnBothTest, ManyThreadsManyRecords) {
   {
     auto ledger = open(1000000);
