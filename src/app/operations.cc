@@ -47,10 +47,11 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
                                "Ledger batches sent again because the database could not be reached.",
                                [l] { return static_cast<double>(l->retries()); });
     ops->dashboard_ = std::make_unique<DashboardData>(*config);
-    if (auto st = ops->dashboard_->seed(l->location(), unix_ms_now()); !st) return std::move(st).error();
-    if (l->location().postgres()) {
-      // A shared ledger: the dashboard shows every replica's traffic, read again off the request path.
-      ops->dashboard_->follow_ledger();
+    if (!l->location().postgres()) {
+      if (auto st = ops->dashboard_->seed(l->location(), unix_ms_now()); !st) return std::move(st).error();
+    } else {
+      // A shared ledger: the dashboard shows every replica's traffic, read off the request path.
+      if (auto st = ops->dashboard_->follow(l->location(), unix_ms_now()); !st) return std::move(st).error();
       ops->dashboard_refresh_ = std::jthread([dashboard = ops->dashboard_.get(), where = l->location(),
                                               every = config->ledger.dashboard_refresh](std::stop_token stop) {
         std::mutex mu;
@@ -59,7 +60,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
         for (;;) {
           std::unique_lock lock(mu);
           if (cv.wait_for(lock, stop, every, [] { return false; }) || stop.stop_requested()) return;
-          auto st = dashboard->seed(where, unix_ms_now());
+          auto st = dashboard->follow(where, unix_ms_now());
           if (!st && !failing) spdlog::warn("dashboard: {}; showing the last figures read", st.error().message);
           failing = !st;
         }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include <boost/json.hpp>
@@ -35,15 +36,26 @@ Status read(const LedgerLocation& where, std::string_view sql, const std::vector
 
 }  // namespace
 
-Result<std::vector<DayTierSummary>> summarize_by_day(const LedgerLocation& where, std::int64_t since) {
-  auto db = open_sql_reader(where);
-  if (!db) return std::move(db).error();
-  std::map<std::pair<std::int64_t, std::string>, TierSummary> days;
-  auto st = (*db)->query(
+namespace {
+
+// The requests' figures since a time, optionally only rows written (by any
+// replica, PostgreSQL) in [from, to): `extra` narrows the WHERE clause.
+struct RequestFilter {
+  std::int64_t since = 0;
+  std::optional<std::pair<std::int64_t, std::int64_t>> written;
+  std::string where() const { return written ? "unix_ms >= ? AND written_ms >= ? AND written_ms < ? " : "unix_ms >= ? "; }
+  std::vector<SqlValue> params() const {
+    if (!written) return {since};
+    return {since, written->first, written->second};
+  }
+};
+
+Status request_days(SqlConnection& db, const RequestFilter& f, std::map<std::pair<std::int64_t, std::string>, TierSummary>& days) {
+  return db.query(
       "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(escalated), SUM(cost_pico_usd), SUM(prompt_tokens), "
-      "SUM(completion_tokens), SUM(fell_back) FROM requests WHERE unix_ms >= ? GROUP BY day, tier",
-      {since}, [&](const SqlRow& row) {
+      "SUM(completion_tokens), SUM(fell_back) FROM requests WHERE " + f.where() + "GROUP BY day, tier",
+      f.params(), [&](const SqlRow& row) {
         auto& t = days[{row.integer(0), row.text(1)}];
         t.tier = row.text(1);
         t.requests = row.integer(2);
@@ -55,8 +67,10 @@ Result<std::vector<DayTierSummary>> summarize_by_day(const LedgerLocation& where
         t.completion_tokens = row.integer(8);
         t.fell_back = row.integer(9);
       });
-  if (!st) return std::move(st).error();
-  st = (*db)->query(
+}
+
+Status feedback_days(SqlConnection& db, std::int64_t since, std::map<std::pair<std::int64_t, std::string>, TierSummary>& days) {
+  return db.query(
       "SELECT unix_ms / 86400000 AS day, tier, COUNT(*), SUM(1 - score), SUM(error_cost_usd), COUNT(error_cost_usd) "
       "FROM feedback WHERE unix_ms >= ? GROUP BY day, tier",
       {since}, [&](const SqlRow& row) {
@@ -67,10 +81,63 @@ Result<std::vector<DayTierSummary>> summarize_by_day(const LedgerLocation& where
         t.error_cost_sum = row.real(4);
         t.error_cost_count = row.integer(5);
       });
-  if (!st) return std::move(st).error();
+}
+
+Status request_minutes(SqlConnection& db, const RequestFilter& f, std::vector<MinuteTokens>& out) {
+  return db.query(
+      "SELECT unix_ms / 86400000 AS day, (unix_ms / 60000) % 1440 AS minute, SUM(answer_prompt_tokens), "
+      "SUM(answer_cache_hit_tokens), SUM(answer_completion_tokens) FROM requests WHERE " + f.where() +
+          "AND tier != '' GROUP BY day, minute",
+      f.params(), [&](const SqlRow& row) {
+        out.push_back(MinuteTokens{row.integer(0), static_cast<int>(row.integer(1)), row.integer(2), row.integer(3),
+                                   row.integer(4)});
+      });
+}
+
+Status request_hours(SqlConnection& db, const RequestFilter& f, std::vector<TierHour>& out) {
+  return db.query("SELECT (unix_ms / 3600000) * 3600000 AS hour, tier, COUNT(*) FROM requests WHERE " + f.where() +
+                      "GROUP BY hour, tier ORDER BY hour, tier",
+                  f.params(),
+                  [&](const SqlRow& row) { out.push_back(TierHour{row.integer(0), row.text(1), row.integer(2)}); });
+}
+
+std::vector<DayTierSummary> flatten(std::map<std::pair<std::int64_t, std::string>, TierSummary>& days) {
   std::vector<DayTierSummary> out;
   for (auto& [key, t] : days) out.push_back(DayTierSummary{key.first, std::move(t)});
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<DayTierSummary>> summarize_by_day(const LedgerLocation& where, std::int64_t since) {
+  auto db = open_sql_reader(where);
+  if (!db) return std::move(db).error();
+  std::map<std::pair<std::int64_t, std::string>, TierSummary> days;
+  if (auto st = request_days(**db, RequestFilter{since, std::nullopt}, days); !st) return std::move(st).error();
+  if (auto st = feedback_days(**db, since, days); !st) return std::move(st).error();
+  return flatten(days);
+}
+
+Result<WrittenRequests> requests_written_between(const LedgerLocation& where, std::int64_t since,
+                                                 std::int64_t from_written_ms, std::int64_t to_written_ms) {
+  auto db = open_sql_reader(where);
+  if (!db) return std::move(db).error();
+  const RequestFilter f{since, std::pair(from_written_ms, to_written_ms)};
+  std::map<std::pair<std::int64_t, std::string>, TierSummary> days;
+  WrittenRequests out;
+  if (auto st = request_days(**db, f, days); !st) return std::move(st).error();
+  if (auto st = request_hours(**db, f, out.hours); !st) return std::move(st).error();
+  if (auto st = request_minutes(**db, f, out.minutes); !st) return std::move(st).error();
+  out.days = flatten(days);
+  return out;
+}
+
+Result<std::vector<DayTierSummary>> feedback_by_day(const LedgerLocation& where, std::int64_t since) {
+  auto db = open_sql_reader(where);
+  if (!db) return std::move(db).error();
+  std::map<std::pair<std::int64_t, std::string>, TierSummary> days;
+  if (auto st = feedback_days(**db, since, days); !st) return std::move(st).error();
+  return flatten(days);
 }
 
 void add_to(TierSummary& into, const TierSummary& s) {
@@ -106,26 +173,18 @@ Result<LedgerSummary> summarize_ledger(const LedgerLocation& where, std::int64_t
 }
 
 Result<std::vector<MinuteTokens>> tokens_by_minute(const LedgerLocation& where, std::int64_t since) {
+  auto db = open_sql_reader(where);
+  if (!db) return std::move(db).error();
   std::vector<MinuteTokens> out;
-  auto st = read(where,
-                 "SELECT unix_ms / 86400000 AS day, (unix_ms / 60000) % 1440 AS minute, SUM(answer_prompt_tokens), "
-                 "SUM(answer_cache_hit_tokens), SUM(answer_completion_tokens) FROM requests "
-                 "WHERE unix_ms >= ? AND tier != '' GROUP BY day, minute",
-                 {since}, [&](const SqlRow& row) {
-                   out.push_back(MinuteTokens{row.integer(0), static_cast<int>(row.integer(1)), row.integer(2),
-                                              row.integer(3), row.integer(4)});
-                 });
-  if (!st) return std::move(st).error();
+  if (auto st = request_minutes(**db, RequestFilter{since, std::nullopt}, out); !st) return std::move(st).error();
   return out;
 }
 
 Result<std::vector<TierHour>> tier_mix_by_hour(const LedgerLocation& where, std::int64_t since) {
+  auto db = open_sql_reader(where);
+  if (!db) return std::move(db).error();
   std::vector<TierHour> out;
-  auto st = read(where,
-                 "SELECT (unix_ms / 3600000) * 3600000 AS hour, tier, COUNT(*) FROM requests WHERE unix_ms >= ? "
-                 "GROUP BY hour, tier ORDER BY hour, tier",
-                 {since}, [&](const SqlRow& row) { out.push_back(TierHour{row.integer(0), row.text(1), row.integer(2)}); });
-  if (!st) return std::move(st).error();
+  if (auto st = request_hours(**db, RequestFilter{since, std::nullopt}, out); !st) return std::move(st).error();
   return out;
 }
 
@@ -134,10 +193,12 @@ Status export_ledger(const LedgerLocation& where, std::int64_t since, std::strin
     return make_error(Errc::invalid_request, "--format must be csv or jsonl");
   bool header = format == "csv";
   int cost_column = -1;
-  auto st = read(where,
-                 "SELECT r.*, (SELECT AVG(score) FROM feedback f WHERE f.request_id = r.id) AS feedback_score "
-                 "FROM requests r WHERE r.unix_ms >= ? ORDER BY r.unix_ms, r.id",
-                 {since}, [&](const SqlRow& row) {
+  // The columns by name: a PostgreSQL ledger holds one more (written_ms), and its column order differs.
+  std::string sql = "SELECT ";
+  for (const char* c : kRequestColumns) sql += std::string("r.") + c + ", ";
+  sql += "(SELECT AVG(score) FROM feedback f WHERE f.request_id = r.id) AS feedback_score "
+         "FROM requests r WHERE r.unix_ms >= ? ORDER BY r.unix_ms, r.id";
+  auto st = read(where, sql, {since}, [&](const SqlRow& row) {
                    const int columns = row.columns();
                    if (cost_column < 0)
                      for (int c = 0; c < columns; ++c)

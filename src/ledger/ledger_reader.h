@@ -64,6 +64,19 @@ struct MinuteTokens {
 };
 Result<std::vector<MinuteTokens>> tokens_by_minute(const LedgerLocation& where, std::int64_t since_unix_ms);
 
+// A shared (PostgreSQL) ledger's requests since then that were written, by
+// any replica, in [from, to) of their written_ms: the same figures as above,
+// for a dashboard that reads only what is new.
+struct WrittenRequests {
+  std::vector<DayTierSummary> days;  // the requests' counts and sums; no feedback
+  std::vector<TierHour> hours;
+  std::vector<MinuteTokens> minutes;
+};
+Result<WrittenRequests> requests_written_between(const LedgerLocation& where, std::int64_t since_unix_ms,
+                                                 std::int64_t from_written_ms, std::int64_t to_written_ms);
+// Feedback alone per UTC day and tier (by the feedback's time).
+Result<std::vector<DayTierSummary>> feedback_by_day(const LedgerLocation& where, std::int64_t since_unix_ms);
+
 // Every request since then, oldest first, with its mean feedback score, as
 // CSV (with a header) or JSON lines.
 Status export_ledger(const LedgerLocation& where, std::int64_t since_unix_ms, std::string_view format, std::ostream& out);

@@ -9,9 +9,11 @@
 // loses only itself.
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdio>
 #include <map>
 
+#include "core/clock.h"
 #include "ledger/ledger_store.h"
 #include "ledger/postgres_connection.h"
 #include "ledger/schema.h"
@@ -36,28 +38,12 @@ std::string real_text(double v) {
   return buf;
 }
 
-// "INSERT INTO t (c1, c2) VALUES ($1, $2), ($3, $4) ON CONFLICT (key) DO UPDATE SET c2 = EXCLUDED.c2"
-std::string upsert(const char* table, const std::vector<std::string>& columns, std::size_t rows) {
-  std::string sql = std::string("INSERT INTO ") + table + " (";
-  for (std::size_t c = 0; c < columns.size(); ++c) sql += (c ? ", " : "") + columns[c];
-  sql += ") VALUES ";
-  int n = 0;
-  for (std::size_t r = 0; r < rows; ++r) {
-    sql += r ? ", (" : "(";
-    for (std::size_t c = 0; c < columns.size(); ++c) sql += (c ? ", $" : "$") + std::to_string(++n);
-    sql += ')';
-  }
-  sql += " ON CONFLICT (" + columns.front() + ") DO UPDATE SET ";
-  for (std::size_t c = 1; c < columns.size(); ++c)
-    sql += (c > 1 ? ", " : "") + columns[c] + " = EXCLUDED." + columns[c];
-  return sql;
-}
-
 // One table's rows of a batch: the latest row per key (an upsert may not
 // touch a row twice), in arrival order.
 struct TableRows {
   const char* table;
   std::vector<std::string> columns;
+  std::size_t kept_on_conflict = 0;  // trailing columns an upsert leaves as they are
   std::vector<Params> rows;
   std::map<std::string, std::size_t> by_key;
   void add(Params row) {
@@ -70,42 +56,64 @@ struct TableRows {
   }
 };
 
+void append_copy_field(std::string& out, const SqlValue& v) {
+  if (const auto* n = std::get_if<std::int64_t>(&v)) {
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, *n).ptr);
+  } else {
+    copy_text(out, std::get<std::string>(v));
+  }
+}
+
+std::string column_list(const std::vector<std::string>& columns) {
+  std::string out;
+  for (std::size_t c = 0; c < columns.size(); ++c) out += (c ? ", " : "") + columns[c];
+  return out;
+}
+
 class PostgresStore final : public LedgerStore {
  public:
-  explicit PostgresStore(std::unique_ptr<PostgresConnection> conn) : conn_(std::move(conn)) {}
+  explicit PostgresStore(std::unique_ptr<PostgresConnection> conn) : conn_(std::move(conn)) {
+    request_columns_.assign(std::begin(kRequestColumns), std::end(kRequestColumns));
+    request_columns_.push_back("written_ms");
+  }
 
   Result<std::size_t> write(const std::deque<LedgerItem>& batch) override {
-    std::vector<std::string> request_columns(std::begin(kRequestColumns), std::end(kRequestColumns));
-    TableRows requests{"requests", request_columns, {}, {}};
-    TableRows prompts{"prompts", {"request_id", "unix_ms", "prompt"}, {}, {}};
-    TableRows feedback{"feedback", {"request_id", "unix_ms", "tier", "score", "error_cost_usd"}, {}, {}};
+    // When this attempt wrote the rows: a shared dashboard reads what is new by it.
+    const auto written_ms = unix_ms_now();
+    auto copied = write_by_copy(batch, written_ms);
+    if (copied) return std::size_t{0};
+    if (copied.error().code == Errc::unavailable) return std::move(copied).error();
+    const bool sent_before = conn_->last_sqlstate() == kUniqueViolation;
+    (void)conn_->exec_script("ROLLBACK");  // on a live connection; failing, the writes below say so
+
+    TableRows requests{"requests", request_columns_, 1, {}, {}};
+    TableRows prompts{"prompts", {"request_id", "unix_ms", "prompt"}, 0, {}, {}};
+    TableRows feedback{"feedback", {"request_id", "unix_ms", "tier", "score", "error_cost_usd"}, 0, {}, {}};
     for (const auto& item : batch) {
       if (const auto* r = std::get_if<RequestRecord>(&item)) {
         Params row;
         for (const auto& v : request_row(*r)) row.emplace_back(as_text(v));
+        row.emplace_back(std::to_string(written_ms));
         requests.add(std::move(row));
         if (!r->prompt.empty()) prompts.add({r->id, std::to_string(r->unix_ms), r->prompt});
       } else {
-        const auto& f = std::get<FeedbackRecord>(item);
-        feedback.add({f.request_id, std::to_string(f.unix_ms), f.tier, real_text(f.score),
-                      f.error_cost_usd ? std::optional(real_text(*f.error_cost_usd)) : std::nullopt});
+        feedback.add(feedback_row(std::get<FeedbackRecord>(item)));
       }
     }
     const TableRows* tables[] = {&requests, &prompts, &feedback};
-
-    for (const bool copy : {true, false}) {
-      auto all = write_in_one_transaction(tables, copy);
+    if (sent_before) {  // its rows are there already: upserts replace them
+      auto all = write_by_upsert(tables);
       if (all) return std::size_t{0};
       if (all.error().code == Errc::unavailable) return std::move(all).error();
-      const bool keys_present = copy && conn_->last_sqlstate() == kUniqueViolation;
-      (void)conn_->exec_script("ROLLBACK");  // on a live connection; failing, the writes below say so
-      if (keys_present) continue;  // sent before: upserts replace what is there
+      (void)conn_->exec_script("ROLLBACK");
       spdlog::warn("{}; writing the batch's {} records one by one", all.error().message, batch.size());
-      break;
+    } else {
+      spdlog::warn("{}; writing the batch's {} records one by one", copied.error().message, batch.size());
     }
     std::size_t failed = 0;
     for (const auto* t : tables) {
-      const auto sql = upsert(t->table, t->columns, 1);
+      const auto sql = upsert(*t, 1);
       for (const auto& row : t->rows) {
         auto st = conn_->exec(sql, row);
         if (st) continue;
@@ -123,38 +131,81 @@ class PostgresStore final : public LedgerStore {
   }
 
  private:
-  // copy: requests and prompts by COPY (fails on a key already present); else all by upsert.
-  Status write_in_one_transaction(const TableRows* const (&tables)[3], bool copy) {
-    if (auto st = conn_->exec_script("BEGIN"); !st) return st;
-    for (const auto* t : tables) {
-      if (t->rows.empty()) continue;
-      if (copy && std::string_view(t->table) != "feedback") {
-        std::string sql = std::string("COPY ") + t->table + " (";
-        for (std::size_t c = 0; c < t->columns.size(); ++c) sql += (c ? ", " : "") + t->columns[c];
-        sql += ") FROM STDIN";
-        std::string data;
-        for (const auto& row : t->rows) {
-          for (std::size_t c = 0; c < row.size(); ++c) {
-            if (c) data += '\t';
-            if (row[c]) copy_text(data, *row[c]);
-            else data += "\\N";
-          }
-          data += '\n';
+  static Params feedback_row(const FeedbackRecord& f) {
+    return {f.request_id, std::to_string(f.unix_ms), f.tier, real_text(f.score),
+            f.error_cost_usd ? std::optional(real_text(*f.error_cost_usd)) : std::nullopt};
+  }
+
+  // "INSERT ... VALUES (...), ... ON CONFLICT (key) DO UPDATE SET" every column but the key and the kept ones.
+  static std::string upsert(const TableRows& t, std::size_t rows) {
+    std::string sql = std::string("INSERT INTO ") + t.table + " (" + column_list(t.columns) + ") VALUES ";
+    int n = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      sql += r ? ", (" : "(";
+      for (std::size_t c = 0; c < t.columns.size(); ++c) sql += (c ? ", $" : "$") + std::to_string(++n);
+      sql += ')';
+    }
+    sql += " ON CONFLICT (" + t.columns.front() + ") DO UPDATE SET ";
+    for (std::size_t c = 1; c + t.kept_on_conflict < t.columns.size(); ++c)
+      sql += (c > 1 ? ", " : "") + t.columns[c] + " = EXCLUDED." + t.columns[c];
+    return sql;
+  }
+
+  // The common case, one transaction: requests and prompts by COPY (which
+  // fails on a key already present), feedback by upsert.
+  Status write_by_copy(const std::deque<LedgerItem>& batch, std::int64_t written_ms) {
+    std::string requests, prompts;
+    char written[24];
+    const std::string_view written_text(written, std::to_chars(written, written + sizeof written, written_ms).ptr - written);
+    TableRows feedback{"feedback", {"request_id", "unix_ms", "tier", "score", "error_cost_usd"}, 0, {}, {}};
+    for (const auto& item : batch) {
+      if (const auto* r = std::get_if<RequestRecord>(&item)) {
+        for (const auto& v : request_row(*r)) {
+          append_copy_field(requests, v);
+          requests += '\t';
         }
-        if (auto st = conn_->copy_in(sql, data); !st) return st;
-        continue;
-      }
-      for (std::size_t from = 0; from < t->rows.size(); from += kRowsPerStatement) {
-        const auto n = std::min(kRowsPerStatement, t->rows.size() - from);
-        Params params;
-        params.reserve(n * t->columns.size());
-        for (std::size_t r = from; r < from + n; ++r) params.insert(params.end(), t->rows[r].begin(), t->rows[r].end());
-        if (auto st = conn_->exec(upsert(t->table, t->columns, n), params); !st) return st;
+        requests.append(written_text);
+        requests += '\n';
+        if (!r->prompt.empty()) {
+          for (const SqlValue& v : {SqlValue(r->id), SqlValue(r->unix_ms), SqlValue(r->prompt)}) {
+            append_copy_field(prompts, v);
+            prompts += '\t';
+          }
+          prompts.back() = '\n';
+        }
+      } else {
+        feedback.add(feedback_row(std::get<FeedbackRecord>(item)));
       }
     }
+    if (auto st = conn_->exec_script("BEGIN"); !st) return st;
+    if (!requests.empty())
+      if (auto st = conn_->copy_in("COPY requests (" + column_list(request_columns_) + ") FROM STDIN", requests); !st)
+        return st;
+    if (!prompts.empty())
+      if (auto st = conn_->copy_in("COPY prompts (request_id, unix_ms, prompt) FROM STDIN", prompts); !st) return st;
+    if (auto st = upsert_rows(feedback); !st) return st;
     return conn_->exec_script("COMMIT");
   }
 
+  Status write_by_upsert(const TableRows* const (&tables)[3]) {
+    if (auto st = conn_->exec_script("BEGIN"); !st) return st;
+    for (const auto* t : tables)
+      if (auto st = upsert_rows(*t); !st) return st;
+    return conn_->exec_script("COMMIT");
+  }
+
+  Status upsert_rows(const TableRows& t) {
+    for (std::size_t from = 0; from < t.rows.size(); from += kRowsPerStatement) {
+      const auto n = std::min(kRowsPerStatement, t.rows.size() - from);
+      Params params;
+      params.reserve(n * t.columns.size());
+      for (std::size_t r = from; r < from + n; ++r) params.insert(params.end(), t.rows[r].begin(), t.rows[r].end());
+      if (auto st = conn_->exec(upsert(t, n), params); !st) return st;
+    }
+    return Ok{};
+  }
+
+  std::vector<std::string> request_columns_;  // kRequestColumns, then written_ms
   std::unique_ptr<PostgresConnection> conn_;
 };
 

@@ -89,6 +89,10 @@ CREATE TABLE IF NOT EXISTS requests (
   error TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS requests_by_time ON requests (unix_ms);
+-- When a replica's writer sent the row (not kept when a row is sent again):
+-- a shared dashboard reads what is new by it. BRIN: rows arrive in its order.
+ALTER TABLE requests ADD COLUMN IF NOT EXISTS written_ms BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS requests_by_write ON requests USING BRIN (written_ms);
 CREATE TABLE IF NOT EXISTS feedback (
   request_id TEXT PRIMARY KEY,
   unix_ms BIGINT NOT NULL,

@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::int64_t kDayMs = 86400000, kHourMs = 3600000;
 constexpr std::int64_t kDaysKept = 30;
+constexpr std::int64_t kSettleMs = 2000;  // follow(): how long after its stamp a written row is surely committed
 
 }  // namespace
 
@@ -57,6 +58,44 @@ Status DashboardData::seed(const LedgerLocation& ledger, std::int64_t now) {
   days_.swap(fresh_days);
   hours_.swap(fresh_hours);
   all_strong_.swap(fresh_all_strong);
+  return Ok{};
+}
+
+Status DashboardData::follow(const LedgerLocation& ledger, std::int64_t now) {
+  follows_ledger_ = true;
+  const auto since = (now / kDayMs - kDaysKept + 1) * kDayMs;
+  // Rows written up to now - kSettleMs have committed: a batch commits
+  // milliseconds after its writer stamps it (a batch sent again after an
+  // outage is stamped again).
+  const auto to = now - kSettleMs;
+  if (to <= followed_to_) return Ok{};
+  auto fresh = requests_written_between(ledger, since, followed_to_, to);
+  if (!fresh) return std::move(fresh).error();
+  auto feedback = feedback_by_day(ledger, since);
+  if (!feedback) return std::move(feedback).error();
+  std::lock_guard lock(mutex_);
+  followed_to_ = to;
+  for (const auto& d : fresh->days) add(d.day, d.summary);
+  for (const auto& h : fresh->hours) hours_[h.hour_unix_ms][h.tier] += h.requests;
+  while (!hours_.empty() && hours_.begin()->first <= now - 25 * kHourMs) hours_.erase(hours_.begin());
+  for (const auto& m : fresh->minutes)
+    all_strong_[m.day] += at_strong_prices(m.utc_minute, m.prompt_tokens, m.cache_hit_tokens, m.completion_tokens);
+  while (!all_strong_.empty() && all_strong_.begin()->first <= now / kDayMs - kDaysKept) all_strong_.erase(all_strong_.begin());
+  // Feedback: the database's verdicts in place of what was shown.
+  for (auto& [day, tiers] : days_)
+    for (auto& [name, t] : tiers) {
+      t.feedback = 0;
+      t.feedback_errors = t.error_cost_sum = 0;
+      t.error_cost_count = 0;
+    }
+  for (const auto& d : *feedback) {
+    auto& t = days_[d.day][d.summary.tier];
+    t.tier = d.summary.tier;
+    t.feedback = d.summary.feedback;
+    t.feedback_errors = d.summary.feedback_errors;
+    t.error_cost_sum = d.summary.error_cost_sum;
+    t.error_cost_count = d.summary.error_cost_count;
+  }
   return Ok{};
 }
 

@@ -4,9 +4,12 @@
 // up to date in memory from the same records the ledger receives, so showing
 // the page never scans the ledger and never makes a worker wait on SQLite.
 // With a ledger every replica shares (PostgreSQL) the dashboard instead
-// follows the ledger: seeded again every few seconds off the request path,
-// it shows every replica's traffic, and this process's records are not
-// added twice.
+// follows the ledger, off the request path: every few seconds it adds the
+// requests any replica wrote since its last read (by their written_ms, up to
+// a moment whose writes have all committed) and reads the feedback again
+// (verdicts replace one another). It shows every replica's traffic, and this
+// process's own records are not added twice. A read costs what is new, not
+// the 30 days kept.
 //
 // The article's three monitors: fallback (escalation) rate with its 15% alert,
 // error rate of the cheap tier vs the strong one (from feedback, 30 days),
@@ -15,6 +18,7 @@
 // article's $3,200 routed vs $14,500 all-Pro), the tier mix per hour over the
 // last 24 h, and the break-even verdict from measured error rates.
 // Thread-safe (one mutex; updates are a few map operations).
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -35,8 +39,9 @@ class DashboardData final : public RequestObserver {
   // Loads the ledger's recent history in place of what it held (call before
   // serving; again, from another thread, when following a shared ledger).
   Status seed(const LedgerLocation& ledger, std::int64_t now_unix_ms);
-  // From now on the figures come from seed() only.
-  void follow_ledger() { follows_ledger_ = true; }
+  // A shared ledger: the first call loads it, each later one adds what was
+  // written since; this process's own records are no longer added.
+  Status follow(const LedgerLocation& ledger, std::int64_t now_unix_ms);
 
   void on_request_done(const RequestRecord& record) override;
   void on_feedback(const FeedbackRecord& feedback);
@@ -51,7 +56,8 @@ class DashboardData final : public RequestObserver {
   std::string cheap_, strong_;  // tier names: cheapest and dearest by price
   std::optional<Tier> strong_tier_;  // a copy, so no config need outlive the dashboard
   double error_cost_usd_;
-  bool follows_ledger_ = false;  // set before serving
+  std::atomic<bool> follows_ledger_{false};
+  std::int64_t followed_to_ = 0;  // follow(): rows written before this are in the figures
   mutable std::mutex mutex_;
   std::map<std::int64_t, std::map<std::string, TierSummary>> days_;         // day -> tier -> totals
   std::map<std::int64_t, std::map<std::string, std::int64_t>> hours_;       // hour start ms -> tier -> requests
