@@ -17,7 +17,7 @@ if [ "${1:-}" = "--no-sanitize" ]; then exit 0; fi
 echo "== Fuzz smoke: each parser fuzz target for ${FUZZ_SECONDS:-15} s"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFULCRUM_FUZZ=ON -DFULCRUM_WERROR=OFF
 cmake --build build-fuzz --parallel "$jobs"
-for target in sse_parser chat_request config workload model_file upstream_answer client_apis; do
+for target in sse_parser chat_request config workload model_file upstream_answer client_apis traceparent; do
   corpus="$(mktemp -d)"
   seeds=()
   if [ -d "fuzz/corpus/$target" ]; then seeds=("fuzz/corpus/$target"); fi

@@ -87,6 +87,19 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
                            [h = &ops->store_health_] { return static_cast<double>(h->errors.load()); });
   ops->metrics_->add_gauge("fulcrum_state_store_up", "1 while the state store answers, 0 after a failure.",
                            [h = &ops->store_health_] { return h->down.load() ? 0.0 : 1.0; });
+  if (const auto& traces = config->observability.traces; traces.enabled()) {
+    auto exporter = OtlpExporter::create(traces);
+    if (!exporter) return std::move(exporter).error();
+    ops->traces_ = std::move(exporter.value());
+    auto* t = ops->traces_.get();
+    ops->metrics_->add_counter("fulcrum_trace_spans_exported_total", "Spans the OTLP collector accepted.",
+                               [t] { return static_cast<double>(t->exported()); });
+    ops->metrics_->add_counter("fulcrum_trace_spans_dropped_total",
+                               "Spans dropped: the export queue was full or the collector failed.",
+                               [t] { return static_cast<double>(t->dropped()); });
+    ops->metrics_->add_counter("fulcrum_trace_export_errors_total", "Failed exports to the OTLP collector.",
+                               [t] { return static_cast<double>(t->export_errors()); });
+  }
   if (config->log.access_log) {
     ops->access_log_ = std::make_unique<AccessLog>();
     ops->observers_.add(ops->access_log_.get());
@@ -94,6 +107,7 @@ Result<std::unique_ptr<Operations>> Operations::create(const ConfigPtr& config, 
   ops->observers_.add(ops->ledger_.get());
   ops->observers_.add(ops->metrics_.get());
   ops->observers_.add(ops->dashboard_.get());
+  ops->observers_.add(ops->traces_.get());
   ops->observers_.add(extra);
   return ops;
 }

@@ -14,6 +14,7 @@
 #include "metrics/metrics.h"
 #include "state/admission.h"
 #include "state/response_cache.h"
+#include "telemetry/otlp_exporter.h"
 #include "web/dashboard.h"
 
 namespace fulcrum {
@@ -26,12 +27,14 @@ class Operations {
   GatewayServices services();
   Ledger* ledger() { return ledger_.get(); }
   Metrics& metrics() { return *metrics_; }
+  OtlpExporter* traces() { return traces_.get(); }
 
  private:
   ConfigPtr config_;
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<OtlpExporter> traces_;
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<StateStore> local_conversations_;  // in-process only: see GatewayServices::conversations
   StoreHealth store_health_;

@@ -169,9 +169,21 @@ struct ApiKey {
 // Who may read /metrics and /dashboard*. With gateway keys (or an admin key)
 // configured, a caller needs one of them (Bearer, or Basic with the key as
 // the password, which browsers can send); `public` opens them on purpose.
+// OpenTelemetry traces: a span per request and one per upstream attempt,
+// exported as OTLP/HTTP (JSON) to a collector. Off without an endpoint.
+struct TracesConfig {
+  std::string otlp_endpoint;  // "http://collector:4318/v1/traces"; empty: no spans are made
+  std::string service_name = "fulcrum";
+  double sample_ratio = 1.0;  // of traces the client did not start (a client's sampled flag is followed)
+  std::chrono::milliseconds flush{1000};  // spans gather this long before one export
+  std::size_t queue = 10000;              // spans waiting to be exported; more are dropped (and counted)
+  bool enabled() const { return !otlp_endpoint.empty(); }
+};
+
 struct ObservabilityConfig {
   bool is_public = false;
   std::string admin_sha256_hex;  // empty: no admin key
+  TracesConfig traces;
 };
 
 // How the gateway treats its clients' connections.

@@ -304,7 +304,24 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
   }
   if (auto v = r.integer(root, "shutdown_grace_ms", "", 0, 3600000)) cfg->shutdown_grace = std::chrono::milliseconds(*v);
   if (auto o = root["observability"]; o.IsDefined() && r.expect_map(o, "observability")) {
-    r.check_keys(o, "observability", {"public", "admin_sha256"});
+    r.check_keys(o, "observability", {"public", "admin_sha256", "traces"});
+    if (auto t = o["traces"]; t.IsDefined() && r.expect_map(t, "observability.traces")) {
+      const std::string tp = "observability.traces";
+      r.check_keys(t, tp, {"otlp_endpoint", "service_name", "sample_ratio", "flush_ms", "queue"});
+      auto& traces = cfg->observability.traces;
+      if (auto v = r.string(t, "otlp_endpoint", tp, true)) {
+        auto url = parse_base_url(*v);
+        if (!url) r.error(t["otlp_endpoint"], tp + ".otlp_endpoint", url.error().message);
+        else if (url->tls)
+          r.error(t["otlp_endpoint"], tp + ".otlp_endpoint",
+                  "only http:// (a collector beside the gateway); an OpenTelemetry Collector forwards over TLS");
+        else traces.otlp_endpoint = *v;
+      }
+      if (auto v = r.string(t, "service_name", tp, false)) traces.service_name = *v;
+      if (auto v = r.number(t, "sample_ratio", tp, 0, 1)) traces.sample_ratio = *v;
+      if (auto v = r.integer(t, "flush_ms", tp, 1, 60000)) traces.flush = std::chrono::milliseconds(*v);
+      if (auto v = r.integer(t, "queue", tp, 1, 10000000)) traces.queue = static_cast<std::size_t>(*v);
+    }
     if (auto v = r.boolean(o, "public", "observability")) cfg->observability.is_public = *v;
     if (auto v = r.string(o, "admin_sha256", "observability", false)) {
       if (v->size() != 64 || v->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)

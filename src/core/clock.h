@@ -12,6 +12,11 @@ inline std::int64_t unix_ms_now() {
 }
 
 // Minute of the UTC day, 0..1439 (time-of-day price windows).
+inline std::int64_t unix_ns_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 inline int utc_minute_now() { return static_cast<int>(unix_ms_now() / 60000 % (24 * 60)); }
 
 }  // namespace fulcrum

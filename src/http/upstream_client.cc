@@ -232,7 +232,7 @@ Task<Result<std::unique_ptr<UpstreamCall>>> UpstreamClient::start(const Provider
   const bool default_port = (p.port == "80" && !p.tls) || (p.port == "443" && p.tls);
   const auto head = format_post_head(r.target, default_port ? p.host : p.host + ":" + p.port,
                                      r.expect_event_stream ? "text/event-stream" : "application/json", r.bearer,
-                                     r.body.size());
+                                     r.body.size(), r.extra_headers);
   const std::array<net::const_buffer, 2> request_bytes{net::buffer(head), net::buffer(r.body)};
 
   // Attempt 0 may use an idle pooled connection; if that one turns out to be

@@ -32,6 +32,7 @@ struct UpstreamRequest {
   std::string body;
   std::string bearer;       // API key; empty sends no Authorization header
   bool expect_event_stream = false;
+  std::string extra_headers;  // whole header lines, each ending "\r\n" (trace context)
 };
 
 class UpstreamPool;

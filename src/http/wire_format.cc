@@ -35,9 +35,9 @@ std::string format_response_head(const ResponseHead& h, const HeaderList& extra)
 }
 
 std::string format_post_head(std::string_view target, std::string_view host, std::string_view accept,
-                             std::string_view bearer, std::size_t content_length) {
+                             std::string_view bearer, std::size_t content_length, std::string_view extra_headers) {
   std::string out;
-  out.reserve(256 + target.size() + bearer.size());
+  out.reserve(256 + target.size() + bearer.size() + extra_headers.size());
   out.append("POST ");
   out.append(target);
   out.append(" HTTP/1.1\r\n");
@@ -50,6 +50,7 @@ std::string format_post_head(std::string_view target, std::string_view host, std
       if (c != '\r' && c != '\n') out.push_back(c);
     out.append("\r\n");
   }
+  out.append(extra_headers);
   append_field(out, "Content-Length", std::to_string(content_length));
   out.append("\r\n");
   return out;

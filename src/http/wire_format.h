@@ -25,9 +25,10 @@ struct ResponseHead {
 std::string format_response_head(const ResponseHead& head, const HeaderList& extra);
 
 // "POST <target> HTTP/1.1" with Host, User-Agent, Content-Type, Accept,
-// Authorization (when bearer is non-empty), Content-Length.
+// Authorization (when bearer is non-empty), `extra_headers` (whole lines the
+// caller built, e.g. traceparent), Content-Length.
 std::string format_post_head(std::string_view target, std::string_view host, std::string_view accept,
-                             std::string_view bearer, std::size_t content_length);
+                             std::string_view bearer, std::size_t content_length, std::string_view extra_headers = {});
 
 // The "<hex size>\r\n" that precedes a chunk's bytes (which are followed by "\r\n").
 std::string_view chunk_size_line(std::size_t size, char (&buf)[24]);

@@ -9,6 +9,7 @@
 
 #include "core/client_text.h"
 #include "core/clock.h"
+#include "core/trace_context.h"
 #include "core/token_estimate.h"
 #include "openai/chat_request.h"
 #include "openai/error_body.h"
@@ -89,8 +90,9 @@ class ChatCompletion {
   Task<void> run(const HttpRequest& http_request);
 
  private:
-  // nullopt: the answer (or a terminal error) was delivered.
+  // nullopt: the answer (or a terminal error) was delivered. Traced: a child span.
   Task<std::optional<Error>> attempt(std::size_t tier, const std::string& upstream_body);
+  Task<std::optional<Error>> call_upstream(std::size_t tier, const std::string& upstream_body, std::string extra_headers);
   Task<std::optional<Error>> deliver_whole(std::size_t tier, UpstreamCall& call);
   Task<std::optional<Error>> deliver_stream(std::size_t tier, UpstreamCall& call);
   Task<void> fail(const Error& e);
@@ -131,6 +133,8 @@ class ChatCompletion {
   Clock::time_point t0_;
   Clock::duration upstream_wait_{0};
   Clock::time_point attempt_started_;
+  int upstream_status_ = 0;        // of the latest attempt; 0 until an upstream answered
+  std::string forwarded_trace_;    // not tracing: the client's traceparent/tracestate lines, passed on
   std::optional<ChatRequest> request_;  // emplaced, never assigned: keeps its JSON arena
   RequestRecord record_;
   std::string reason_;
@@ -301,6 +305,11 @@ void ChatCompletion::finish(int status) {
     record_.prompt = clip_utf8(request_->prompt_text(), config_.ledger.capture_max_chars);
   record_.status = status;
   record_.total_ms = ms_between(t0_, now);
+  for (auto& span : record_.upstream_attempts)  // the attempt that answered ends with the request
+    if (!span.end_unix_ns) {
+      span.end_unix_ns = unix_ns_now();
+      span.status = upstream_status_;
+    }
   record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();
   settle_admission();
   // The tier that answered is the one the conversation's next turns keep.
@@ -330,6 +339,15 @@ Task<bool> ChatCompletion::backoff(std::chrono::milliseconds delay) {
 }
 
 Task<void> ChatCompletion::run(const HttpRequest& http_request) {
+  if (const auto& traces = config_.observability.traces; traces.enabled()) {
+    record_.trace = start_trace(http_request.header("traceparent"), http_request.header("tracestate"), traces.sample_ratio);
+  } else if (auto client = parse_traceparent(http_request.header("traceparent"))) {
+    // Not tracing: the client's context still reaches the upstream, as a proxy should pass it.
+    forwarded_trace_ = "traceparent: " + std::string(http_request.header("traceparent")) + "\r\n";
+    if (const auto state = http_request.header("tracestate");
+        !state.empty() && state.size() <= 512 && state.find_first_of("\r\n") == std::string_view::npos)
+      forwarded_trace_ += "tracestate: " + std::string(state) + "\r\n";
+  }
   if (state_.admission) {
     auto key = state_.admission->authenticate(http_request.header("authorization"));
     if (!key) {
@@ -521,6 +539,32 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
 }
 
 Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::string& upstream_body) {
+  const auto& trace = record_.trace;
+  if (!trace.traced()) co_return co_await call_upstream(tier, upstream_body, forwarded_trace_);
+  const auto& t = config_.tiers[tier];
+  const auto span_id = new_span_id();
+  std::string headers = "traceparent: " + format_traceparent(trace.trace_id, span_id, trace.sampled) + "\r\n";
+  if (!trace.tracestate.empty()) headers += "tracestate: " + trace.tracestate + "\r\n";
+  // Kept before the call: an answer delivered ends the request (finish() closes the span) before this returns.
+  const auto index = record_.upstream_attempts.size();
+  if (trace.sampled)
+    record_.upstream_attempts.push_back(
+        UpstreamAttempt{span_id, t.name, config_.providers[t.provider_index].name, t.model, unix_ns_now(), 0, 0, {}});
+  upstream_status_ = 0;
+  auto failed = co_await call_upstream(tier, upstream_body, std::move(headers));
+  if (trace.sampled) {
+    auto& span = record_.upstream_attempts[index];
+    if (!span.end_unix_ns) {
+      span.end_unix_ns = unix_ns_now();
+      span.status = upstream_status_;
+    }
+    if (failed) span.error = failed->message;
+  }
+  co_return failed;
+}
+
+Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const std::string& upstream_body,
+                                                         std::string extra_headers) {
   const auto& t = config_.tiers[tier];
   const auto& provider = config_.providers[t.provider_index];
   if (state_.credentials.missing(t.provider_index)) {
@@ -533,6 +577,7 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
   req.body = upstream_body;
   req.bearer = state_.credentials.key(t.provider_index);
   req.expect_event_stream = request_->stream;
+  req.extra_headers = std::move(extra_headers);
 
   const auto started = Clock::now();
   attempt_started_ = started;
@@ -541,6 +586,7 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
   if (!call) co_return std::move(call).error();
 
   const int status = call.value()->status();
+  upstream_status_ = status;
   if (status < 200 || status >= 300) {
     const auto body_started = Clock::now();
     auto body = co_await call.value()->read_body(kMaxUpstreamErrorBody);

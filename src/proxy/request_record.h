@@ -11,9 +11,19 @@
 
 #include "core/money.h"
 #include "core/result.h"
+#include "core/trace_context.h"
 #include "openai/usage.h"
 
 namespace fulcrum {
+
+// One call to an upstream, for its trace span (kept only for sampled traces).
+struct UpstreamAttempt {
+  std::string span_id;
+  std::string tier, provider, model;
+  std::int64_t start_unix_ns = 0, end_unix_ns = 0;
+  int status = 0;     // the upstream's HTTP status; 0 when none arrived
+  std::string error;  // why it failed; empty when it answered
+};
 
 struct RequestRecord {
   std::string id;
@@ -37,6 +47,8 @@ struct RequestRecord {
   double ttfb_ms = 0;        // until the first byte went to the client
   double total_ms = 0;
   std::string prompt;        // the prompt text, clipped; only with ledger.capture: prompts
+  TraceContext trace;        // observability.traces: the request's span (not traced: empty)
+  std::vector<UpstreamAttempt> upstream_attempts;  // a sampled trace's child spans
 };
 
 class RequestObserver {

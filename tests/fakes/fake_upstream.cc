@@ -191,6 +191,7 @@ struct FakeUpstream::Impl {
             o["target"] = r.target;
             o["authorization"] = r.authorization;
             o["body"] = r.body;
+            o["traceparent"] = r.traceparent;
             arr.push_back(std::move(o));
           }
         }
@@ -206,7 +207,9 @@ struct FakeUpstream::Impl {
       {
         std::lock_guard lock(mu);
         auto auth = req.find(http::field::authorization);
-        recorded.push_back({std::string(req.target()), auth == req.end() ? "" : std::string(auth->value()), req.body()});
+        auto traceparent = req.find("traceparent");
+        recorded.push_back({std::string(req.target()), auth == req.end() ? "" : std::string(auth->value()), req.body(),
+                            traceparent == req.end() ? "" : std::string(traceparent->value())});
         if (recorded.size() > kMaxRecorded) recorded.pop_front();
       }
       if (!co_await answer(stream, req)) co_return;

@@ -37,6 +37,7 @@ struct RecordedRequest {
   std::string target;
   std::string authorization;
   std::string body;
+  std::string traceparent;  // W3C trace context, as the gateway forwarded it
 };
 
 class FakeUpstream {
