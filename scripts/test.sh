@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (fake upstream) and end-to-end (the real
 # openai npm client) on the Release build; a short fuzz run of each parser;
-# then all tests again on an ASan+UBSan build.
+# the .deb built, installed on this machine and run; then all tests again on
+# an ASan+UBSan build.
 # Usage: scripts/test.sh [--no-sanitize]   (skips the fuzz and sanitizer passes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,9 @@ jobs="$(nproc)"
 
 echo "== Release build: all tests"
 ctest --test-dir build --output-on-failure --parallel "$jobs"
+
+echo "== Package: the .deb built, installed and run (then purged)"
+bash tests/package/deb_test.sh
 
 if [ "${1:-}" = "--no-sanitize" ]; then exit 0; fi
 
