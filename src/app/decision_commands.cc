@@ -359,7 +359,7 @@ int run_breakeven(const BreakevenCommand& cmd) {
         return fail("the ledger has no feedback on tier " + *name + " since " + cmd.since +
                     ": send outcomes to POST /v1/feedback, or give --cheap-error-rate and --strong-error-rate");
       *dst = t->error_rate();
-      std::printf("measured in %s: %s error rate %.2f%% from %lld feedback records\n", cmd.ledger_path.c_str(),
+      std::printf("measured in %s: %s error rate %.2f%% from %lld feedback records\n", LedgerLocation(cmd.ledger_path).display().c_str(),
                   name->c_str(), t->error_rate() * 100, static_cast<long long>(t->feedback));
     }
   }

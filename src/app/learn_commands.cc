@@ -115,12 +115,12 @@ std::optional<TrainingRows> load_training_rows(const LearnOptions& o, bool compl
     out.rows.push_back(std::move(row));
   }
   out.from_ledger = out.rows.size() - base;
-  std::printf("ledger %s: %zu judged requests with a captured prompt (%s %zu, %s %zu", o.ledger_path.c_str(),
+  std::printf("ledger %s: %zu judged requests with a captured prompt (%s %zu, %s %zu", LedgerLocation(o.ledger_path).display().c_str(),
               out.from_ledger, o.weak_tier.c_str(), per_tier[o.weak_tier], o.strong_tier.c_str(), per_tier[o.strong_tier]);
   if (other) std::printf("; %zu on other tiers, not used", other);
   std::printf(")\n");
   if (out.from_ledger == 0) {
-    std::cerr << "fulcrum: " << o.ledger_path << " has no judged requests on " << o.weak_tier << " or "
+    std::cerr << "fulcrum: " << LedgerLocation(o.ledger_path).display() << " has no judged requests on " << o.weak_tier << " or "
               << o.strong_tier << " with a captured prompt: set ledger.capture: prompts and send feedback "
               << "(POST /v1/feedback)\n";
     return std::nullopt;
@@ -128,7 +128,7 @@ std::optional<TrainingRows> load_training_rows(const LearnOptions& o, bool compl
   if (!complete) return out;
   auto completed = complete_outcomes(std::move(out.rows), out.pair, train_options(o));
   if (!completed) {
-    std::cerr << "fulcrum: " << o.ledger_path << ": " << completed.error().message << '\n';
+    std::cerr << "fulcrum: " << LedgerLocation(o.ledger_path).display() << ": " << completed.error().message << '\n';
     return std::nullopt;
   }
   std::printf("each judged the tier that answered it; %zu outcomes of the other tier predicted\n", completed->imputed);
@@ -434,7 +434,7 @@ int run_eval_ledger(const EvalCommand& cmd) {
       if (fold[i] != f) train_rows.push_back(ledger_rows[i]);
     auto completed = complete_outcomes(std::move(train_rows), loaded->pair, train_options(cmd));
     if (!completed) {
-      std::cerr << "fulcrum: " << cmd.ledger_path << " (fold " << f << "): " << completed.error().message << '\n';
+      std::cerr << "fulcrum: " << LedgerLocation(cmd.ledger_path).display() << " (fold " << f << "): " << completed.error().message << '\n';
       return 1;
     }
     std::vector<const LabeledPrompt*> train;

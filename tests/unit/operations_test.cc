@@ -523,3 +523,32 @@ TEST_F(LedgerTest, DashboardSeedsFromTheLedgerThenFollowsNewRecords) {
 
 }  // namespace
 }  // namespace fulcrum
+
+namespace fulcrum {
+namespace {
+
+TEST(LedgerLocation, APasswordInAUrlNeverReachesAMessage) {
+  EXPECT_EQ(LedgerLocation("postgresql://fulcrum:s3cret@db:5432/fulcrum").display(), "postgresql://fulcrum@db:5432/fulcrum");
+  EXPECT_EQ(LedgerLocation("postgres://u@db/f").display(), "postgres://u@db/f");
+  EXPECT_EQ(LedgerLocation("postgresql://db/f?user=a").display(), "postgresql://db/f?user=a");
+  EXPECT_EQ(LedgerLocation("/var/lib/fulcrum/ledger.db").display(), "/var/lib/fulcrum/ledger.db");
+  EXPECT_TRUE(LedgerLocation("postgresql://db/f").postgres());
+  EXPECT_FALSE(LedgerLocation("ledger.db").postgres());
+  // The config keeps passwords out of the file altogether.
+  const std::string tiers = "providers: {p: {base_url: \"http://127.0.0.1:1\"}}\n"
+                            "tiers: {t: {provider: p, model: m, price: {input: 1, output: 1}}}\nrouter: {default: t}\n";
+  auto with_password = load_config_text(tiers + "ledger: {url: \"postgresql://u:pw@db/f\"}\n", "x.yaml");
+  ASSERT_FALSE(with_password.errors.empty());
+  EXPECT_NE(with_password.errors.front().find("ledger.url: keep the password out of the config"), std::string::npos)
+      << with_password.errors.front();
+  auto both = load_config_text(tiers + "ledger: {path: a.db, url: \"postgresql://db/f\"}\n", "x.yaml");
+  ASSERT_FALSE(both.errors.empty());
+  EXPECT_NE(both.errors.front().find("not both"), std::string::npos) << both.errors.front();
+  auto good = load_config_text(tiers + "ledger: {url: \"postgresql://u@db/f\", password_env: PW}\n", "x.yaml");
+  ASSERT_TRUE(good.config) << (good.errors.empty() ? "" : good.errors.front());
+  EXPECT_EQ(good.config->ledger.path, "postgresql://u@db/f") << "a URL is not made relative to the file";
+  EXPECT_EQ(good.config->ledger.password_env, "PW");
+}
+
+}  // namespace
+}  // namespace fulcrum
