@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "anthropic/messages_upstream.h"
 #include "proxy/stream_relay.h"
 #include "proxy/whole_answer.h"
 
@@ -26,6 +27,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fulcrum::drop_logprobs(*obj);
       (void)boost::json::serialize(*obj);
     }
+
+  // A Messages upstream's answer (provider type anthropic), whole and streamed, read as a chat
+  // completion: what comes out must be what the relay reads, and valid JSON events.
+  if (auto chat = fulcrum::message_to_chat(input)) (void)fulcrum::inspect_whole_answer(*chat);
+  {
+    fulcrum::ChatChunksFromMessages chunks;
+    std::string translated;
+    for (std::size_t i = 0; i < input.size(); i += split) translated += chunks.feed(input.substr(i, split));
+    fulcrum::StreamAccounting reader(true);
+    std::string relayed;
+    reader.feed(translated, relayed, [] { return std::string(); });
+  }
+  (void)fulcrum::chat_to_messages_request(input, 1024);
 
   // Streamed: relayed in chunks of `split` bytes.
   fulcrum::StreamAccounting relay(wants_usage);

@@ -35,8 +35,15 @@ struct CooldownPolicy {
   std::chrono::milliseconds duration{30000};
 };
 
+// The wire format a provider speaks: OpenAI's Chat Completions (POST
+// base_url + /chat/completions, Bearer key) or Anthropic's Messages (POST
+// base_url + /v1/messages, x-api-key), as Anthropic's and DeepSeek's
+// Anthropic-compatible endpoints serve it.
+enum class ProviderApi { openai, anthropic };
+
 struct Provider {
   std::string name;
+  ProviderApi api = ProviderApi::openai;
   std::string base_url;
   bool tls = false;
   std::string host;

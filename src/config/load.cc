@@ -68,7 +68,11 @@ void read_provider(Reader& r, const std::string& name, const YAML::Node& n, cons
                    Provider& p) {
   p.name = name;
   if (!r.expect_map(n, path)) return;
-  r.check_keys(n, path, {"base_url", "api_key_env", "timeouts", "max_connections", "retries", "cooldown"});
+  r.check_keys(n, path, {"type", "base_url", "api_key_env", "timeouts", "max_connections", "retries", "cooldown"});
+  if (auto type = r.string(n, "type", path, false)) {
+    if (*type == "anthropic") p.api = ProviderApi::anthropic;
+    else if (*type != "openai") r.error(n["type"], Reader::join(path, "type"), "expected openai or anthropic");
+  }
   if (auto url = r.string(n, "base_url", path, true)) {
     p.base_url = *url;
     auto parsed = parse_base_url(*url);

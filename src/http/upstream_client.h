@@ -23,6 +23,7 @@
 #include "core/abort_handle.h"
 #include "core/result.h"
 #include "http/asio.h"
+#include "http/upstream_response.h"
 #include "http/upstream_stream.h"
 
 namespace fulcrum {
@@ -48,26 +49,26 @@ struct UpstreamConnection {
 // One in-flight request. Not copyable; owns its connection until destroyed,
 // when the connection goes back to its pool if the response was read whole
 // and the upstream allows keep-alive, and is closed otherwise.
-class UpstreamCall {
+class UpstreamCall final : public UpstreamResponse {
  public:
   UpstreamCall(std::shared_ptr<UpstreamPool> pool, std::unique_ptr<UpstreamConnection> conn,
                std::chrono::steady_clock::time_point deadline, AbortHandle& abort);
-  ~UpstreamCall();
+  ~UpstreamCall() override;
   UpstreamCall(const UpstreamCall&) = delete;
   UpstreamCall& operator=(const UpstreamCall&) = delete;
 
-  int status() const { return parser_.get().result_int(); }
-  std::string_view header(std::string_view name) const;
-  bool is_event_stream() const;
+  int status() const override { return parser_.get().result_int(); }
+  std::string_view header(std::string_view name) const override;
+  bool is_event_stream() const override;
 
   // Reads the rest of the body (at most `limit` bytes).
-  Task<Result<std::string>> read_body(std::size_t limit);
+  Task<Result<std::string>> read_body(std::size_t limit) override;
   // Appends the next bytes of the body to `out` (all that has arrived); returns
   // whether more may follow (false once the body is complete).
-  Task<Result<bool>> read_some(std::string& out);
+  Task<Result<bool>> read_some(std::string& out) override;
 
   // Closes the connection; pending reads complete with Errc::client_closed.
-  void abort();
+  void abort() override;
 
  private:
   friend class UpstreamClient;

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "anthropic/messages_upstream.h"
 #include "core/client_text.h"
 #include "core/clock.h"
 #include "core/trace_context.h"
@@ -35,6 +36,8 @@ bool context_length_exceeded(const Error& e) {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 constexpr std::size_t kMaxUpstreamErrorBody = 1024 * 1024;
+// Messages requires max_tokens; a request without one gets the tier's max_output_tokens, else this.
+constexpr std::int64_t kMessagesMaxTokens = 8192;
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -93,8 +96,8 @@ class ChatCompletion {
   // nullopt: the answer (or a terminal error) was delivered. Traced: a child span.
   Task<std::optional<Error>> attempt(std::size_t tier, const std::string& upstream_body);
   Task<std::optional<Error>> call_upstream(std::size_t tier, const std::string& upstream_body, std::string extra_headers);
-  Task<std::optional<Error>> deliver_whole(std::size_t tier, UpstreamCall& call);
-  Task<std::optional<Error>> deliver_stream(std::size_t tier, UpstreamCall& call);
+  Task<std::optional<Error>> deliver_whole(std::size_t tier, UpstreamResponse& call);
+  Task<std::optional<Error>> deliver_stream(std::size_t tier, UpstreamResponse& call);
   Task<void> fail(const Error& e);
   Task<bool> backoff(std::chrono::milliseconds delay);
 
@@ -573,11 +576,23 @@ Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const
         provider.api_key_env + " and restart fulcrum");
   }
   UpstreamRequest req;
-  req.target = provider.path_prefix + "/chat/completions";
-  req.body = upstream_body;
-  req.bearer = state_.credentials.key(t.provider_index);
   req.expect_event_stream = request_->stream;
   req.extra_headers = std::move(extra_headers);
+  const bool messages_api = provider.api == ProviderApi::anthropic;
+  if (messages_api) {
+    // Anthropic's Messages: its own path, key header and body; the answer is read back as a chat completion.
+    auto body = chat_to_messages_request(upstream_body, t.max_output_tokens > 0 ? t.max_output_tokens : kMessagesMaxTokens);
+    if (!body) co_return std::move(body).error();
+    req.target = provider.path_prefix + "/v1/messages";
+    req.body = std::move(body.value());
+    if (const auto& key = state_.credentials.key(t.provider_index); !key.empty())
+      req.extra_headers += "x-api-key: " + key + "\r\n";
+    req.extra_headers += "anthropic-version: 2023-06-01\r\n";
+  } else {
+    req.target = provider.path_prefix + "/chat/completions";
+    req.body = upstream_body;
+    req.bearer = state_.credentials.key(t.provider_index);
+  }
 
   const auto started = Clock::now();
   attempt_started_ = started;
@@ -599,11 +614,13 @@ Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const
     e.retry_after_s = parse_retry_after(call.value()->header("retry-after"));
     co_return e;
   }
-  if (request_->stream && call.value()->is_event_stream()) co_return co_await deliver_stream(tier, *call.value());
-  co_return co_await deliver_whole(tier, *call.value());
+  std::unique_ptr<UpstreamResponse> answer = std::move(call.value());
+  if (messages_api) answer = chat_view_of_messages(std::move(answer));
+  if (request_->stream && answer->is_event_stream()) co_return co_await deliver_stream(tier, *answer);
+  co_return co_await deliver_whole(tier, *answer);
 }
 
-Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, UpstreamCall& call) {
+Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, UpstreamResponse& call) {
   const auto started = Clock::now();
   auto body = co_await call.read_body(kMaxUpstreamBody);
   upstream_wait_ += Clock::now() - started;
@@ -669,7 +686,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   co_return std::nullopt;
 }
 
-Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, UpstreamCall& call) {
+Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, UpstreamResponse& call) {
   // A gated (cascade) stream holds its first events until the confidence
   // verdict: then they are released, or the call is dropped and escalated.
   bool held = gated(tier);

@@ -207,6 +207,7 @@ struct FakeUpstream::Impl {
       {
         std::lock_guard lock(mu);
         auto auth = req.find(http::field::authorization);
+        if (auth == req.end()) auth = req.find("x-api-key");  // Anthropic's key header
         auto traceparent = req.find("traceparent");
         recorded.push_back({std::string(req.target()), auth == req.end() ? "" : std::string(auth->value()), req.body(),
                             traceparent == req.end() ? "" : std::string(traceparent->value())});
@@ -230,6 +231,7 @@ struct FakeUpstream::Impl {
     json::object script;
     if (auto it = body.find("fake"); it != body.end() && it->value().is_object()) script = it->value().get_object();
     const bool stream_mode = bool_or(body, "stream", false);
+    if (req.target().ends_with("/v1/messages")) script = messages_script(body, req);
     bool include_usage = false;
     if (auto so = body.find("stream_options"); so != body.end() && so->value().is_object())
       include_usage = bool_or(so->value().get_object(), "include_usage", false);
@@ -270,6 +272,73 @@ struct FakeUpstream::Impl {
       co_return !ec;
     }
     co_return co_await stream_answer(stream, script, model, include_usage);
+  }
+
+  // Anthropic's Messages (a provider of type anthropic): the answer is fixed, chosen by the
+  // request: "[status N]" in the last user text answers that error; tools with tool_choice
+  // any/tool answer a tool_use of the first tool ({"city": "Paris"}); else text. Usage: 12 input
+  // tokens, 4 cache reads, 6 output. Without anthropic-version, 400 as Anthropic answers.
+  static json::object messages_script(const json::object& body, const http::request<http::string_body>& req) {
+    const auto error = [](int status, const std::string& type, const std::string& message) {
+      json::object e{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}};
+      return json::object{{"status", status}, {"error_body", json::serialize(e)}};
+    };
+    if (req.find("anthropic-version") == req.end()) return error(400, "invalid_request_error", "anthropic-version header is required");
+    if (!body.contains("max_tokens")) return error(400, "invalid_request_error", "max_tokens: Field required");
+    std::string last_user;
+    if (auto m = body.find("messages"); m != body.end() && m->value().is_array())
+      for (const auto& v : m->value().get_array()) {
+        const auto* o = v.if_object();
+        if (!o || str_or(*o, "role", "") != "user") continue;
+        last_user.clear();
+        const auto& c = o->at("content");
+        if (c.is_string()) last_user = std::string(c.get_string());
+        else if (c.is_array())
+          for (const auto& b : c.get_array())
+            if (b.is_object() && str_or(b.get_object(), "type", "") == "text") last_user += str_or(b.get_object(), "text", "");
+      }
+    if (auto at = last_user.find("[status "); at != std::string::npos)
+      return error(std::atoi(last_user.c_str() + at + 8), "overloaded_error", "fake Messages upstream error");
+    std::string tool;
+    if (auto tc = body.find("tool_choice"); tc != body.end() && tc->value().is_object()) {
+      const auto type = str_or(tc->value().get_object(), "type", "auto");
+      if ((type == "any" || type == "tool") && body.contains("tools") && !body.at("tools").get_array().empty())
+        tool = str_or(body.at("tools").get_array()[0].get_object(), "name", "tool");
+    }
+    const auto model = str_or(body, "model", "fake-model");
+    json::object usage{{"input_tokens", 12}, {"cache_read_input_tokens", 4}, {"output_tokens", 6}};
+    if (!bool_or(body, "stream", false)) {
+      json::array content;
+      if (tool.empty()) content.push_back(json::object{{"type", "text"}, {"text", "Hello from fake messages"}});
+      else content.push_back(json::object{{"type", "tool_use"}, {"id", "toolu_fake"}, {"name", tool}, {"input", {{"city", "Paris"}}}});
+      json::object m{{"id", "msg_fake"}, {"type", "message"}, {"role", "assistant"}, {"model", model},
+                     {"content", std::move(content)}, {"stop_reason", tool.empty() ? "end_turn" : "tool_use"},
+                     {"stop_sequence", nullptr}, {"usage", usage}};
+      return json::object{{"body", json::serialize(m)}};
+    }
+    json::array events;
+    const auto event = [&](const std::string& type, json::object data) {
+      data["type"] = type;
+      events.push_back(json::string("event: " + type + "\ndata: " + json::serialize(data) + "\n\n"));
+    };
+    json::object start_usage{{"input_tokens", 12}, {"cache_read_input_tokens", 4}, {"output_tokens", 1}};
+    event("message_start", {{"message", {{"id", "msg_fake"}, {"type", "message"}, {"role", "assistant"}, {"model", model},
+                                          {"content", json::array{}}, {"usage", start_usage}}}});
+    event("ping", {});
+    if (tool.empty()) {
+      event("content_block_start", {{"index", 0}, {"content_block", {{"type", "text"}, {"text", ""}}}});
+      for (const char* piece : {"Hello from", " fake messages"})
+        event("content_block_delta", {{"index", 0}, {"delta", {{"type", "text_delta"}, {"text", piece}}}});
+    } else {
+      json::object block{{"type", "tool_use"}, {"id", "toolu_fake"}, {"name", tool}, {"input", json::object{}}};
+      event("content_block_start", {{"index", 0}, {"content_block", std::move(block)}});
+      for (const char* piece : {"{\"city\": ", "\"Paris\"}"})
+        event("content_block_delta", {{"index", 0}, {"delta", {{"type", "input_json_delta"}, {"partial_json", piece}}}});
+    }
+    event("content_block_stop", {{"index", 0}});
+    event("message_delta", {{"delta", {{"stop_reason", tool.empty() ? "end_turn" : "tool_use"}}}, {"usage", {{"output_tokens", 6}}}});
+    event("message_stop", {});
+    return json::object{{"sse_raw", std::move(events)}};
   }
 
   json::object whole_answer(const json::object& script, const std::string& model) {

@@ -93,6 +93,11 @@ std::vector<RequestRecord> RecordingObserver::wait_for(std::size_t n, std::chron
 }
 
 Harness::Harness(const HarnessOptions& o) {
+  const auto with_fake = [this](std::string yaml) {
+    for (auto at = yaml.find("{FAKE}"); at != std::string::npos; at = yaml.find("{FAKE}"))
+      yaml.replace(at, 6, fake_.base_url());
+    return yaml;
+  };
   if (o.api_key) ::setenv("FULCRUM_TEST_KEY", "sk-test-secret", 1);
   else ::unsetenv("FULCRUM_TEST_KEY");
   ::unsetenv("FULCRUM_UNSET_KEY");
@@ -118,7 +123,8 @@ Harness::Harness(const HarnessOptions& o) {
       "  locked:\n"
       "    base_url: " + fake_.base_url() + "\n"
       "    api_key_env: FULCRUM_UNSET_KEY\n"
-      "tiers:\n"
+      + with_fake(o.more_providers) +
+      "tiers:\n" + with_fake(o.more_tiers) +
       "  flash:\n"
       "    provider: fake\n"
       "    model: fake-flash\n"

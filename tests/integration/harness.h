@@ -50,6 +50,9 @@ struct HarnessOptions {
   std::string top_extra;       // YAML lines added at top level
   bool api_key = true;         // set FULCRUM_TEST_KEY for the provider
   std::string router_extra;    // YAML lines added under router: (2-space indent)
+  // More providers and tiers (2-space indent entries); "{FAKE}" stands for the fake's base URL.
+  std::string more_providers{};
+  std::string more_tiers{};
   bool operations = false;     // wire the serve stack (ledger, metrics, keys, cache, state store)
   int threads = 2;             // gateway worker threads
 };
