@@ -1,7 +1,8 @@
 // End-to-end: the real `@anthropic-ai/sdk` npm client against fulcrum's
 // /v1/messages, which routes and accounts the request like a chat completion
 // and answers in Anthropic's format (whole, streamed, tool use, errors). The
-// client's x-api-key is the gateway key.
+// client's x-api-key is the gateway key. A tier whose provider speaks Messages
+// (type: anthropic) is reached from either SDK.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -28,7 +29,9 @@ threads: 1
 log: {access: false}
 providers:
   fake: {base_url: ${fakeUrl}/v1}
+  claude: {type: anthropic, base_url: "${fakeUrl}"}
 tiers:
+  sonnet: {provider: claude, model: claude-sonnet, price: {input: 3, cached_input: 0.3, output: 15}}
   flash: {provider: fake, model: deepseek-v4-flash, params: {thinking: {type: disabled}}, price: {input: 0.14, cached_input: 0.0028, output: 0.28}}
   pro: {provider: fake, model: deepseek-v4-pro, price: {input: 0.435, cached_input: 0.003625, output: 0.87}}
 router: {default: flash}
@@ -115,4 +118,42 @@ test('errors come back in Anthropic\'s shape and SDK classes', async () => {
   const client = new Anthropic({ baseURL, apiKey: key, maxRetries: 0 });
   await assert.rejects(client.messages.create({ model: 'flash', messages: [{ role: 'user', content: 'x' }] }),
     (err) => err instanceof Anthropic.BadRequestError && /max_tokens is required/.test(err.message));
+});
+
+test('a tier on a Messages upstream: both SDKs reach it, whole and streamed, priced from its usage', async () => {
+  // The Anthropic SDK: Messages -> chat (routing, pricing) -> Messages upstream -> chat -> Messages.
+  const anthropic = new Anthropic({ baseURL, apiKey: key, maxRetries: 0 });
+  const { data, response } = await anthropic.messages.create({
+    model: 'sonnet', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }],
+  }).withResponse();
+  assert.deepEqual(data.content, [{ type: 'text', text: 'Hello from fake messages' }]);
+  assert.equal(response.headers.get('x-fulcrum-tier'), 'sonnet');
+  // 12 input + 4 cache reads + 6 output at $3 / $0.30 / $15 per 1M.
+  assert.equal(response.headers.get('x-fulcrum-cost-usd'), '0.0001272');
+  const all = await (await fetch(`${fakeUrl}/_fake/requests`)).json();
+  assert.equal(all.at(-1).target, '/v1/messages');
+  assert.equal(JSON.parse(all.at(-1).body).max_tokens, 64);
+
+  const stream = anthropic.messages.stream({ model: 'sonnet', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+  let text = '';
+  stream.on('text', (t) => { text += t; });
+  const final = await stream.finalMessage();
+  assert.equal(text, 'Hello from fake messages');
+  assert.equal(final.usage.output_tokens, 6);
+
+  // The openai SDK, streamed: chat chunks with the usage chunk at the end.
+  const { default: OpenAI } = await import('openai');
+  const openai = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: key, maxRetries: 0 });
+  const chunks = await openai.chat.completions.create({
+    model: 'sonnet', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }],
+  });
+  let chatText = '';
+  let usage;
+  for await (const c of chunks) {
+    chatText += c.choices[0]?.delta?.content ?? '';
+    if (c.usage) usage = c.usage;
+  }
+  assert.equal(chatText, 'Hello from fake messages');
+  assert.equal(usage.prompt_tokens, 16);
+  assert.equal(usage.completion_tokens, 6);
 });
