@@ -103,8 +103,11 @@ int run_serve(const ServeOptions& options) {
   };
   runtime.wait_for_signal(reload);
   if (auto* ledger = (*ops)->ledger()) {
-    ledger->flush();
-    spdlog::info("ledger {} flushed", ledger->location().display());
+    ledger->close();  // a database still away after ledger stop grace: the rest is counted lost, not waited for
+    if (const auto lost = ledger->write_errors() + ledger->dropped())
+      spdlog::warn("ledger {} closed; {} records were not written in this run", ledger->location().display(), lost);
+    else
+      spdlog::info("ledger {} flushed", ledger->location().display());
   }
   return 0;
 }

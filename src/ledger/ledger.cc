@@ -30,13 +30,17 @@ Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> store, std::u
   writer_ = std::thread([this] { writer_loop(); });
 }
 
-Ledger::~Ledger() {
+Ledger::~Ledger() { close(); }
+
+void Ledger::close() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
-  writer_.join();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard lock(mutex_);
+  closed_ = true;
 }
 
 void Ledger::enqueue(LedgerItem item) {
@@ -50,7 +54,7 @@ void Ledger::enqueue(LedgerItem item) {
 
 bool Ledger::enqueue_locked(LedgerItem item) {
   // What the writer holds counts: while the database is away its batch waits too.
-  if (queue_.size() + held_ >= options_.queue_capacity) {
+  if (closed_ || queue_.size() + held_ >= options_.queue_capacity) {
     if (dropped_++ % 1000 == 0)
       spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.where.display(),
                    options_.queue_capacity);

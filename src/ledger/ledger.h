@@ -52,7 +52,12 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord& feedback) override;  // enqueues
 
   // Blocks until everything enqueued before the call is committed (or given up).
+  // With the database away this waits for it: at shutdown, close() instead.
   void flush();
+  // Writes what is queued, waiting at most stop_grace for an unreachable
+  // database (what is left then is lost and counted), and stops the writer;
+  // records after it are dropped and counted. The destructor calls it.
+  void close();
   std::uint64_t dropped() const;
   // Records the database refused (disk full, max_bytes reached, a bad value)
   // or that were still unwritten when the process stopped: lost, logged, counted.
@@ -94,6 +99,7 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<bool> available_{true};
   bool stopping_ = false;
+  bool closed_ = false;  // the writer has stopped
 
   // Recent requests by id, so feedback on a fresh answer finds it before its
   // row is committed. Bounded: oldest ids leave first.

@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "config/load.h"
+#include "ledger/ledger.h"
 #include "ledger/ledger_reader.h"
 #include "support/postgres_server.h"
 
@@ -148,6 +149,31 @@ TEST_F(SharedLedger, ADatabaseRestartLosesNothingAccepted) {
     r = http_call(b.port(), "POST", "/v1/feedback",
                   R"({"request_id":")" + before.header("x-fulcrum-request-id") + R"(","score":1})", bearer("sk-team-a"));
   EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST_F(SharedLedger, ShutdownWithTheDatabaseAwayWaitsItsGraceThenCountsWhatIsLost) {
+  LedgerOptions options;
+  options.where = LedgerLocation(pg.url("fulcrum"), kPassword);
+  options.stop_grace = std::chrono::milliseconds(300);
+  auto ledger = Ledger::open(options);
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  pg.stop();
+  for (int i = 0; i < 5; ++i) {
+    RequestRecord r;
+    r.id = "lost-" + std::to_string(i);
+    r.tier = "flash";
+    (*ledger)->on_request_done(r);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  (*ledger)->close();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3)) << "the grace, not forever";
+  EXPECT_EQ((*ledger)->write_errors(), 5u) << "what was lost is counted exactly";
+  RequestRecord after;
+  after.id = "after";
+  (*ledger)->on_request_done(after);
+  EXPECT_EQ((*ledger)->dropped(), 1u) << "a record after close is dropped and counted";
+  (*ledger)->flush();  // returns: nothing is waiting
+  pg.start();
 }
 
 TEST_F(SharedLedger, AnUnsetPasswordVariableOrAWrongPasswordStopsTheStart) {
