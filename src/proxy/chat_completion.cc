@@ -585,8 +585,12 @@ Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const
     if (!body) co_return std::move(body).error();
     req.target = provider.path_prefix + "/v1/messages";
     req.body = std::move(body.value());
-    if (const auto& key = state_.credentials.key(t.provider_index); !key.empty())
-      req.extra_headers += "x-api-key: " + key + "\r\n";
+    if (const auto& key = state_.credentials.key(t.provider_index); !key.empty()) {
+      req.extra_headers += "x-api-key: ";
+      for (char c : key)
+        if (c != '\r' && c != '\n') req.extra_headers += c;  // one header line, whatever the variable holds
+      req.extra_headers += "\r\n";
+    }
     req.extra_headers += "anthropic-version: 2023-06-01\r\n";
   } else {
     req.target = provider.path_prefix + "/chat/completions";
