@@ -177,10 +177,12 @@ class PostgresStore final : public LedgerStore {
         feedback.add(feedback_row(std::get<FeedbackRecord>(item)));
       }
     }
+    const auto copy_requests = "COPY requests (" + column_list(request_columns_) + ") FROM STDIN";
+    // Requests alone (the common batch): one COPY is one statement, atomic without BEGIN/COMMIT round trips.
+    if (prompts.empty() && feedback.rows.empty()) return requests.empty() ? Status(Ok{}) : conn_->copy_in(copy_requests, requests);
     if (auto st = conn_->exec_script("BEGIN"); !st) return st;
     if (!requests.empty())
-      if (auto st = conn_->copy_in("COPY requests (" + column_list(request_columns_) + ") FROM STDIN", requests); !st)
-        return st;
+      if (auto st = conn_->copy_in(copy_requests, requests); !st) return st;
     if (!prompts.empty())
       if (auto st = conn_->copy_in("COPY prompts (request_id, unix_ms, prompt) FROM STDIN", prompts); !st) return st;
     if (auto st = upsert_rows(feedback); !st) return st;

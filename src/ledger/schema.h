@@ -88,7 +88,9 @@ CREATE TABLE IF NOT EXISTS requests (
   overhead_us BIGINT NOT NULL,
   error TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS requests_by_time ON requests (unix_ms);
+-- BRIN, not a B-tree: rows arrive nearly in time order, and a B-tree insert per row was a
+-- large share of the server's work at thousands of requests a second.
+CREATE INDEX IF NOT EXISTS requests_by_time ON requests USING BRIN (unix_ms);
 -- When a replica's writer sent the row (not kept when a row is sent again):
 -- a shared dashboard reads what is new by it. BRIN: rows arrive in its order.
 ALTER TABLE requests ADD COLUMN IF NOT EXISTS written_ms BIGINT NOT NULL DEFAULT 0;
