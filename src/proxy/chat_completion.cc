@@ -7,7 +7,6 @@
 
 #include <boost/json.hpp>
 
-#include "anthropic/messages_upstream.h"
 #include "core/client_text.h"
 #include "core/clock.h"
 #include "core/trace_context.h"
@@ -15,6 +14,7 @@
 #include "openai/chat_request.h"
 #include "openai/error_body.h"
 #include "openai/usage.h"
+#include "providers/provider_adapter.h"
 #include "proxy/stream_relay.h"
 #include "proxy/whole_answer.h"
 #include "routing/policy.h"
@@ -36,8 +36,6 @@ bool context_length_exceeded(const Error& e) {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 constexpr std::size_t kMaxUpstreamErrorBody = 1024 * 1024;
-// Messages requires max_tokens; a request without one gets the tier's max_output_tokens, else this.
-constexpr std::int64_t kMessagesMaxTokens = 8192;
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -575,32 +573,15 @@ Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const
         "provider '" + provider.name + "' (tier " + t.name + ") has no API key: set the environment variable " +
         provider.api_key_env + " and restart fulcrum");
   }
-  UpstreamRequest req;
-  req.expect_event_stream = request_->stream;
-  req.extra_headers = std::move(extra_headers);
-  const bool messages_api = provider.api == ProviderApi::anthropic;
-  if (messages_api) {
-    // Anthropic's Messages: its own path, key header and body; the answer is read back as a chat completion.
-    auto body = chat_to_messages_request(upstream_body, t.max_output_tokens > 0 ? t.max_output_tokens : kMessagesMaxTokens);
-    if (!body) co_return std::move(body).error();
-    req.target = provider.path_prefix + "/v1/messages";
-    req.body = std::move(body.value());
-    if (const auto& key = state_.credentials.key(t.provider_index); !key.empty()) {
-      req.extra_headers += "x-api-key: ";
-      for (char c : key)
-        if (c != '\r' && c != '\n') req.extra_headers += c;  // one header line, whatever the variable holds
-      req.extra_headers += "\r\n";
-    }
-    req.extra_headers += "anthropic-version: 2023-06-01\r\n";
-  } else {
-    req.target = provider.path_prefix + "/chat/completions";
-    req.body = upstream_body;
-    req.bearer = state_.credentials.key(t.provider_index);
-  }
+  const auto& adapter = adapter_for(provider);
+  auto req = adapter.encode(provider, upstream_body, state_.credentials.key(t.provider_index), t.max_output_tokens);
+  if (!req) co_return std::move(req).error();
+  req->expect_event_stream = request_->stream;
+  req->extra_headers += extra_headers;
 
   const auto started = Clock::now();
   attempt_started_ = started;
-  auto call = co_await upstream_.start(provider, req, abort_);
+  auto call = co_await upstream_.start(provider, *req, abort_);
   upstream_wait_ += Clock::now() - started;
   if (!call) co_return std::move(call).error();
 
@@ -618,8 +599,7 @@ Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const
     e.retry_after_s = parse_retry_after(call.value()->header("retry-after"));
     co_return e;
   }
-  std::unique_ptr<UpstreamResponse> answer = std::move(call.value());
-  if (messages_api) answer = chat_view_of_messages(std::move(answer));
+  auto answer = adapter.decode(std::move(call.value()));
   if (request_->stream && answer->is_event_stream()) co_return co_await deliver_stream(tier, *answer);
   co_return co_await deliver_whole(tier, *answer);
 }
