@@ -8,6 +8,8 @@
 # 1.5x-3.3x between identical runs), so the table gives each figure's median
 # over the rounds and the ratios their median and range.
 # Usage: bench/load/run.sh [seconds per run (10)] [connections (64)] [rounds (5)]
+# At one connection (bench/load/run.sh 10 1 5) it measures what public gateway benchmarks call
+# added latency: fulcrum's added p50 and p99 over a direct call, against nginx's.
 # (FULCRUM_BIN=path runs another fulcrum binary, for A/B comparisons.)
 # Needs: a Release build (scripts/setup.sh), nginx-light, wrk, node.
 set -euo pipefail
@@ -87,7 +89,7 @@ measure() {  # name port kind -> "rps p50 p99"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 range() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}'; }
-declare -A rps p50 p99 tput_ratio p99_ratio
+declare -A rps p50 p99 tput_ratio p50_ratio p99_ratio
 # Warm-up, discarded: first connections, pools and allocator growth.
 for port in "$fake_port" "$nginx_port" "$fulcrum_port"; do
   for kind in small stream; do
@@ -106,6 +108,7 @@ for kind in small stream; do
     read -r n_rps n_p50 n_p99 <<< "$last_nginx"
     read -r f_rps f_p50 f_p99 <<< "$last_fulcrum"
     tput_ratio[$kind]+="$(echo "$f_rps / $n_rps" | bc -l) "
+    p50_ratio[$kind]+="$(echo "($f_p50 - $d_p50) / ($n_p50 - $d_p50)" | bc -l 2>/dev/null || echo) "
     p99_ratio[$kind]+="$(echo "($f_p99 - $d_p99) / ($n_p99 - $d_p99)" | bc -l 2>/dev/null || echo) "
   done
 done
@@ -130,7 +133,8 @@ echo
 echo "(medians over $rounds rounds of ${secs} s per target, $conns connections)"
 for kind in small stream; do
   echo "- $kind: fulcrum/nginx throughput $(echo "${tput_ratio[$kind]}" | median | xargs printf "%.2f")x" \
-       "(rounds: $(echo "${tput_ratio[$kind]}" | range)); added p99 fulcrum/nginx" \
+       "(rounds: $(echo "${tput_ratio[$kind]}" | range)); added p50 fulcrum/nginx" \
+       "$(echo "${p50_ratio[$kind]}" | median | xargs printf "%.2f")x (rounds: $(echo "${p50_ratio[$kind]}" | range)); added p99 fulcrum/nginx" \
        "$(echo "${p99_ratio[$kind]}" | median | xargs printf "%.2f")x (rounds: $(echo "${p99_ratio[$kind]}" | range))"
 done
 
