@@ -60,6 +60,13 @@ struct Prices {
   MicroUsdPerMTok input = 0;         // prompt tokens that missed the provider cache
   MicroUsdPerMTok cached_input = 0;  // prompt tokens that hit it
   MicroUsdPerMTok output = 0;        // completion tokens, reasoning included
+
+  // A call's price with every prompt token a cache miss (the router's estimate).
+  PicoUsd uncached(std::int64_t prompt_tokens, std::int64_t output_tokens) const {
+    return cost_of_tokens(prompt_tokens, input) + cost_of_tokens(output_tokens, output);
+  }
+  // What a cached prefix costs more when it misses (the conversation moved to another model).
+  PicoUsd cache_lost(std::int64_t prefix_tokens) const { return cost_of_tokens(prefix_tokens, input - cached_input); }
 };
 
 // Prices in force during [from, to) minutes after midnight UTC; wraps midnight

@@ -26,11 +26,10 @@ class ExpectedCostPolicy final : public Policy {
     std::string why = "expected cost (error $" + fmt(error_cost, 4) + "):";
     for (const auto& [tier, strong] : candidates_) {
       const auto& prices = config_.tiers[tier].prices_at(ctx.utc_minute);
-      const double price = to_usd(cost_of_tokens(f.prompt_tokens_estimate, prices.input) +
-                                  cost_of_tokens(output_tokens_, prices.output));
+      const double price = to_usd(prices.uncached(f.prompt_tokens_estimate, output_tokens_));
       const double p_fail = 1.0 - (strong ? *f.p_strong : *f.p_weak);
       const double moved = ctx.previous_tier && *ctx.previous_tier != tier
-                               ? to_usd(cost_of_tokens(ctx.cached_prefix_tokens, prices.input - prices.cached_input))
+                               ? to_usd(prices.cache_lost(ctx.cached_prefix_tokens))
                                : 0.0;
       const double total = price + p_fail * error_cost + moved;
       why += " " + config_.tiers[tier].name + " $" + fmt(total, 6) + " = " + fmt(price, 6) + " + " + fmt(p_fail, 2) +

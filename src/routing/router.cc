@@ -104,8 +104,7 @@ class PolicyRouter final : public Router {
     if (f.budget_usd) {
       const auto tokens = stats_ ? stats_->estimate_tokens(tier, f.prompt_chars) : f.prompt_tokens_estimate;
       const auto& prices = t.prices_at(utc_minute);
-      const double cost = to_usd(cost_of_tokens(tokens, prices.input) +
-                                 cost_of_tokens(config_->router.output_tokens_estimate, prices.output));
+      const double cost = to_usd(prices.uncached(tokens, config_->router.output_tokens_estimate));
       if (cost > *f.budget_usd)
         return t.name + " (est. $" + fmt(cost, 6) + " > budget $" + fmt(*f.budget_usd, 6) + ")";
     }

@@ -52,8 +52,7 @@ class ThresholdPolicy final : public Policy {
 
   double turn_price_usd(std::size_t tier, const RequestFeatures& f, const RouteContext& ctx) const {
     const auto& prices = config_.tiers[tier].prices_at(ctx.utc_minute);
-    return to_usd(cost_of_tokens(f.prompt_tokens_estimate, prices.input) +
-                  cost_of_tokens(config_.router.output_tokens_estimate, prices.output));
+    return to_usd(prices.uncached(f.prompt_tokens_estimate, config_.router.output_tokens_estimate));
   }
 
   void weigh_lost_cache(double v, std::size_t band, const RequestFeatures& f, const RouteContext& ctx,
@@ -68,7 +67,7 @@ class ThresholdPolicy final : public Policy {
     if (!home || *home == band) return;
     const double boundary = band > *home ? levels_[*home].first : levels_[*home - 1].first;
     const auto& prices = config_.tiers[d.tier].prices_at(ctx.utc_minute);
-    const double lost = to_usd(cost_of_tokens(ctx.cached_prefix_tokens, prices.input - prices.cached_input));
+    const double lost = to_usd(prices.cache_lost(ctx.cached_prefix_tokens));
     if (lost <= 0) return;
     double per_point = 0;
     if (error_cost_ > 0) {
