@@ -16,10 +16,6 @@ Error bad(std::string message, std::string param) {
 
 const json::value* field(const json::object& o, std::string_view name) { return o.if_contains(name); }
 
-std::string string_or(const json::object& o, std::string_view name) {
-  const auto* v = o.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // A tool_result's content: a string, or text blocks joined.
 std::string tool_result_text(const json::value& content) {
@@ -27,14 +23,14 @@ std::string tool_result_text(const json::value& content) {
   std::string out;
   if (const auto* a = content.if_array())
     for (const auto& b : *a)
-      if (const auto* o = b.if_object(); o && string_or(*o, "type") == "text") out += string_or(*o, "text");
+      if (const auto* o = b.if_object(); o && string_or_empty(*o, "type") == "text") out += string_or_empty(*o, "text");
   return out;
 }
 
 // One Anthropic message as chat messages (a user turn's tool results become
 // tool messages ahead of its text).
 Status append_message(const json::object& m, const std::string& where, json::array& out) {
-  const auto role = string_or(m, "role");
+  const auto role = string_or_empty(m, "role");
   if (role != "user" && role != "assistant") return bad(where + ".role must be user or assistant", where + ".role");
   const auto* content = field(m, "content");
   if (!content) return bad(where + ".content is required", where + ".content");
@@ -50,32 +46,32 @@ Status append_message(const json::object& m, const std::string& where, json::arr
     const auto here = where + ".content[" + std::to_string(i) + "]";
     const auto* b = content->get_array()[i].if_object();
     if (!b) return bad(here + " must be an object", here);
-    const auto type = string_or(*b, "type");
+    const auto type = string_or_empty(*b, "type");
     if (type == "text") {
-      text += string_or(*b, "text");
-      parts.push_back(json::object{{"type", "text"}, {"text", string_or(*b, "text")}});
+      text += string_or_empty(*b, "text");
+      parts.push_back(json::object{{"type", "text"}, {"text", string_or_empty(*b, "text")}});
     } else if (type == "image" && role == "user") {
       const auto* src = field(*b, "source");
       const auto* s = src ? src->if_object() : nullptr;
       if (!s) return bad(here + ".source is required", here + ".source");
       std::string url;
-      if (string_or(*s, "type") == "base64") url = "data:" + string_or(*s, "media_type") + ";base64," + string_or(*s, "data");
-      else if (string_or(*s, "type") == "url") url = string_or(*s, "url");
+      if (string_or_empty(*s, "type") == "base64") url = "data:" + string_or_empty(*s, "media_type") + ";base64," + string_or_empty(*s, "data");
+      else if (string_or_empty(*s, "type") == "url") url = string_or_empty(*s, "url");
       else return bad(here + ".source.type must be base64 or url", here + ".source.type");
       only_text = false;
       parts.push_back(json::object{{"type", "image_url"}, {"image_url", json::object{{"url", url}}}});
     } else if (type == "tool_use" && role == "assistant") {
       const auto* input = field(*b, "input");
       tool_calls.push_back(json::object{
-          {"id", string_or(*b, "id")}, {"type", "function"},
-          {"function", json::object{{"name", string_or(*b, "name")},
+          {"id", string_or_empty(*b, "id")}, {"type", "function"},
+          {"function", json::object{{"name", string_or_empty(*b, "name")},
                                     {"arguments", input ? json::serialize(*input) : std::string("{}")}}}});
     } else if (type == "tool_result" && role == "user") {
       const auto* c = field(*b, "content");
-      out.push_back(json::object{{"role", "tool"}, {"tool_call_id", string_or(*b, "tool_use_id")},
+      out.push_back(json::object{{"role", "tool"}, {"tool_call_id", string_or_empty(*b, "tool_use_id")},
                                  {"content", c ? tool_result_text(*c) : std::string()}});
     } else if (type == "thinking" && role == "assistant") {
-      reasoning += string_or(*b, "thinking");  // DeepSeek wants it back on tool-call turns
+      reasoning += string_or_empty(*b, "thinking");  // DeepSeek wants it back on tool-call turns
     } else if (type == "redacted_thinking" && role == "assistant") {
       continue;
     } else {
@@ -133,7 +129,7 @@ Result<std::string> messages_to_chat(std::string_view body) {
     out["stream_options"] = json::object{{"include_usage", true}};  // the closing message_delta reports usage
   if (const auto* stop = field(in, "stop_sequences"); stop && stop->is_array()) out["stop"] = *stop;
   if (const auto* thinking = field(in, "thinking"); thinking && thinking->is_object()) {
-    const auto type = string_or(thinking->get_object(), "type");
+    const auto type = string_or_empty(thinking->get_object(), "type");
     out["thinking"] = json::object{{"type", type == "enabled" ? "enabled" : "disabled"}};
   }
   if (const auto* md = field(in, "metadata"); md && md->is_object()) out["metadata"] = *md;
@@ -143,10 +139,10 @@ Result<std::string> messages_to_chat(std::string_view body) {
     for (std::size_t i = 0; i < tools->get_array().size(); ++i) {
       const auto where = "tools[" + std::to_string(i) + "]";
       const auto* t = tools->get_array()[i].if_object();
-      if (!t || string_or(*t, "name").empty()) return bad(where + ".name is required", where + ".name");
-      if (const auto type = string_or(*t, "type"); !type.empty() && type != "custom")
+      if (!t || string_or_empty(*t, "name").empty()) return bad(where + ".name is required", where + ".name");
+      if (const auto type = string_or_empty(*t, "type"); !type.empty() && type != "custom")
         return bad(where + ": server tool \"" + type + "\" is not supported", where + ".type");
-      json::object fn{{"name", string_or(*t, "name")}};
+      json::object fn{{"name", string_or_empty(*t, "name")}};
       if (const auto* d = field(*t, "description"); d && d->is_string()) fn["description"] = *d;
       if (const auto* s = field(*t, "input_schema")) fn["parameters"] = *s;
       chat_tools.push_back(json::object{{"type", "function"}, {"function", std::move(fn)}});
@@ -154,13 +150,13 @@ Result<std::string> messages_to_chat(std::string_view body) {
     out["tools"] = std::move(chat_tools);
   }
   if (const auto* choice = field(in, "tool_choice"); choice && choice->is_object()) {
-    const auto type = string_or(choice->get_object(), "type");
+    const auto type = string_or_empty(choice->get_object(), "type");
     if (type == "auto") out["tool_choice"] = "auto";
     else if (type == "any") out["tool_choice"] = "required";
     else if (type == "none") out["tool_choice"] = "none";
     else if (type == "tool")
       out["tool_choice"] = json::object{{"type", "function"},
-                                        {"function", json::object{{"name", string_or(choice->get_object(), "name")}}}};
+                                        {"function", json::object{{"name", string_or_empty(choice->get_object(), "name")}}}};
     else return bad("tool_choice.type must be auto, any, tool or none", "tool_choice.type");
   }
   copy_other_fields(in, out, {"system", "stop_sequences", "tools", "tool_choice", "thinking", "top_k", "container",
@@ -195,20 +191,20 @@ json::object chat_to_message(const json::object& chat, std::string_view id) {
   std::string finish;
   if (const auto* choices = chat.if_contains("choices"); choices && choices->is_array() && !choices->get_array().empty())
     if (const auto* c = choices->get_array()[0].if_object()) {
-      finish = string_or(*c, "finish_reason");
+      finish = string_or_empty(*c, "finish_reason");
       if (const auto* m = c->if_contains("message"); m && m->is_object()) {
         const auto& msg = m->get_object();
-        if (auto r = string_or(msg, "reasoning_content"); !r.empty())
+        if (auto r = string_or_empty(msg, "reasoning_content"); !r.empty())
           content.push_back(json::object{{"type", "thinking"}, {"thinking", r}, {"signature", ""}});
-        if (auto t = string_or(msg, "content"); !t.empty()) content.push_back(json::object{{"type", "text"}, {"text", t}});
+        if (auto t = string_or_empty(msg, "content"); !t.empty()) content.push_back(json::object{{"type", "text"}, {"text", t}});
         if (const auto* calls = msg.if_contains("tool_calls"); calls && calls->is_array())
           for (const auto& call : calls->get_array()) {
             const auto* co = call.if_object();
             const auto* fn = co ? co->if_contains("function") : nullptr;
             if (!fn || !fn->is_object()) continue;
-            content.push_back(json::object{{"type", "tool_use"}, {"id", string_or(*co, "id")},
-                                           {"name", string_or(fn->get_object(), "name")},
-                                           {"input", input_of(string_or(fn->get_object(), "arguments"))}});
+            content.push_back(json::object{{"type", "tool_use"}, {"id", string_or_empty(*co, "id")},
+                                           {"name", string_or_empty(fn->get_object(), "name")},
+                                           {"input", input_of(string_or_empty(fn->get_object(), "arguments"))}});
           }
       }
     }
@@ -223,7 +219,7 @@ json::object chat_to_message(const json::object& chat, std::string_view id) {
   return json::object{{"id", id},
                       {"type", "message"},
                       {"role", "assistant"},
-                      {"model", string_or(chat, "model")},
+                      {"model", string_or_empty(chat, "model")},
                       {"content", std::move(content)},
                       {"stop_reason", stop_reason(finish)},
                       {"stop_sequence", nullptr},
@@ -239,7 +235,7 @@ std::string anthropic_error(int status, std::string_view openai_error_body) {
   auto v = json::parse(openai_error_body, ec);
   if (!ec && v.is_object())
     if (const auto* e = v.get_object().if_contains("error"); e && e->is_object())
-      message = string_or(e->get_object(), "message");
+      message = string_or_empty(e->get_object(), "message");
   return json::serialize(json::object{{"type", "error"}, {"error", json::object{{"type", type}, {"message", message}}}});
 }
 
@@ -277,7 +273,7 @@ void MessagesStream::open_block(std::string_view kind, json::object block, std::
 }
 
 void MessagesStream::on_chunk(const json::object& chunk, std::string& out) {
-  if (model_.empty()) model_ = string_or(chunk, "model");
+  if (model_.empty()) model_ = string_or_empty(chunk, "model");
   start(out);
   if (const auto* u = chunk.if_contains("usage"); u && u->is_object()) {
     const auto parsed = parse_usage(u->get_object());
@@ -289,16 +285,16 @@ void MessagesStream::on_chunk(const json::object& chunk, std::string& out) {
   if (!choices || !choices->is_array() || choices->get_array().empty()) return;
   const auto* choice = choices->get_array()[0].if_object();
   if (!choice) return;
-  if (auto f = string_or(*choice, "finish_reason"); !f.empty()) finish_reason_ = f;
+  if (auto f = string_or_empty(*choice, "finish_reason"); !f.empty()) finish_reason_ = f;
   const auto* d = choice->if_contains("delta");
   const auto* delta = d ? d->if_object() : nullptr;
   if (!delta) return;
-  if (auto r = string_or(*delta, "reasoning_content"); !r.empty()) {
+  if (auto r = string_or_empty(*delta, "reasoning_content"); !r.empty()) {
     if (block_kind_ != "thinking") open_block("thinking", json::object{{"type", "thinking"}, {"thinking", ""}}, out);
     event("content_block_delta",
           json::object{{"index", block_}, {"delta", json::object{{"type", "thinking_delta"}, {"thinking", r}}}}, out);
   }
-  if (auto t = string_or(*delta, "content"); !t.empty()) {
+  if (auto t = string_or_empty(*delta, "content"); !t.empty()) {
     if (block_kind_ != "text") open_block("text", json::object{{"type", "text"}, {"text", ""}}, out);
     event("content_block_delta", json::object{{"index", block_}, {"delta", json::object{{"type", "text_delta"}, {"text", t}}}},
           out);
@@ -312,13 +308,13 @@ void MessagesStream::on_chunk(const json::object& chunk, std::string& out) {
       const auto* fn = fn_v ? fn_v->if_object() : nullptr;
       if (block_kind_ != "tool_use" || index != tool_index_) {
         tool_index_ = index;
-        open_block("tool_use", json::object{{"type", "tool_use"}, {"id", string_or(*t, "id")},
-                                            {"name", fn ? string_or(*fn, "name") : std::string()},
+        open_block("tool_use", json::object{{"type", "tool_use"}, {"id", string_or_empty(*t, "id")},
+                                            {"name", fn ? string_or_empty(*fn, "name") : std::string()},
                                             {"input", json::object{}}},
                    out);
       }
       if (fn)
-        if (auto a = string_or(*fn, "arguments"); !a.empty())
+        if (auto a = string_or_empty(*fn, "arguments"); !a.empty())
           event("content_block_delta",
                 json::object{{"index", block_}, {"delta", json::object{{"type", "input_json_delta"}, {"partial_json", a}}}},
                 out);

@@ -4,15 +4,13 @@
 
 #include <boost/json.hpp>
 
+#include "openai/chat_request.h"
+#include "openai/client_api.h"
+
 namespace fulcrum {
 namespace json = boost::json;
 
 namespace {
-
-std::string string_or(const json::object& o, std::string_view name) {
-  const auto* v = o.if_contains(name);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // A count from the upstream, clamped to [0, 2^40] so that sums of them cannot overflow.
 std::int64_t int_or(const json::object& o, std::string_view name) {
@@ -26,12 +24,8 @@ std::int64_t int_or(const json::object& o, std::string_view name) {
 
 // A chat message's text: a string, or its text parts joined.
 std::string text_of(const json::value* content) {
-  if (!content) return {};
-  if (content->is_string()) return std::string(content->get_string());
   std::string out;
-  if (const auto* a = content->if_array())
-    for (const auto& p : *a)
-      if (const auto* o = p.if_object(); o && string_or(*o, "type") == "text") out += string_or(*o, "text");
+  if (content) for_each_text(*content, [&](std::string_view t) { out += t; });
   return out;
 }
 
@@ -40,7 +34,7 @@ json::object image_block(const json::object& part) {
   std::string url;
   if (const auto* iu = part.if_contains("image_url")) {
     if (iu->is_string()) url = std::string(iu->get_string());
-    else if (const auto* o = iu->if_object()) url = string_or(*o, "url");
+    else if (const auto* o = iu->if_object()) url = string_or_empty(*o, "url");
   }
   if (url.starts_with("data:") && url.find(";base64,") != std::string::npos) {
     const auto comma = url.find(";base64,");
@@ -60,8 +54,8 @@ json::array content_blocks(const json::object& m) {
     for (const auto& p : content->get_array()) {
       const auto* o = p.if_object();
       if (!o) continue;
-      const auto type = string_or(*o, "type");
-      if (type == "text") blocks.push_back(json::object{{"type", "text"}, {"text", string_or(*o, "text")}});
+      const auto type = string_or_empty(*o, "type");
+      if (type == "text") blocks.push_back(json::object{{"type", "text"}, {"text", string_or_empty(*o, "text")}});
       else if (type == "image_url") blocks.push_back(image_block(*o));
     }
   }
@@ -71,11 +65,11 @@ json::array content_blocks(const json::object& m) {
       const auto* fn = call ? call->if_contains("function") : nullptr;
       if (!fn || !fn->is_object()) continue;
       boost::system::error_code ec;
-      auto input = json::parse(string_or(fn->get_object(), "arguments"), ec);
+      auto input = json::parse(string_or_empty(fn->get_object(), "arguments"), ec);
       if (ec || !input.is_object()) input = json::object();
       blocks.push_back(json::object{{"type", "tool_use"},
-                                    {"id", string_or(*call, "id")},
-                                    {"name", string_or(fn->get_object(), "name")},
+                                    {"id", string_or_empty(*call, "id")},
+                                    {"name", string_or_empty(fn->get_object(), "name")},
                                     {"input", std::move(input)}});
     }
   }
@@ -119,7 +113,7 @@ Result<std::string> chat_to_messages_request(std::string_view chat_body, std::in
   if (ec || !parsed.is_object()) return make_error(Errc::internal, "the upstream body is not a JSON object");
   const auto& chat = parsed.get_object();
   json::object out;
-  out["model"] = string_or(chat, "model");
+  out["model"] = string_or_empty(chat, "model");
   std::int64_t max_tokens = int_or(chat, "max_completion_tokens");
   if (!max_tokens) max_tokens = int_or(chat, "max_tokens");
   out["max_tokens"] = max_tokens > 0 ? max_tokens : default_max_tokens;
@@ -129,14 +123,14 @@ Result<std::string> chat_to_messages_request(std::string_view chat_body, std::in
     for (const auto& mv : ms->get_array()) {
       const auto* m = mv.if_object();
       if (!m) continue;
-      const auto role = string_or(*m, "role");
+      const auto role = string_or_empty(*m, "role");
       if (role == "system" || role == "developer") {
         if (!system.empty()) system += "\n\n";
         system += text_of(m->if_contains("content"));
       } else if (role == "tool") {
         append_turn(messages, "user",
                     json::array{json::object{{"type", "tool_result"},
-                                             {"tool_use_id", string_or(*m, "tool_call_id")},
+                                             {"tool_use_id", string_or_empty(*m, "tool_call_id")},
                                              {"content", text_of(m->if_contains("content"))}}});
       } else if (role == "user" || role == "assistant") {
         append_turn(messages, role, content_blocks(*m));
@@ -157,8 +151,8 @@ Result<std::string> chat_to_messages_request(std::string_view chat_body, std::in
       const auto* fn = t.is_object() ? t.get_object().if_contains("function") : nullptr;
       if (!fn || !fn->is_object()) continue;
       const auto& f = fn->get_object();
-      json::object tool{{"name", string_or(f, "name")}};
-      if (f.contains("description")) tool["description"] = string_or(f, "description");
+      json::object tool{{"name", string_or_empty(f, "name")}};
+      if (f.contains("description")) tool["description"] = string_or_empty(f, "description");
       const auto* params = f.if_contains("parameters");
       tool["input_schema"] = params && params->is_object() ? *params : json::value(json::object{{"type", "object"}});
       list.push_back(std::move(tool));
@@ -171,7 +165,7 @@ Result<std::string> chat_to_messages_request(std::string_view chat_body, std::in
       out["tool_choice"] = json::object{{"type", c == "required" ? "any" : c == "none" ? "none" : "auto"}};
     } else if (const auto* o = choice->if_object()) {
       const auto* fn = o->if_contains("function");
-      if (fn && fn->is_object()) out["tool_choice"] = json::object{{"type", "tool"}, {"name", string_or(fn->get_object(), "name")}};
+      if (fn && fn->is_object()) out["tool_choice"] = json::object{{"type", "tool"}, {"name", string_or_empty(fn->get_object(), "name")}};
     }
   }
   return json::serialize(out);
@@ -190,27 +184,27 @@ Result<json::object> message_to_chat(std::string_view message_body) {
   for (const auto& bv : content->get_array()) {
     const auto* b = bv.if_object();
     if (!b) continue;
-    const auto type = string_or(*b, "type");
-    if (type == "text") text += string_or(*b, "text");
-    else if (type == "thinking") reasoning += string_or(*b, "thinking");
+    const auto type = string_or_empty(*b, "type");
+    if (type == "text") text += string_or_empty(*b, "text");
+    else if (type == "thinking") reasoning += string_or_empty(*b, "thinking");
     else if (type == "tool_use") {
       const auto* input = b->if_contains("input");
       tool_calls.push_back(json::object{
-          {"id", string_or(*b, "id")},
+          {"id", string_or_empty(*b, "id")},
           {"type", "function"},
-          {"function", {{"name", string_or(*b, "name")}, {"arguments", input ? json::serialize(*input) : "{}"}}}});
+          {"function", {{"name", string_or_empty(*b, "name")}, {"arguments", input ? json::serialize(*input) : "{}"}}}});
     }
   }
   json::object message{{"role", "assistant"}, {"content", text}};
   if (!reasoning.empty()) message["reasoning_content"] = reasoning;
   if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
-  json::object out{{"id", string_or(m, "id")},
+  json::object out{{"id", string_or_empty(m, "id")},
                    {"object", "chat.completion"},
                    {"created", 0},
-                   {"model", string_or(m, "model")},
+                   {"model", string_or_empty(m, "model")},
                    {"choices", json::array{json::object{{"index", 0},
                                                         {"message", std::move(message)},
-                                                        {"finish_reason", finish_reason_of(string_or(m, "stop_reason"))}}}}};
+                                                        {"finish_reason", finish_reason_of(string_or_empty(m, "stop_reason"))}}}}};
   if (const auto* u = m.if_contains("usage"); u && u->is_object()) {
     const auto& usage = u->get_object();
     out["usage"] = chat_usage(int_or(usage, "input_tokens"), int_or(usage, "cache_read_input_tokens"),
@@ -229,17 +223,19 @@ std::string ChatChunksFromMessages::feed(std::string_view bytes) {
     auto v = json::parse(ev.data, ec);
     if (ec || !v.is_object()) continue;
     const auto& data = v.get_object();
-    on_event(string_or(data, "type"), data, out);  // every Messages event names its type in its data
+    on_event(string_or_empty(data, "type"), data, out);  // every Messages event names its type in its data
   }
   return out;
+}
+
+json::object ChatChunksFromMessages::envelope(json::array choices) const {
+  return {{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model_}, {"choices", std::move(choices)}};
 }
 
 void ChatChunksFromMessages::chunk(json::object delta, std::string& out, std::string_view finish_reason) {
   json::object choice{{"index", 0}, {"delta", std::move(delta)}};
   choice["finish_reason"] = finish_reason.empty() ? json::value(nullptr) : json::value(finish_reason);
-  json::object c{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model_},
-                 {"choices", json::array{std::move(choice)}}};
-  out += "data: " + json::serialize(c) + "\n\n";
+  out += "data: " + json::serialize(envelope(json::array{std::move(choice)})) + "\n\n";
 }
 
 void ChatChunksFromMessages::on_event(std::string_view type, const json::object& data, std::string& out) {
@@ -247,8 +243,8 @@ void ChatChunksFromMessages::on_event(std::string_view type, const json::object&
   if (type == "message_start") {
     if (const auto* m = data.if_contains("message"); m && m->is_object()) {
       const auto& message = m->get_object();
-      if (auto id = string_or(message, "id"); !id.empty()) id_ = id;
-      model_ = string_or(message, "model");
+      if (auto id = string_or_empty(message, "id"); !id.empty()) id_ = id;
+      model_ = string_or_empty(message, "model");
       if (const auto* u = message.if_contains("usage"); u && u->is_object()) {
         input_tokens_ = int_or(u->get_object(), "input_tokens");
         cache_read_ = int_or(u->get_object(), "cache_read_input_tokens");
@@ -260,26 +256,26 @@ void ChatChunksFromMessages::on_event(std::string_view type, const json::object&
   } else if (type == "content_block_start") {
     block_tool_ = -1;
     const auto* b = data.if_contains("content_block");
-    if (b && b->is_object() && string_or(b->get_object(), "type") == "tool_use") {
+    if (b && b->is_object() && string_or_empty(b->get_object(), "type") == "tool_use") {
       block_tool_ = tool_calls_++;
       chunk(json::object{{"tool_calls", json::array{json::object{
                                             {"index", block_tool_},
-                                            {"id", string_or(b->get_object(), "id")},
+                                            {"id", string_or_empty(b->get_object(), "id")},
                                             {"type", "function"},
-                                            {"function", {{"name", string_or(b->get_object(), "name")}, {"arguments", ""}}}}}}},
+                                            {"function", {{"name", string_or_empty(b->get_object(), "name")}, {"arguments", ""}}}}}}},
             out);
     }
   } else if (type == "content_block_delta") {
     const auto* d = data.if_contains("delta");
     if (!d || !d->is_object()) return;
     const auto& delta = d->get_object();
-    const auto kind = string_or(delta, "type");
-    if (kind == "text_delta") chunk(json::object{{"content", string_or(delta, "text")}}, out);
-    else if (kind == "thinking_delta") chunk(json::object{{"reasoning_content", string_or(delta, "thinking")}}, out);
+    const auto kind = string_or_empty(delta, "type");
+    if (kind == "text_delta") chunk(json::object{{"content", string_or_empty(delta, "text")}}, out);
+    else if (kind == "thinking_delta") chunk(json::object{{"reasoning_content", string_or_empty(delta, "thinking")}}, out);
     else if (kind == "input_json_delta" && block_tool_ >= 0)
       chunk(json::object{{"tool_calls", json::array{json::object{
                                             {"index", block_tool_},
-                                            {"function", {{"arguments", string_or(delta, "partial_json")}}}}}}},
+                                            {"function", {{"arguments", string_or_empty(delta, "partial_json")}}}}}}},
             out);
   } else if (type == "content_block_stop") {
     block_tool_ = -1;
@@ -291,12 +287,11 @@ void ChatChunksFromMessages::on_event(std::string_view type, const json::object&
       if (usage.contains("cache_read_input_tokens")) cache_read_ = int_or(usage, "cache_read_input_tokens");
     }
     const auto* d = data.if_contains("delta");
-    const auto stop = d && d->is_object() ? string_or(d->get_object(), "stop_reason") : std::string();
+    const auto stop = d && d->is_object() ? string_or_empty(d->get_object(), "stop_reason") : std::string();
     if (!stop.empty()) chunk(json::object{}, out, finish_reason_of(stop));
   } else if (type == "message_stop") {
-    json::object usage_chunk{{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model_},
-                             {"choices", json::array{}},
-                             {"usage", chat_usage(input_tokens_, cache_read_, cache_write_, output_tokens_)}};
+    auto usage_chunk = envelope(json::array{});
+    usage_chunk["usage"] = chat_usage(input_tokens_, cache_read_, cache_write_, output_tokens_);
     out += "data: " + json::serialize(usage_chunk) + "\n\ndata: [DONE]\n\n";
     done_ = true;
   } else if (type == "error") {

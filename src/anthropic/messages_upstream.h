@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "core/result.h"
@@ -40,6 +41,7 @@ class ChatChunksFromMessages {
  private:
   void on_event(std::string_view type, const boost::json::object& data, std::string& out);
   void chunk(boost::json::object delta, std::string& out, std::string_view finish_reason = {});
+  boost::json::object envelope(boost::json::array choices) const;  // a chat.completion.chunk around them
 
   SseParser parser_;
   std::string id_ = "chatcmpl-messages", model_;

@@ -37,6 +37,12 @@ void read_chat_stream(SseParser& parser, std::string_view bytes, std::string& ou
   }
 }
 
+// A string field's value, or "" when it is absent or not a string.
+inline std::string string_or_empty(const boost::json::object& o, std::string_view name) {
+  const auto* v = o.if_contains(name);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
 // Copies into `out` each field of `in` that `out` lacks and that is not one of
 // `own` (the client API's fields with no chat equivalent): vendor extensions
 // such as DeepSeek's `thinking` reach the upstream unchanged.
