@@ -109,21 +109,12 @@ Error PostgresConnection::failure(const std::string& what, const PGresult* resul
   return make_error(connected() ? Errc::internal : Errc::unavailable, "ledger " + where_.display() + ": " + what + ": " + why);
 }
 
-Status PostgresConnection::query(std::string_view sql, const std::vector<SqlValue>& params,
-                                 const std::function<void(const SqlRow&)>& on_row) {
-  if (auto st = ensure_connected(); !st) return st;
-  std::vector<std::string> texts;
-  texts.reserve(params.size());
-  for (const auto& p : params)
-    texts.push_back(std::holds_alternative<std::int64_t>(p) ? std::to_string(std::get<std::int64_t>(p))
-                                                             : std::get<std::string>(p));
-  std::vector<const char*> values;
-  for (const auto& t : texts) values.push_back(t.c_str());
-  const auto text = numbered_parameters(sql);
+Status PostgresConnection::run(const std::string& text, const std::vector<const char*>& values,
+                               const std::function<void(const SqlRow&)>& on_row) {
   ResultHandle r{PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                               nullptr, 0)};
   const auto status = PQresultStatus(r.r);
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("query failed", r.r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("statement failed", r.r);
   if (on_row) {
     PostgresRow row(r.r, 0);
     for (int i = 0, n = PQntuples(r.r); i < n; ++i) {
@@ -134,17 +125,25 @@ Status PostgresConnection::query(std::string_view sql, const std::vector<SqlValu
   return Ok{};
 }
 
+Status PostgresConnection::query(std::string_view sql, const std::vector<SqlValue>& params,
+                                 const std::function<void(const SqlRow&)>& on_row) {
+  if (auto st = ensure_connected(); !st) return st;
+  std::vector<std::string> texts;
+  texts.reserve(params.size());
+  for (const auto& p : params)
+    texts.push_back(std::holds_alternative<std::int64_t>(p) ? std::to_string(std::get<std::int64_t>(p))
+                                                             : std::get<std::string>(p));
+  std::vector<const char*> values;
+  for (const auto& t : texts) values.push_back(t.c_str());
+  return run(numbered_parameters(sql), values, on_row);
+}
+
 Status PostgresConnection::exec(std::string_view sql, const std::vector<std::optional<std::string>>& params) {
   if (auto st = ensure_connected(); !st) return st;
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  const std::string text(sql);
-  ResultHandle r{PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                              nullptr, 0)};
-  const auto status = PQresultStatus(r.r);
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure("statement failed", r.r);
-  return Ok{};
+  return run(std::string(sql), values, {});
 }
 
 Status PostgresConnection::copy_in(std::string_view copy_sql, std::string_view rows) {

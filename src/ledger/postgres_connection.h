@@ -38,6 +38,9 @@ class PostgresConnection final : public SqlConnection {
  private:
   PostgresConnection(LedgerLocation where, std::chrono::milliseconds retry, PGconn* conn);
   Status ensure_connected();
+  // One statement with text parameters ($1, ...; nullptr: NULL), its rows to `on_row`.
+  Status run(const std::string& text, const std::vector<const char*>& values,
+             const std::function<void(const SqlRow&)>& on_row);
   Error failure(const std::string& what, const PGresult* result = nullptr);
 
   LedgerLocation where_;
