@@ -43,21 +43,15 @@ Status DashboardData::seed(const LedgerLocation& ledger, std::int64_t now) {
   if (!hours) return std::move(hours).error();
   auto minutes = tokens_by_minute(ledger, (now / kDayMs - kDaysKept + 1) * kDayMs);
   if (!minutes) return std::move(minutes).error();
-  decltype(days_) fresh_days;
-  decltype(hours_) fresh_hours;
-  decltype(all_strong_) fresh_all_strong;
+  std::lock_guard lock(mutex_);
   for (const auto& m : *minutes)
-    fresh_all_strong[m.day] += at_strong_prices(m.utc_minute, m.prompt_tokens, m.cache_hit_tokens, m.completion_tokens);
+    all_strong_[m.day] += at_strong_prices(m.utc_minute, m.prompt_tokens, m.cache_hit_tokens, m.completion_tokens);
   for (const auto& d : *days) {
-    auto& t = fresh_days[d.day][d.summary.tier];
+    auto& t = days_[d.day][d.summary.tier];
     t.tier = d.summary.tier;
     add_to(t, d.summary);
   }
-  for (const auto& h : *hours) fresh_hours[h.hour_unix_ms][h.tier] += h.requests;
-  std::lock_guard lock(mutex_);
-  days_.swap(fresh_days);
-  hours_.swap(fresh_hours);
-  all_strong_.swap(fresh_all_strong);
+  for (const auto& h : *hours) hours_[h.hour_unix_ms][h.tier] += h.requests;
   return Ok{};
 }
 

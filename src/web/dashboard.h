@@ -36,8 +36,7 @@ class DashboardData final : public RequestObserver {
  public:
   // `error_cost_usd`: the break-even's cost of a wrong answer when feedback gives none.
   DashboardData(const Config& config, double error_cost_usd = 10);
-  // Loads the ledger's recent history in place of what it held (call before
-  // serving; again, from another thread, when following a shared ledger).
+  // Loads the ledger's recent history (call before serving).
   Status seed(const LedgerLocation& ledger, std::int64_t now_unix_ms);
   // A shared ledger: the first call loads it, each later one adds what was
   // written since; this process's own records are no longer added.
