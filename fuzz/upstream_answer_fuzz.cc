@@ -40,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     reader.feed(translated, relayed, [] { return std::string(); });
   }
   (void)fulcrum::chat_to_messages_request(input, 1024);
+  (void)fulcrum::chat_error_from_messages(std::string(input));
 
   // Streamed: relayed in chunks of `split` bytes.
   fulcrum::StreamAccounting relay(wants_usage);

@@ -213,6 +213,19 @@ Result<json::object> message_to_chat(std::string_view message_body) {
   return out;
 }
 
+std::string chat_error_from_messages(std::string body) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(body, ec);
+  const auto* o = ec ? nullptr : parsed.if_object();
+  const auto* e = o ? o->if_contains("error") : nullptr;
+  if (!e || !e->is_object() || string_or_empty(*o, "type") != "error") return body;
+  json::object error{{"message", string_or_empty(e->get_object(), "message")},
+                     {"type", string_or_empty(e->get_object(), "type")},
+                     {"param", nullptr},
+                     {"code", nullptr}};
+  return json::serialize(json::object{{"error", std::move(error)}});
+}
+
 std::string ChatChunksFromMessages::feed(std::string_view bytes) {
   std::string out;
   parser_.feed(bytes);

@@ -32,6 +32,10 @@ Result<std::string> chat_to_messages_request(std::string_view chat_body, std::in
 // usage: prompt tokens = input + cache reads + cache writes, cache reads as hits.
 Result<boost::json::object> message_to_chat(std::string_view message_body);
 
+// A Messages error ({"type": "error", "error": {"type", "message"}}) in OpenAI's
+// shape ({"error": {"message", "type", "param", "code"}}); any other body as it came.
+std::string chat_error_from_messages(std::string body);
+
 // Messages stream events -> chat completion chunks (SSE), as bytes arrive,
 // ending with a usage chunk and [DONE].
 class ChatChunksFromMessages {

@@ -44,6 +44,7 @@ class MessagesAdapter final : public ProviderAdapter {
   std::unique_ptr<UpstreamResponse> decode(std::unique_ptr<UpstreamResponse> answer) const override {
     return chat_view_of_messages(std::move(answer));
   }
+  std::string error_body(std::string body) const override { return chat_error_from_messages(std::move(body)); }
 };
 
 }  // namespace

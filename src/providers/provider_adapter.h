@@ -23,6 +23,8 @@ class ProviderAdapter {
                                          std::int64_t max_output_tokens) const = 0;
   // The provider's 2xx answer, read as a chat completion (whole) or chunks (stream).
   virtual std::unique_ptr<UpstreamResponse> decode(std::unique_ptr<UpstreamResponse> answer) const = 0;
+  // The provider's error body as an OpenAI client reads one ({"error": {"message", "type", ...}}).
+  virtual std::string error_body(std::string body) const { return body; }
 };
 
 const ProviderAdapter& adapter_for(const Provider& provider);

@@ -594,7 +594,7 @@ Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const
     Error e = make_error(Errc::upstream_status,
         "provider '" + provider.name + "' answered HTTP " + std::to_string(status) + " for tier " + t.name);
     e.upstream_status = status;
-    if (body) e.upstream_body = std::move(body.value());
+    if (body) e.upstream_body = adapter.error_body(std::move(body.value()));
     e.upstream_content_type = std::string(call.value()->header("content-type"));
     e.retry_after_s = parse_retry_after(call.value()->header("retry-after"));
     co_return e;

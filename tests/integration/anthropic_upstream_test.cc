@@ -22,7 +22,8 @@ HarnessOptions with_messages_tier(bool operations = false) {
   // $3 / $0.30 / $15 per 1M: 12 input, 4 cache reads and 6 output tokens cost
   // 12 x 3 + 4 x 0.3 + 6 x 15 = 127.2 micro-USD.
   o.more_tiers = "  sonnet:\n    provider: claude\n    model: claude-sonnet\n"
-                 "    price: {input: 3, cached_input: 0.3, output: 15}\n    fallback: [flash]\n";
+                 "    price: {input: 3, cached_input: 0.3, output: 15}\n    fallback: [flash]\n"
+                 "  haiku:\n    provider: claude\n    model: claude-haiku\n    price: {input: 1, output: 5}\n";
   return o;
 }
 
@@ -149,6 +150,16 @@ TEST(AnthropicUpstream, AnUpstreamErrorFallsBackToAnOpenAiTier) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("x-fulcrum-tier"), "flash") << "the Messages upstream's 529 moved it to its fallback";
   EXPECT_EQ(h.fake().requests().back().target, "/v1/chat/completions");
+}
+
+TEST(AnthropicUpstream, AnUpstreamErrorWithNoFallbackReachesTheClientInOpenAisShape) {
+  Harness h(with_messages_tier());
+  auto r = h.chat(R"({"model":"haiku","messages":[{"role":"user","content":"hi [status 529]"}]})");
+  EXPECT_EQ(r.status, 529) << r.body;
+  auto body = json::parse(r.body).as_object();
+  EXPECT_FALSE(body.contains("type")) << r.body;
+  EXPECT_EQ(body.at("error").at("message").as_string(), "fake Messages upstream error");
+  EXPECT_EQ(body.at("error").at("type").as_string(), "overloaded_error");
 }
 
 }  // namespace
