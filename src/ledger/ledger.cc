@@ -26,13 +26,20 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerOptions& options) {
 }
 
 Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> store, std::unique_ptr<SqlConnection> lookups)
-    : options_(std::move(options)), store_(std::move(store)), lookups_(std::move(lookups)) {
-  writer_ = std::thread([this] { writer_loop(); });
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      lookups_(std::move(lookups)),
+      raise_at_(std::clamp<std::size_t>(options_.queue_capacity / 4, 1, 2048)) {
+  writer_ = std::thread([this] {
+    writer_priority_.lower_self();
+    writer_loop();
+  });
 }
 
 Ledger::~Ledger() { close(); }
 
 void Ledger::close() {
+  writer_priority_.raise();
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -63,6 +70,8 @@ bool Ledger::enqueue_locked(LedgerItem item) {
   const bool wake = queue_.empty();  // the writer sleeps only on an empty queue: one wake-up per burst
   queue_.push_back(std::move(item));
   ++enqueued_;
+  // A writer starved of idle CPU gets normal priority back until it catches up.
+  if (queue_.size() + held_ >= raise_at_ && writer_priority_.lowered()) writer_priority_.raise();
   return wake;
 }
 
@@ -132,6 +141,7 @@ Result<std::optional<FeedbackTarget>> Ledger::find_request(std::string_view requ
 }
 
 void Ledger::flush() {
+  writer_priority_.raise();
   std::unique_lock lock(mutex_);
   const auto target = enqueued_;
   wake_.notify_one();
@@ -170,12 +180,15 @@ void Ledger::writer_loop() {
       write_batch(batch);
       const auto n = batch.size();
       batch.clear();
+      bool caught_up = false;
       {
         std::lock_guard lock(mutex_);
         committed_ += n;
         held_ = 0;
+        caught_up = queue_.size() < raise_at_ / 4 && !stopping_;
       }
       committed_cv_.notify_all();
+      if (caught_up) writer_priority_.relax();
     }
     if (stop) {
       std::lock_guard lock(mutex_);

@@ -22,6 +22,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/background_priority.h"
 #include "core/result.h"
 #include "ledger/ledger_location.h"
 #include "ledger/ledger_store.h"
@@ -110,6 +111,9 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   std::unordered_map<std::string, Recent> recent_;
   std::deque<std::string> recent_order_;
 
+  // The writer yields the CPU to requests; raised when its backlog reaches raise_at_.
+  BackgroundPriority writer_priority_;
+  std::size_t raise_at_;
   std::thread writer_;
 };
 
