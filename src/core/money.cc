@@ -1,6 +1,7 @@
 #include "core/money.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -41,10 +42,18 @@ std::optional<MicroUsdPerMTok> parse_price_per_mtok(std::string_view text) {
 std::string format_usd(PicoUsd amount) {
   const bool negative = amount < 0;
   const auto mag = static_cast<unsigned long long>(negative ? -amount : amount);
+  // On every answer's headers: integer formatting, no printf.
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%llu.%012llu", negative ? "-" : "", mag / 1000000000000ULL,
-                mag % 1000000000000ULL);
-  std::string s(buf);
+  char* p = buf;
+  if (negative) *p++ = '-';
+  p = std::to_chars(p, buf + sizeof buf, mag / 1000000000000ULL).ptr;
+  *p++ = '.';
+  char frac[16];
+  char* frac_end = std::to_chars(frac, frac + sizeof frac, mag % 1000000000000ULL).ptr;
+  const auto frac_len = static_cast<std::size_t>(frac_end - frac);
+  for (auto i = frac_len; i < 12; ++i) *p++ = '0';
+  p = std::copy(frac, frac_end, p);
+  std::string s(buf, p);
   while (s.size() > 2 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
   return s;
 }

@@ -15,12 +15,60 @@ namespace {
 using net::use_awaitable;
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 
+// Notices a client that closes its connection while its request is handled,
+// so that the upstream call is cancelled. One peek read on the socket, left
+// pending once armed: ending a request needs no cancel (which would cost a
+// trip through the event loop on every request), and the session's read of
+// the next request simply queues behind it. Its handler holds only the shared
+// state: it may run after the request, or the session, has ended.
+class ClientCloseWatch {
+ public:
+  explicit ClientCloseWatch(tcp::socket& socket) : socket_(socket), state_(std::make_shared<State>()) {}
+
+  void arm(std::function<void()> on_close) {
+    state_->active = true;
+    state_->on_close = std::move(on_close);
+    if (state_->pending || state_->closed) return;
+    state_->pending = true;
+    socket_.async_receive(net::buffer(&state_->byte, 1), tcp::socket::message_peek,
+                          [state = state_](boost::system::error_code ec, std::size_t n) {
+                            state->pending = false;
+                            // n > 0: the next pipelined request, which stays in the
+                            // socket for the session; nothing more to learn until then.
+                            if (!ec && n > 0) return;
+                            if (ec == net::error::operation_aborted) return;  // the session closed the socket
+                            state->closed = true;
+                            if (!state->active) return;
+                            state->active = false;
+                            if (auto cb = std::move(state->on_close)) cb();
+                          });
+  }
+
+  void disarm() {
+    state_->active = false;
+    state_->on_close = nullptr;
+  }
+
+  bool client_closed() const { return state_->closed; }
+
+ private:
+  struct State {
+    bool active = false;
+    bool pending = false;
+    bool closed = false;
+    char byte = 0;
+    std::function<void()> on_close;
+  };
+  tcp::socket& socket_;
+  std::shared_ptr<State> state_;
+};
+
 // The session's side of an exchange: writes Beast responses onto the socket.
 class SessionSink final : public ResponseSink {
  public:
-  SessionSink(beast::tcp_stream& stream, bool keep_alive, unsigned version, bool head,
+  SessionSink(beast::tcp_stream& stream, ClientCloseWatch& watch, bool keep_alive, unsigned version, bool head,
               std::chrono::milliseconds write_timeout)
-      : stream_(stream), keep_alive_(keep_alive), version_(version), head_(head), write_timeout_(write_timeout) {}
+      : stream_(stream), watch_(watch), keep_alive_(keep_alive), version_(version), head_(head), write_timeout_(write_timeout) {}
   ~SessionSink() override { stop_watching(); }
 
   Task<bool> send(int status, HeaderList headers, std::string body, std::string_view content_type) override {
@@ -39,40 +87,25 @@ class SessionSink final : public ResponseSink {
     ResponseHead head{status, version_, keep_alive_, content_type, std::nullopt, true};
     pending_head_ = format_response_head(head, headers);
     started_ = true;
-    co_return !failed_;
+    co_return !failed();
   }
 
   Task<bool> write(std::string_view bytes) override {
-    if (failed_) co_return false;
+    if (failed()) co_return false;
     if (bytes.empty()) co_return true;
     co_return co_await write_chunk(bytes, {});
   }
 
   Task<bool> end_stream(std::string_view last_bytes) override {
-    if (failed_) co_return false;
+    if (failed()) co_return false;
     co_return co_await write_chunk(last_bytes, kLastChunk);
   }
 
   bool started() const override { return started_; }
-  bool failed() const { return failed_; }
+  bool failed() const { return failed_ || watch_.client_closed(); }
 
-  void watch_client_close(std::function<void()> on_close) override {
-    stop_watching();
-    watch_ = std::make_shared<Watch>();
-    watch_->on_close = std::move(on_close);
-    arm(watch_);
-  }
-
-  void stop_watching() override {
-    if (!watch_) return;
-    watch_->active = false;
-    watch_->on_close = nullptr;
-    if (watch_->pending) {
-      boost::system::error_code ignored;
-      stream_.socket().cancel(ignored);
-    }
-    watch_.reset();
-  }
+  void watch_client_close(std::function<void()> on_close) override { watch_.arm(std::move(on_close)); }
+  void stop_watching() override { watch_.disarm(); }
 
  private:
   // Any pending head, `bytes` as one chunk (if not empty), then `trailer`, in one gathered write.
@@ -96,7 +129,7 @@ class SessionSink final : public ResponseSink {
   // waits, under the timeout.
   template <class Buffers>
   Task<bool> write_bounded(const Buffers& buffers) {
-    if (failed_) co_return false;
+    if (failed()) co_return false;
     beast::buffers_suffix<Buffers> rest(buffers);
     boost::system::error_code ec;
     auto& socket = stream_.socket();
@@ -114,32 +147,8 @@ class SessionSink final : public ResponseSink {
     co_return !ec;
   }
 
-  struct Watch {
-    bool active = true;
-    bool pending = false;
-    std::function<void()> on_close;
-  };
-
-  // Waits for the socket to become readable: either the client closed (recv
-  // peeks 0 bytes or an error) or it sent the next pipelined request, which
-  // stays in the socket for the session to read later.
-  void arm(std::shared_ptr<Watch> w) {
-    w->pending = true;
-    stream_.socket().async_wait(tcp::socket::wait_read, [this, w](boost::system::error_code ec) {
-      w->pending = false;
-      if (!w->active || ec == net::error::operation_aborted) return;
-      char byte;
-      ssize_t n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-        w->active = false;
-        failed_ = true;
-        if (auto cb = std::move(w->on_close)) cb();
-      }
-      // n > 0: pipelined bytes; nothing more to learn until the response is done.
-    });
-  }
-
   beast::tcp_stream& stream_;
+  ClientCloseWatch& watch_;
   bool keep_alive_;
   unsigned version_;
   bool head_;
@@ -147,7 +156,6 @@ class SessionSink final : public ResponseSink {
   bool started_ = false;
   bool failed_ = false;
   std::string pending_head_;  // a stream's head, not yet written
-  std::shared_ptr<Watch> watch_;
 };
 
 }  // namespace
@@ -257,6 +265,7 @@ Task<void> HttpServer::linger_and_close(beast::tcp_stream& stream, beast::flat_b
 
 Task<void> HttpServer::session(beast::tcp_stream stream) {
   beast::flat_buffer buffer;
+  ClientCloseWatch watch(stream.socket());
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options_.max_body_bytes);
@@ -300,7 +309,7 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
       auto it = req.find(name);
       return it == req.end() ? std::string_view() : std::string_view(it->value());
     };
-    SessionSink sink(stream, req.keep_alive(), req.version(), req.method() == http::verb::head, options_.write_timeout);
+    SessionSink sink(stream, watch, req.keep_alive(), req.version(), req.method() == http::verb::head, options_.write_timeout);
     co_await handler_.handle(view, sink);
     sink.stop_watching();
     if (sink.failed() || !req.keep_alive() || !sink.started()) break;

@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <random>
 
 #include <boost/json.hpp>
@@ -43,8 +42,8 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 
 std::string format_ms(double ms) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", ms);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ms, std::chars_format::fixed, 3);
+  return ec == std::errc() ? std::string(buf, end) : std::string("0");
 }
 
 // 32 hex digits: the arrival time in milliseconds (12), then 80 random bits.
@@ -52,10 +51,15 @@ std::string format_ms(double ms) {
 // at its end instead of at random pages.
 std::string new_request_id(std::int64_t unix_ms) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "req_%012llx%04llx%016llx", static_cast<unsigned long long>(unix_ms) & 0xffffffffffffULL,
-                static_cast<unsigned long long>(rng() & 0xffff), static_cast<unsigned long long>(rng()));
-  return buf;
+  std::string id = "req_";
+  id.resize(4 + 32);
+  const auto put_hex = [&](std::size_t at, int digits, std::uint64_t v) {
+    for (int i = digits - 1; i >= 0; --i, v >>= 4) id[at + i] = "0123456789abcdef"[v & 0xf];
+  };
+  put_hex(4, 12, static_cast<std::uint64_t>(unix_ms));
+  put_hex(16, 4, rng());
+  put_hex(20, 16, rng());
+  return id;
 }
 
 // Retry-After in delta-seconds (an HTTP date is rare from APIs: treated as absent). -1 when absent.
