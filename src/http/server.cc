@@ -7,6 +7,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/buffered_parse.h"
 #include "http/wire_format.h"
 
 namespace fulcrum {
@@ -272,7 +273,7 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     stream.expires_after(options_.idle_timeout);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
-    if (!ec && !parser.is_done()) {
+    if (!ec && !parser.is_done() && !parse_buffered(parser, buffer, ec) && !ec) {
       stream.expires_after(options_.read_timeout);
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
     }

@@ -4,6 +4,7 @@
 
 #include <boost/asio/ssl/host_name_verification.hpp>
 
+#include "http/buffered_parse.h"
 #include "http/wire_format.h"
 
 namespace fulcrum {
@@ -19,6 +20,23 @@ std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) +
 bool is_stale_connection_error(const boost::system::error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
          ec == net::error::broken_pipe || ec == net::error::connection_aborted;
+}
+
+// Most requests fit in the socket's send buffer: over plain TCP they are
+// written at once, without the event loop's round trip that a completed
+// async_write costs; only what does not fit waits (under the stream's timeout).
+Task<boost::system::error_code> write_all(UpstreamStream& stream, const std::array<net::const_buffer, 2>& bytes) {
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(bytes);
+  boost::system::error_code ec;
+  if (!stream.is_tls()) {
+    auto& socket = stream.tcp().socket();
+    if (!socket.non_blocking()) socket.non_blocking(true, ec);
+    if (!ec) rest.consume(socket.write_some(rest, ec));
+    if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    if (ec || beast::buffer_bytes(rest) == 0) co_return ec;
+  }
+  std::tie(ec, std::ignore) = co_await net::async_write(stream, rest, nothrow);
+  co_return ec;
 }
 
 }  // namespace
@@ -121,24 +139,19 @@ Task<Result<bool>> UpstreamCall::read_some(std::string& out) {
   if (aborted_) co_return read_error({});
   auto& body = parser_.get().body();
   body.clear();
-  conn_->stream.tcp().expires_at(deadline_);
-  auto [ec, n] = co_await http::async_read_some(conn_->stream, conn_->buffer, parser_, nothrow);
+  // What came with the head (a whole small answer, often) needs no read.
+  boost::system::error_code ec;
+  if (conn_->buffer.size() == 0 || (!parse_buffered(parser_, conn_->buffer, ec) && !ec && body.empty())) {
+    conn_->stream.tcp().expires_at(deadline_);
+    std::tie(ec, std::ignore) = co_await http::async_read_some(conn_->stream, conn_->buffer, parser_, nothrow);
+    // The parser stops after each chunk of a chunked body. A burst of SSE events
+    // usually arrives in one read: parse all of it now, so that the caller relays
+    // the burst with one client write rather than one write (and syscall) per event.
+    if (!ec) parse_buffered(parser_, conn_->buffer, ec);
+  }
   if (ec) {
     failed_ = true;
     co_return read_error(ec);
-  }
-  // The parser stops after each chunk of a chunked body. A burst of SSE events
-  // usually arrives in one read: parse all of it now, so that the caller relays
-  // the burst with one client write rather than one write (and syscall) per event.
-  while (!parser_.is_done() && conn_->buffer.size() != 0) {
-    boost::system::error_code put_ec;
-    const auto used = parser_.put(conn_->buffer.data(), put_ec);
-    conn_->buffer.consume(used);
-    if (put_ec == http::error::need_more || used == 0) break;
-    if (put_ec) {
-      failed_ = true;
-      co_return read_error(put_ec);
-    }
   }
   out.append(body);
   body.clear();
@@ -260,7 +273,7 @@ Task<Result<std::unique_ptr<UpstreamCall>>> UpstreamClient::start(const Provider
 
     conn->stream.tcp().expires_at(std::min(deadline, Clock::now() + p.timeouts.first_byte));
     auto call = std::make_unique<UpstreamCall>(pool, std::move(conn), deadline, abort);
-    auto [wec, wn] = co_await net::async_write(call->conn_->stream, request_bytes, nothrow);
+    auto wec = co_await write_all(call->conn_->stream, request_bytes);
     boost::system::error_code hec = wec;
     if (!wec) {
       auto [ec, n] = co_await http::async_read_header(call->conn_->stream, call->conn_->buffer, call->parser_, nothrow);

@@ -70,8 +70,12 @@ bool Ledger::enqueue_locked(LedgerItem item) {
   const bool wake = queue_.empty();  // the writer sleeps only on an empty queue: one wake-up per burst
   queue_.push_back(std::move(item));
   ++enqueued_;
-  // A writer starved of idle CPU gets normal priority back until it catches up.
-  if (queue_.size() + held_ >= raise_at_ && writer_priority_.lowered()) writer_priority_.raise();
+  // A writer starved of idle CPU (a busy machine) gets normal priority back
+  // until it catches up: when its backlog is long, or has waited a second.
+  if (wake) first_queued_at_ = std::chrono::steady_clock::now();
+  if (writer_priority_.lowered() && (queue_.size() + held_ >= raise_at_ ||
+                                     std::chrono::steady_clock::now() - first_queued_at_ > std::chrono::seconds(1)))
+    writer_priority_.raise();
   return wake;
 }
 
@@ -175,6 +179,9 @@ void Ledger::writer_loop() {
       batch.swap(queue_);
       held_ = batch.size();
       stop = stopping_;
+      // Reaching here late means the idle CPU ran out (a busy machine): this batch runs at normal priority.
+      if (!batch.empty() && std::chrono::steady_clock::now() - first_queued_at_ > std::chrono::seconds(1))
+        writer_priority_.raise();
     }
     if (!batch.empty()) {
       write_batch(batch);

@@ -111,9 +111,10 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   std::unordered_map<std::string, Recent> recent_;
   std::deque<std::string> recent_order_;
 
-  // The writer yields the CPU to requests; raised when its backlog reaches raise_at_.
+  // The writer yields the CPU to requests; raised when its backlog reaches raise_at_ or waits 1 s.
   BackgroundPriority writer_priority_;
   std::size_t raise_at_;
+  std::chrono::steady_clock::time_point first_queued_at_;  // of what waits in queue_, under mutex_
   std::thread writer_;
 };
 
