@@ -16,6 +16,8 @@ struct Statement {
   sqlite3_stmt* s = nullptr;
   Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
   ~Statement() { sqlite3_finalize(s); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
   void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
   void integer(int i, std::int64_t v) { sqlite3_bind_int64(s, i, v); }
   void real(int i, double v) { sqlite3_bind_double(s, i, v); }
@@ -28,25 +30,25 @@ Error fail_open(sqlite3* db, const std::string& path, const std::string& why) {
 
 class SqliteStore final : public LedgerStore {
  public:
-  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteStore() override { sqlite3_close(db_); }
+  SqliteStore(sqlite3* db, std::string path)
+      : db_(db), path_(std::move(path)), statements_(std::make_unique<Statements>(db)) {}
+  ~SqliteStore() override {
+    statements_.reset();  // finalized before the close, which refuses while any is open
+    sqlite3_close(db_);
+  }
 
   Result<std::size_t> write(const std::deque<LedgerItem>& batch) override {
     std::size_t failed = 0;
     sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
-    {
-      Statement req(db_, kInsertRequest);
-      Statement fb(db_, kInsertFeedback);
-      Statement replace(db_, kDeleteFeedback);
-      Statement prompt(db_, kInsertPrompt);
-      for (const auto& item : batch) {
-        if (const auto* r = std::get_if<RequestRecord>(&item)) {
-          if (!write_request(req, prompt, *r)) ++failed;
-        } else if (!write_feedback(replace, fb, std::get<FeedbackRecord>(item))) {
-          ++failed;
-        }
+    auto& st = *statements_;
+    for (const auto& item : batch) {
+      if (const auto* r = std::get_if<RequestRecord>(&item)) {
+        if (!write_request(st.request, st.prompt, *r)) ++failed;
+      } else if (!write_feedback(st.replace_feedback, st.feedback, std::get<FeedbackRecord>(item))) {
+        ++failed;
       }
     }
+    for (auto* done : {&st.request, &st.prompt, &st.replace_feedback, &st.feedback}) sqlite3_reset(done->s);
     if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
       spdlog::error("ledger {}: commit of {} records failed: {}", path_, batch.size(), sqlite3_errmsg(db_));
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -56,7 +58,7 @@ class SqliteStore final : public LedgerStore {
   }
 
   void expire_prompts(std::int64_t before) override {
-    Statement expire(db_, kExpirePrompts);
+    Statement expire(db_, kExpirePrompts);  // once a minute at most
     expire.integer(1, before);
     sqlite3_step(expire.s);
   }
@@ -103,8 +105,17 @@ class SqliteStore final : public LedgerStore {
     return true;
   }
 
+  // Prepared once: preparing them for every batch cost more than writing a small batch's rows.
+  struct Statements {
+    explicit Statements(sqlite3* db)
+        : request(db, kInsertRequest), feedback(db, kInsertFeedback), replace_feedback(db, kDeleteFeedback),
+          prompt(db, kInsertPrompt) {}
+    Statement request, feedback, replace_feedback, prompt;
+  };
+
   sqlite3* db_;
   std::string path_;
+  std::unique_ptr<Statements> statements_;
 };
 
 }  // namespace
