@@ -1,7 +1,7 @@
 #pragma once
 // Writes one JSON line per finished request (spdlog, "access" logger on stdout).
 // Never includes prompt text, answers or keys.
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum {
 

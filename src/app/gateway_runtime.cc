@@ -7,6 +7,7 @@
 
 #include "http/server.h"
 #include "proxy/gateway.h"
+#include "web/dashboard.h"
 
 namespace fulcrum {
 

@@ -13,7 +13,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum {
 

@@ -5,7 +5,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
-#include "ledger/ledger_location.h"
+#include "config/ledger_location.h"
 
 namespace fulcrum {
 

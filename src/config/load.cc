@@ -11,7 +11,7 @@
 #include "config/load_router.h"
 #include "config/url.h"
 #include "config/yaml_reader.h"
-#include "ledger/ledger_location.h"
+#include "config/ledger_location.h"
 
 namespace fulcrum {
 namespace {

@@ -24,10 +24,10 @@
 
 #include "core/background_priority.h"
 #include "core/result.h"
-#include "ledger/ledger_location.h"
+#include "config/ledger_location.h"
 #include "ledger/ledger_store.h"
 #include "ledger/sql_connection.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum {
 

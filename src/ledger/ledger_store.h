@@ -8,9 +8,9 @@
 #include <variant>
 
 #include "core/result.h"
-#include "ledger/ledger_location.h"
+#include "config/ledger_location.h"
 #include "ledger/sql_connection.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum {
 

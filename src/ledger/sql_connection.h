@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "ledger/ledger_location.h"
+#include "config/ledger_location.h"
 
 namespace fulcrum {
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum {
 

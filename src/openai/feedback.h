@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "core/result.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum {
 

@@ -220,7 +220,7 @@ Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& reque
                                                   "\"Authorization: Bearer KEY\" (or Basic auth with the key as the password)");
     co_await send_error(sink, e, std::move(challenge));
   } else if ((path == "/dashboard" || path == "/dashboard/") && get && state.dashboard) {
-    std::string page = dashboard_page();
+    std::string page = state.dashboard->page();
     co_await sink.send(200, HeaderList{}, std::move(page), kHtml);
   } else if (path == "/dashboard/data.json" && get && state.dashboard) {
     std::string data = state.dashboard->json(unix_ms_now());

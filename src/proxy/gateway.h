@@ -14,12 +14,11 @@
 #include "providers/credentials.h"
 #include "providers/tier_health.h"
 #include "providers/tier_stats.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 #include "routing/router.h"
 #include "state/admission.h"
 #include "state/response_cache.h"
 #include "state/sticky_routes.h"
-#include "web/dashboard.h"
 
 namespace fulcrum {
 
@@ -35,7 +34,7 @@ struct GatewayState {
   std::unique_ptr<Admission> admission;  // gateway keys, budgets, rate limits; null (no keys): open gateway
   std::unique_ptr<ResponseCache> cache;  // null: no response cache
   std::unique_ptr<StickyRoutes> sticky;  // null: router.sticky off (or no state store)
-  DashboardData* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
+  DashboardView* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
 };
 
 // The current GatewayState, swapped whole on a config reload. A request

@@ -19,7 +19,7 @@
 #include "config/config.h"
 #include "config/url.h"
 #include "core/result.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum {
 

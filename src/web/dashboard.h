@@ -28,11 +28,11 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "ledger/ledger_reader.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum {
 
-class DashboardData final : public RequestObserver {
+class DashboardData final : public RequestObserver, public DashboardView {
  public:
   // `error_cost_usd`: the break-even's cost of a wrong answer when feedback gives none.
   DashboardData(const Config& config, double error_cost_usd = 10);
@@ -43,8 +43,9 @@ class DashboardData final : public RequestObserver {
   Status follow(const LedgerLocation& ledger, std::int64_t now_unix_ms);
 
   void on_request_done(const RequestRecord& record) override;
-  void on_feedback(const FeedbackRecord& feedback);
-  std::string json(std::int64_t now_unix_ms) const;
+  void on_feedback(const FeedbackRecord& feedback) override;
+  std::string json(std::int64_t now_unix_ms) const override;
+  const std::string& page() const override;
 
  private:
   void add(std::int64_t day, const TierSummary& s);

@@ -145,4 +145,6 @@ setInterval(load, 2000);
   return page;
 }
 
+const std::string& DashboardData::page() const { return dashboard_page(); }
+
 }  // namespace fulcrum

@@ -12,7 +12,7 @@
 #include "app/gateway_runtime.h"
 #include "app/operations.h"
 #include "fakes/fake_upstream.h"
-#include "proxy/request_record.h"
+#include "accounting/request_record.h"
 
 namespace fulcrum::testing {
 

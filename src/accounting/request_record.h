@@ -12,7 +12,7 @@
 #include "core/money.h"
 #include "core/result.h"
 #include "core/trace_context.h"
-#include "openai/usage.h"
+#include "accounting/usage.h"
 
 namespace fulcrum {
 
@@ -105,6 +105,15 @@ class FeedbackStore {
   // Stores the verdict in place of any earlier one for the same request;
   // returns the verdict it replaced.
   virtual std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord& feedback) = 0;
+};
+
+// What /dashboard shows (web/). Thread-safe.
+class DashboardView {
+ public:
+  virtual ~DashboardView() = default;
+  virtual void on_feedback(const FeedbackRecord& feedback) = 0;
+  virtual std::string json(std::int64_t now_unix_ms) const = 0;
+  virtual const std::string& page() const = 0;
 };
 
 // What /metrics shows. Thread-safe.

@@ -1,4 +1,4 @@
-#include "ledger/ledger_location.h"
+#include "config/ledger_location.h"
 
 namespace fulcrum {
 
