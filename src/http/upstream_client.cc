@@ -236,8 +236,8 @@ Task<Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::connect(const 
   co_return conn;
 }
 
-Task<Result<std::unique_ptr<UpstreamCall>>> UpstreamClient::start(const Provider& p, const UpstreamRequest& r,
-                                                                   AbortHandle& abort) {
+Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::start(const Provider& p, const UpstreamRequest& r,
+                                                                       AbortHandle& abort) {
   const auto closed = [] { return make_error(Errc::client_closed, "the client closed the connection"); };
   const auto deadline = Clock::now() + p.timeouts.total;
   auto pool = pool_for(p);
@@ -279,7 +279,7 @@ Task<Result<std::unique_ptr<UpstreamCall>>> UpstreamClient::start(const Provider
       auto [ec, n] = co_await http::async_read_header(call->conn_->stream, call->conn_->buffer, call->parser_, nothrow);
       hec = ec;
     }
-    if (!hec) co_return call;
+    if (!hec) co_return std::unique_ptr<UpstreamResponse>(std::move(call));
     call->failed_ = true;
     if (abort.aborted()) co_return closed();
     if (reused && !call->parser_.got_some() && is_stale_connection_error(hec)) continue;

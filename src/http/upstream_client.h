@@ -23,18 +23,11 @@
 #include "core/abort_handle.h"
 #include "core/result.h"
 #include "http/asio.h"
+#include "http/upstream.h"
 #include "http/upstream_response.h"
 #include "http/upstream_stream.h"
 
 namespace fulcrum {
-
-struct UpstreamRequest {
-  std::string target;       // path, e.g. "/v1/chat/completions"
-  std::string body;
-  std::string bearer;       // API key; empty sends no Authorization header
-  bool expect_event_stream = false;
-  std::string extra_headers;  // whole header lines, each ending "\r\n" (trace context)
-};
 
 class UpstreamPool;
 
@@ -83,18 +76,18 @@ class UpstreamCall final : public UpstreamResponse {
   bool failed_ = false;
 };
 
-class UpstreamClient {
+class UpstreamClient final : public Upstream {
  public:
   explicit UpstreamClient(net::any_io_executor ex);
-  ~UpstreamClient();
+  ~UpstreamClient() override;
 
   // Connects (or reuses an idle connection), sends the request and waits for
   // the response head. Honors the provider's connect, first-byte and total
   // timeouts. A reused connection that turns out closed is replaced once,
   // transparently.
   // `abort` must outlive the returned call.
-  Task<Result<std::unique_ptr<UpstreamCall>>> start(const Provider& provider, const UpstreamRequest& request,
-                                                    AbortHandle& abort);
+  Task<Result<std::unique_ptr<UpstreamResponse>>> start(const Provider& provider, const UpstreamRequest& request,
+                                                        AbortHandle& abort) override;
 
  private:
   std::shared_ptr<UpstreamPool> pool_for(const Provider& provider);

@@ -82,7 +82,7 @@ std::string header_safe(std::string_view s, std::size_t max = 300) {
 // One request's journey, from parsed body to the last byte sent.
 class ChatCompletion {
  public:
-  ChatCompletion(const GatewayState& state, UpstreamClient& upstream, ResponseSink& sink)
+  ChatCompletion(const GatewayState& state, Upstream& upstream, ResponseSink& sink)
       : state_(state), config_(*state.config), upstream_(upstream), sink_(sink), t0_(Clock::now()) {
     record_.unix_ms = unix_ms_now();
     record_.id = new_request_id(record_.unix_ms);
@@ -132,7 +132,7 @@ class ChatCompletion {
 
   const GatewayState& state_;
   const Config& config_;
-  UpstreamClient& upstream_;
+  Upstream& upstream_;
   ResponseSink& sink_;
   AbortHandle abort_;
   Clock::time_point t0_;
@@ -783,7 +783,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
 
 }  // namespace
 
-Task<void> serve_chat_completion(const GatewayState& state, UpstreamClient& upstream,
+Task<void> serve_chat_completion(const GatewayState& state, Upstream& upstream,
                                  const HttpRequest& request, ResponseSink& sink) {
   ChatCompletion c(state, upstream, sink);
   co_await c.run(request);
