@@ -105,6 +105,9 @@ class FeedbackStore {
   // Stores the verdict in place of any earlier one for the same request;
   // returns the verdict it replaced.
   virtual std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord& feedback) = 0;
+  // Called before an answer's last bytes go out: the client may send feedback
+  // on it at once, to another thread, before the request's record arrives.
+  virtual void expect(const std::string& request_id, const FeedbackTarget& target) = 0;
 };
 
 // What /dashboard shows (web/). Thread-safe.

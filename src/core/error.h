@@ -20,7 +20,6 @@ enum class Errc {
   upstream_status,       // upstream answered non-2xx; body passed through
   upstream_bad_response, // upstream answered 2xx with an unusable body (502)
   client_closed,         // the client went away; nothing to answer
-  escalated,             // cascade: the cheap answer was not confident (internal, never sent)
   unauthorized,          // missing or unknown gateway API key (401)
   rate_limited,          // a key's requests/min or tokens/min limit (429)
   budget_exceeded,       // a key's daily budget is spent (429)

@@ -79,16 +79,24 @@ bool Ledger::enqueue_locked(LedgerItem item) {
   return wake;
 }
 
+void Ledger::remember_locked(const std::string& request_id, const FeedbackTarget& target) {
+  if (!recent_.emplace(request_id, Recent{target, std::nullopt}).second) return;
+  recent_order_.push_back(request_id);
+  if (recent_order_.size() > kRecentIds) {
+    recent_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+}
+
+void Ledger::expect(const std::string& request_id, const FeedbackTarget& target) {
+  std::lock_guard lock(mutex_);
+  remember_locked(request_id, target);
+}
+
 void Ledger::on_request_done(const RequestRecord& record) {
-  {
+  if (!record.tier.empty()) {
     std::lock_guard lock(mutex_);
-    if (!record.tier.empty() && recent_.emplace(record.id, Recent{FeedbackTarget{record.tier, record.key}, std::nullopt}).second) {
-      recent_order_.push_back(record.id);
-      if (recent_order_.size() > kRecentIds) {
-        recent_.erase(recent_order_.front());
-        recent_order_.pop_front();
-      }
-    }
+    remember_locked(record.id, FeedbackTarget{record.tier, record.key});
   }
   enqueue(record);
 }

@@ -51,6 +51,7 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   void on_request_done(const RequestRecord& record) override;  // enqueues
   Result<std::optional<FeedbackTarget>> find_request(std::string_view request_id) override;
   std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord& feedback) override;  // enqueues
+  void expect(const std::string& request_id, const FeedbackTarget& target) override;
 
   // Blocks until everything enqueued before the call is committed (or given up).
   // With the database away this waits for it: at shutdown, close() instead.
@@ -75,6 +76,8 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   void enqueue(LedgerItem item);
   // Under mutex_: queues `item` (or drops and counts it); true when the writer must be woken.
   bool enqueue_locked(LedgerItem item);
+  // Under mutex_: keeps the request in recent_ (if not there yet).
+  void remember_locked(const std::string& request_id, const FeedbackTarget& target);
   void writer_loop();
   // Writes the batch, waiting out an unreachable database (until stop_grace after shutdown began).
   void write_batch(const std::deque<LedgerItem>& batch);

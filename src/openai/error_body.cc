@@ -25,7 +25,6 @@ Mapping mapping_for(Errc c) {
     case Errc::upstream_status: return {502, "upstream_error", "upstream_error"};
     case Errc::upstream_bad_response: return {502, "upstream_error", "upstream_bad_response"};
     case Errc::client_closed: return {499, "invalid_request_error", "client_closed"};
-    case Errc::escalated: return {500, "server_error", "internal_error"};
     case Errc::unauthorized: return {401, "invalid_request_error", "invalid_api_key"};
     case Errc::rate_limited: return {429, "rate_limit_error", "rate_limit_exceeded"};
     case Errc::budget_exceeded: return {429, "insufficient_quota", "budget_exceeded"};

@@ -14,23 +14,13 @@
 #include "openai/error_body.h"
 #include "openai/usage.h"
 #include "providers/provider_adapter.h"
+#include "proxy/attempt_plan.h"
 #include "proxy/stream_relay.h"
 #include "proxy/whole_answer.h"
 #include "routing/policy.h"
 
 namespace fulcrum {
 namespace {
-
-// Whether an upstream refused the request for its length: OpenAI's
-// `context_length_exceeded` code, or the "maximum context length" message
-// OpenAI-compatible servers (DeepSeek, vLLM) send with a 400.
-bool context_length_exceeded(const Error& e) {
-  if (e.code != Errc::upstream_status || (e.upstream_status != 400 && e.upstream_status != 413)) return false;
-  const std::string_view body = e.upstream_body;
-  for (std::string_view sign : {"context_length_exceeded", "maximum context length", "context length", "context window"})
-    if (body.find(sign) != std::string_view::npos) return true;
-  return false;
-}
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
@@ -79,6 +69,22 @@ std::string header_safe(std::string_view s, std::size_t max = 300) {
   return out;
 }
 
+// How one upstream call ended: its answer went to the client, the cascade
+// discarded it (on to the strong tier), or it failed.
+struct AttemptOutcome {
+  enum class Kind { delivered, escalated, failed };
+  Kind kind = Kind::delivered;
+  Error error;  // when failed
+
+  AttemptOutcome() = default;
+  AttemptOutcome(Error e) : kind(Kind::failed), error(std::move(e)) {}  // NOLINT: a failure converts
+  static AttemptOutcome escalate() {
+    AttemptOutcome o;
+    o.kind = Kind::escalated;
+    return o;
+  }
+};
+
 // One request's journey, from parsed body to the last byte sent.
 class ChatCompletion {
  public:
@@ -90,24 +96,24 @@ class ChatCompletion {
 
   // Whatever path a request ends on (even a coroutine torn down at shutdown),
   // its reservation is released.
-  ~ChatCompletion() { settle_admission(); }
+  ~ChatCompletion() { settle(); }
 
   Task<void> run(const HttpRequest& http_request);
 
  private:
-  // nullopt: the answer (or a terminal error) was delivered. Traced: a child span.
-  Task<std::optional<Error>> attempt(std::size_t tier, const std::string& upstream_body);
-  Task<std::optional<Error>> call_upstream(std::size_t tier, const std::string& upstream_body, std::string extra_headers);
-  Task<std::optional<Error>> deliver_whole(std::size_t tier, UpstreamResponse& call);
-  Task<std::optional<Error>> deliver_stream(std::size_t tier, UpstreamResponse& call);
+  // Delivered: the answer (or an error the client already has) went out. Traced: a child span.
+  Task<AttemptOutcome> attempt(std::size_t tier, const std::string& upstream_body);
+  Task<AttemptOutcome> call_upstream(std::size_t tier, const std::string& upstream_body, std::string extra_headers);
+  Task<AttemptOutcome> deliver_whole(std::size_t tier, UpstreamResponse& call);
+  Task<AttemptOutcome> deliver_stream(std::size_t tier, UpstreamResponse& call);
   Task<void> fail(const Error& e);
+  // Sets the record's tier and reason for the plan's next call.
+  void describe(const AttemptPlan::Step& step, std::size_t chosen);
   Task<bool> backoff(std::chrono::milliseconds delay);
 
   HeaderList base_headers() const;
   // The execution plan: the chosen tier, a cascade's strong tier, then fallbacks (tiers in cooldown last).
   std::vector<std::size_t> plan_for(std::size_t tier) const;
-  // A tier to try after `tier`'s upstream said the request is too long for it.
-  std::optional<std::size_t> longer_window_than(std::size_t tier, const std::vector<std::size_t>& tried) const;
   // What one call to `tier` may cost at most: the prompt (estimated from the
   // body's size, generously) at the input price plus max_tokens (or the key's
   // default) at the output price.
@@ -124,10 +130,11 @@ class ChatCompletion {
   // A billed call whose usage never came (cut off, timed out): its prompt, estimated.
   void account_cut_off(std::size_t tier);
   PicoUsd account(std::size_t tier, const Usage& usage);
-  // Charges the key's budget and limits with the request's final cost, once.
-  // Called before the last bytes go out: a client that has its answer may send
-  // the next request at once, to any replica, which must see this spend.
-  void settle_admission();
+  // Once, before the last bytes go out (a client that has its answer may send
+  // the next request at once, to any thread or replica): charges the key's
+  // budget and limits with the request's final cost, and tells the feedback
+  // store to expect feedback on it.
+  void settle();
   void finish(int status);
 
   const GatewayState& state_;
@@ -147,7 +154,6 @@ class ChatCompletion {
   std::optional<CascadePlan> cascade_;
   bool escalated_ = false;
   std::optional<StickyRoutes::Keys> sticky_keys_;  // routed requests, with router.sticky on
-  std::string longer_reason_;         // set when a context-length refusal moved the request
   bool client_asked_logprobs_ = false;
   const ApiKey* key_ = nullptr;          // the gateway key, when keys are configured
   std::int64_t prompt_estimate_ = 0;     // counted against the key's tokens/min up front
@@ -212,9 +218,11 @@ void ChatCompletion::account_cut_off(std::size_t tier) {
   account(tier, usage);
 }
 
-void ChatCompletion::settle_admission() {
-  if (!key_ || settled_) return;
+void ChatCompletion::settle() {
+  if (settled_) return;
   settled_ = true;
+  if (state_.feedback && !record_.tier.empty()) state_.feedback->expect(record_.id, FeedbackTarget{record_.tier, record_.key});
+  if (!key_) return;
   state_.admission->settle(*key_, reservation_, prompt_estimate_,
                            record_.usage.prompt_tokens + record_.usage.completion_tokens, record_.cost,
                            record_.unix_ms);
@@ -223,22 +231,6 @@ void ChatCompletion::settle_admission() {
 std::int64_t ChatCompletion::max_tokens() const {
   if (const auto asked = requested_max_tokens(*request_)) return asked;
   return key_ ? key_->default_max_tokens : 0;
-}
-
-std::optional<std::size_t> ChatCompletion::longer_window_than(std::size_t tier,
-                                                             const std::vector<std::size_t>& tried) const {
-  // The cheapest tier (by input price) with a longer declared window, not tried yet, whose provider has a key.
-  const auto window = config_.tiers[tier].context_tokens;
-  if (window <= 0) return std::nullopt;  // no declared window: nothing to compare
-  std::optional<std::size_t> best;
-  for (std::size_t t = 0; t < config_.tiers.size(); ++t) {
-    const auto& c = config_.tiers[t];
-    if (c.context_tokens <= window || std::find(tried.begin(), tried.end(), t) != tried.end() ||
-        state_.credentials.missing(c.provider_index))
-      continue;
-    if (!best || c.prices.input < config_.tiers[*best].prices.input) best = t;
-  }
-  return best;
 }
 
 std::vector<std::size_t> ChatCompletion::plan_for(std::size_t tier) const {
@@ -316,7 +308,7 @@ void ChatCompletion::finish(int status) {
       span.status = upstream_status_;
     }
   record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();
-  settle_admission();
+  settle();
   // The tier that answered is the one the conversation's next turns keep.
   if (status == 200 && sticky_keys_ && !record_.cache_hit) state_.sticky->remember(*sticky_keys_, record_.tier);
   if (state_.observer) state_.observer->on_request_done(record_);
@@ -326,6 +318,7 @@ Task<void> ChatCompletion::fail(const Error& e) {
   record_.error = e.message;
   const auto http_error = to_http_error(e);
   if (e.code != Errc::client_closed) {
+    settle();
     auto headers = base_headers();
     if (http_error.retry_after_s >= 0) headers.emplace_back("retry-after", std::to_string(http_error.retry_after_s));
     co_await sink_.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
@@ -442,7 +435,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
         record_.ttfb_ms = ms_between(t0_, Clock::now());
         std::string body = std::move(*hit);
         const std::string_view json_type = "application/json";  // no literal inside co_await (g++ 12)
-        settle_admission();
+        settle();
         co_await sink_.send(200, std::move(headers), std::move(body), json_type);
         finish(200);
         co_return;
@@ -462,88 +455,83 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     client_asked_logprobs_ = lp->value().is_bool() && lp->value().get_bool();
 
   sink_.watch_client_close([this] { abort_.abort(); });
+  AttemptPlan attempts(config_, state_.credentials, tier, std::move(plan));
+  std::optional<AttemptPlan::Step> step = attempts.first();
   std::optional<Error> last;
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    const auto t = plan[i];
-    const auto& provider = config_.providers[config_.tiers[t].provider_index];
-    record_.tier = config_.tiers[t].name;
-    record_.upstream_model = config_.tiers[t].model;
-    record_.reason = reason_;
-    if (escalated_) {
-      // The cascade's own verdict is the reason; no failure to report.
-    } else if (!longer_reason_.empty()) {
-      record_.fell_back = true;
-      record_.reason += longer_reason_;
-      longer_reason_.clear();
-    } else if (t != tier) {
-      record_.fell_back = true;
-      record_.reason += "; fell back to " + config_.tiers[t].name + " after: " +
-                        (last ? last->message : config_.tiers[tier].name + " is cooling down");
-    } else if (i > 0) {
-      record_.reason += "; tried last (cooling down) after: " + last->message;
-    }
-    if (auto refused = cover(t)) {  // a fallback to a dearer tier must fit the budget too
-      last = std::move(refused);
-      break;
-    }
-    std::size_t history_fixes = 0;
-    const auto upstream_body = build_upstream_body(*request_, config_.tiers[t], gated(t), &history_fixes);  // once per tier
-    if (history_fixes)
-      record_.reason += "; history: empty reasoning_content given to " + std::to_string(history_fixes) +
-                        " tool-call turn(s), as " + config_.tiers[t].name + "'s thinking mode requires";
-    for (int retry = 0; retry <= provider.retry.max_retries; ++retry) {
-      if (retry > 0) {
-        auto delay = std::min(provider.retry.max_backoff, provider.retry.backoff * (1 << (retry - 1)));
-        // An upstream that said when to come back (429/503 Retry-After) is believed, up to max_backoff;
-        // longer than that, the next tier is the better bet.
-        if (last && last->retry_after_s >= 0) {
-          if (std::chrono::seconds(last->retry_after_s) > provider.retry.max_backoff) break;
-          delay = std::max<std::chrono::milliseconds>(delay, std::chrono::seconds(last->retry_after_s));
-        }
-        if (!co_await backoff(delay)) {
-          const auto e = make_error(Errc::client_closed, "the client closed the connection");
-          co_await fail(e);
-          co_return;
-        }
+  std::string upstream_body;
+  while (step) {
+    const auto t = step->tier;
+    if (step->move != AttemptPlan::Move::retry) {
+      describe(*step, tier);
+      if (auto refused = cover(t)) {  // a fallback to a dearer tier must fit the budget too
+        last = std::move(refused);
+        break;
       }
-      ++record_.attempts;
-      last = co_await attempt(t, upstream_body);
-      if (!last) {
+      std::size_t history_fixes = 0;
+      upstream_body = build_upstream_body(*request_, config_.tiers[t], gated(t), &history_fixes);  // once per tier
+      if (history_fixes)
+        record_.reason += "; history: empty reasoning_content given to " + std::to_string(history_fixes) +
+                          " tool-call turn(s), as " + config_.tiers[t].name + "'s thinking mode requires";
+    }
+    if (step->delay.count() > 0 && !co_await backoff(step->delay)) {
+      const auto e = make_error(Errc::client_closed, "the client closed the connection");
+      co_await fail(e);
+      co_return;
+    }
+    ++record_.attempts;
+    auto outcome = co_await attempt(t, upstream_body);
+    switch (outcome.kind) {
+      case AttemptOutcome::Kind::delivered:
         state_.health->record_success(t);
         sink_.stop_watching();
         co_return;
-      }
-      if (last->code == Errc::client_closed) { co_await fail(*last); co_return; }
-      if (last->code == Errc::escalated) break;
-      if (!is_retryable(*last)) break;
-      state_.health->record_failure(t, Clock::now());
+      case AttemptOutcome::Kind::escalated:
+        last.reset();
+        step = attempts.after_escalation();
+        break;
+      case AttemptOutcome::Kind::failed:
+        if (outcome.error.code == Errc::client_closed) {
+          co_await fail(outcome.error);
+          co_return;
+        }
+        if (is_retryable(outcome.error)) state_.health->record_failure(t, Clock::now());
+        last = std::move(outcome.error);
+        step = attempts.after_failure(*last);
+        break;
     }
-    // Only failures of the upstream (or its missing key) move on to a fallback;
-    // a request the upstream rejected as invalid would be rejected there too,
-    // except for its length: a tier with a longer window may take it.
-    if (last->code == Errc::escalated) {
-      last.reset();
-      continue;
-    }
-    if (context_length_exceeded(*last)) {
-      const std::vector<std::size_t> tried(plan.begin(), plan.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-      if (auto longer = longer_window_than(t, tried)) {
-        // Next: moved up if the plan had it later (a configured fallback), else added.
-        plan.erase(std::remove(plan.begin() + static_cast<std::ptrdiff_t>(i) + 1, plan.end(), *longer), plan.end());
-        plan.insert(plan.begin() + static_cast<std::ptrdiff_t>(i) + 1, *longer);
-        longer_reason_ = "; " + config_.tiers[t].name + "'s context window was too small (upstream " +
-                         std::to_string(last->upstream_status) + "): moved to " + config_.tiers[*longer].name;
-        continue;
-      }
-    }
-    if (!is_retryable(*last) && last->code != Errc::missing_api_key) break;
   }
   if (!last) last = make_error(Errc::internal, "the cascade escalated but no strong tier answered");
   sink_.stop_watching();
   co_await fail(*last);
 }
 
-Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::string& upstream_body) {
+void ChatCompletion::describe(const AttemptPlan::Step& step, std::size_t chosen) {
+  const auto& t = config_.tiers[step.tier];
+  record_.tier = t.name;
+  record_.upstream_model = t.model;
+  record_.reason = reason_;
+  switch (step.move) {
+    case AttemptPlan::Move::first:
+    case AttemptPlan::Move::retry:
+    case AttemptPlan::Move::escalation:  // the cascade's own verdict is the reason
+      break;
+    case AttemptPlan::Move::fallback:
+      record_.fell_back = true;
+      record_.reason += "; fell back to " + t.name + " after: " +
+                        (step.after ? step.after->message : config_.tiers[chosen].name + " is cooling down");
+      break;
+    case AttemptPlan::Move::cooled_down_last:
+      record_.reason += "; tried last (cooling down) after: " + step.after->message;
+      break;
+    case AttemptPlan::Move::longer_window:
+      record_.fell_back = true;
+      record_.reason += "; " + config_.tiers[step.from].name + "'s context window was too small (upstream " +
+                        std::to_string(step.after->upstream_status) + "): moved to " + t.name;
+      break;
+  }
+}
+
+Task<AttemptOutcome> ChatCompletion::attempt(std::size_t tier, const std::string& upstream_body) {
   const auto& trace = record_.trace;
   if (!trace.traced()) co_return co_await call_upstream(tier, upstream_body, forwarded_trace_);
   const auto& t = config_.tiers[tier];
@@ -556,19 +544,20 @@ Task<std::optional<Error>> ChatCompletion::attempt(std::size_t tier, const std::
     record_.upstream_attempts.push_back(
         UpstreamAttempt{span_id, t.name, config_.providers[t.provider_index].name, t.model, unix_ns_now(), 0, 0, {}});
   upstream_status_ = 0;
-  auto failed = co_await call_upstream(tier, upstream_body, std::move(headers));
+  auto outcome = co_await call_upstream(tier, upstream_body, std::move(headers));
   if (trace.sampled) {
     auto& span = record_.upstream_attempts[index];
     if (!span.end_unix_ns) {
       span.end_unix_ns = unix_ns_now();
       span.status = upstream_status_;
     }
-    if (failed) span.error = failed->message;
+    if (outcome.kind == AttemptOutcome::Kind::failed) span.error = outcome.error.message;
+    if (outcome.kind == AttemptOutcome::Kind::escalated) span.error = "escalated: the answer was not confident";
   }
-  co_return failed;
+  co_return outcome;
 }
 
-Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const std::string& upstream_body,
+Task<AttemptOutcome> ChatCompletion::call_upstream(std::size_t tier, const std::string& upstream_body,
                                                          std::string extra_headers) {
   const auto& t = config_.tiers[tier];
   const auto& provider = config_.providers[t.provider_index];
@@ -608,7 +597,7 @@ Task<std::optional<Error>> ChatCompletion::call_upstream(std::size_t tier, const
   co_return co_await deliver_whole(tier, *answer);
 }
 
-Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, UpstreamResponse& call) {
+Task<AttemptOutcome> ChatCompletion::deliver_whole(std::size_t tier, UpstreamResponse& call) {
   const auto started = Clock::now();
   auto body = co_await call.read_body(kMaxUpstreamBody);
   upstream_wait_ += Clock::now() - started;
@@ -646,7 +635,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   if (gated(tier)) {
     if (judge(cascade_confidence(*cascade_, answer.logprobs))) {
       account(tier, usage);  // the discarded answer was still paid for
-      co_return make_error(Errc::escalated, "escalated");
+      co_return AttemptOutcome::escalate();
     }
     if (!client_asked_logprobs_) {  // fulcrum asked for them, not the client
       drop_logprobs(*obj);
@@ -668,13 +657,13 @@ Task<std::optional<Error>> ChatCompletion::deliver_whole(std::size_t tier, Upstr
   // if this client went away meanwhile.
   // Only the answer of the tier the key names: a fallback's or an escalation's is not that tier's.
   if (cache_key_ && tier == cache_tier_ && !escalated_) state_.cache->put(*cache_key_, body.value());
-  settle_admission();
+  settle();
   co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
   finish(200);
-  co_return std::nullopt;
+  co_return AttemptOutcome{};
 }
 
-Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, UpstreamResponse& call) {
+Task<AttemptOutcome> ChatCompletion::deliver_stream(std::size_t tier, UpstreamResponse& call) {
   // A gated (cascade) stream holds its first events until the confidence
   // verdict: then they are released, or the call is dropped and escalated.
   bool held = gated(tier);
@@ -740,7 +729,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
       if (judge(cascade_confidence(*cascade_, relay.logprobs()))) {
         call.abort();
         if (!costed) cost_comment();  // the discarded part was still paid for (estimated if cut)
-        co_return make_error(Errc::escalated, "escalated");
+        co_return AttemptOutcome::escalate();
       }
       held = false;
       if (!co_await sink_.begin_stream(200, base_headers(), "text/event-stream")) {
@@ -760,7 +749,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
 
   if (held && broken) {  // nothing was sent: the error can still be retried, but what came was billed
     if (!costed) cost_comment();
-    co_return broken;
+    co_return std::move(*broken);
   }
   int status = 200;
   if (!costed) out.append(cost_comment());  // stream ended without [DONE]
@@ -770,7 +759,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     record_.error = broken->message;
     out += "data: " + openai_error_json(*broken) + "\n\n";
   }
-  settle_admission();  // before the last bytes go out
+  settle();  // before the last bytes go out
   if (!broken || broken->code != Errc::client_closed) {
     co_await sink_.end_stream(out);
   } else {
@@ -778,7 +767,7 @@ Task<std::optional<Error>> ChatCompletion::deliver_stream(std::size_t tier, Upst
     record_.error = broken->message;
   }
   finish(status);
-  co_return std::nullopt;
+  co_return AttemptOutcome{};
 }
 
 }  // namespace
