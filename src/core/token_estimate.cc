@@ -5,7 +5,7 @@
 
 namespace fulcrum {
 
-std::int64_t estimate_tokens(std::string_view text, double chars_per_token) {
+std::int64_t count_code_points(std::string_view text) {
   // Code points = bytes that are not UTF-8 continuation bytes, counted in
   // blocks of 255 with a byte-wide counter so the loop vectorises without
   // widening every byte to 64 bits.
@@ -16,8 +16,16 @@ std::int64_t estimate_tokens(std::string_view text, double chars_per_token) {
     for (std::size_t k = i; k < end; ++k) block += static_cast<unsigned char>((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80);
     code_points += block;
   }
-  if (code_points == 0) return 0;
+  return code_points;
+}
+
+std::int64_t estimate_tokens_of(std::int64_t code_points, double chars_per_token) {
+  if (code_points <= 0) return 0;
   return static_cast<std::int64_t>(std::ceil(static_cast<double>(code_points) / chars_per_token));
+}
+
+std::int64_t estimate_tokens(std::string_view text, double chars_per_token) {
+  return estimate_tokens_of(count_code_points(text), chars_per_token);
 }
 
 }  // namespace fulcrum

@@ -625,7 +625,7 @@ Task<AttemptOutcome> ChatCompletion::deliver_whole(std::size_t tier, UpstreamRes
     usage = *answer.usage;
   } else {
     usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_->prompt_text());
-    usage.completion_tokens = estimate_tokens(answer.text);
+    usage.completion_tokens = estimate_tokens_of(answer.answer_code_points);
     usage.estimated = true;
   }
   if (!answer.has_choices) {
@@ -682,7 +682,7 @@ Task<AttemptOutcome> ChatCompletion::deliver_stream(std::size_t tier, UpstreamRe
     Usage usage = relay.usage();
     if (!relay.saw_usage()) {
       usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_->prompt_text());
-      usage.completion_tokens = (relay.answer_code_points() + 3) / 4;
+      usage.completion_tokens = estimate_tokens_of(relay.answer_code_points());
       usage.estimated = true;
     }
     account(tier, usage);

@@ -2,39 +2,38 @@
 
 #include <boost/json.hpp>
 
+#include "core/token_estimate.h"
+
 namespace fulcrum {
 namespace {
 
-std::int64_t code_points(const boost::json::string& s) {
-  std::int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 std::int64_t delta_code_points(const boost::json::array& choices) {
   std::int64_t n = 0;
-  for (const auto& c : choices) {
-    const auto* co = c.if_object();
-    if (!co) continue;
-    auto d = co->find("delta");
-    if (d == co->end() || !d->value().is_object()) continue;
-    const auto& delta = d->value().get_object();
-    for (const char* key : {"content", "reasoning_content"})
-      if (auto it = delta.find(key); it != delta.end())
-        if (auto* s = it->value().if_string()) n += code_points(*s);
-    if (auto tc = delta.find("tool_calls"); tc != delta.end())
-      if (auto* calls = tc->value().if_array())
-        for (const auto& call : *calls)
-          if (auto* callo = call.if_object())
-            if (auto fn = callo->find("function"); fn != callo->end())
-              if (auto* fno = fn->value().if_object())
-                if (auto args = fno->find("arguments"); args != fno->end())
-                  if (auto* s = args->value().if_string()) n += code_points(*s);
-  }
+  for (const auto& c : choices)
+    if (const auto* co = c.if_object())
+      if (auto d = co->find("delta"); d != co->end() && d->value().is_object()) n += answer_code_points(d->value().get_object());
   return n;
 }
 
 }  // namespace
+
+std::int64_t answer_code_points(const boost::json::object& message) {
+  const auto count = [](const boost::json::value& v) {
+    const auto* s = v.if_string();
+    return s ? count_code_points(std::string_view(s->data(), s->size())) : 0;
+  };
+  std::int64_t n = 0;
+  for (const char* key : {"content", "reasoning_content"})
+    if (auto it = message.find(key); it != message.end()) n += count(it->value());
+  if (auto tc = message.find("tool_calls"); tc != message.end())
+    if (auto* calls = tc->value().if_array())
+      for (const auto& call : *calls)
+        if (auto* callo = call.if_object())
+          if (auto fn = callo->find("function"); fn != callo->end())
+            if (auto* fno = fn->value().if_object())
+              if (auto args = fno->find("arguments"); args != fno->end()) n += count(args->value());
+  return n;
+}
 
 void append_logprobs(const boost::json::value& choice, std::vector<double>& out) {
   const auto* co = choice.if_object();

@@ -20,6 +20,11 @@ namespace fulcrum {
 // Appends the logprob of each token in choice.logprobs.content (OpenAI shape).
 void append_logprobs(const boost::json::value& choice, std::vector<double>& out);
 
+// The code points of what an answer message (or a stream's delta) says: its
+// content, reasoning_content and tool-call arguments. What the output is
+// estimated from when usage never comes, whole or streamed alike.
+std::int64_t answer_code_points(const boost::json::object& message);
+
 class StreamAccounting {
  public:
   explicit StreamAccounting(bool client_wants_usage) : client_wants_usage_(client_wants_usage) {}

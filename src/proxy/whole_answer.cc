@@ -19,9 +19,7 @@ WholeAnswer inspect_whole_answer(const boost::json::object& answer) {
     if (!choice) continue;
     auto m = choice->find("message");
     if (m == choice->end() || !m->value().is_object()) continue;
-    for (const char* key : {"content", "reasoning_content"})
-      if (auto s = m->value().get_object().find(key); s != m->value().get_object().end() && s->value().is_string())
-        out.text.append(s->value().get_string());
+    out.answer_code_points += answer_code_points(m->value().get_object());
   }
   if (!list.empty()) append_logprobs(list[0], out.logprobs);
   return out;

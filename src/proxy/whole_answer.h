@@ -3,8 +3,8 @@
 // usage, or the text to estimate it from, and choice 0's logprobs for a
 // cascade. Total over any JSON object an upstream may send: a field that is
 // missing or of the wrong type is treated as absent, never trusted.
+#include <cstdint>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -16,7 +16,7 @@ namespace fulcrum {
 struct WholeAnswer {
   bool has_choices = false;      // `choices` is an array (an OpenAI answer must have one)
   std::optional<Usage> usage;    // the answer's own usage object
-  std::string text;              // every choice's content and reasoning_content
+  std::int64_t answer_code_points = 0;  // every choice's message (answer_code_points())
   std::vector<double> logprobs;  // choice 0's token logprobs, in order
 };
 
