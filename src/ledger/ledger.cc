@@ -30,6 +30,7 @@ Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> store, std::u
       store_(std::move(store)),
       lookups_(std::move(lookups)),
       raise_at_(std::clamp<std::size_t>(options_.queue_capacity / 4, 1, 2048)) {
+  recent_.reserve(kRecentIds + 1);
   writer_ = std::thread([this] {
     writer_priority_.lower_self();
     writer_loop();
@@ -80,10 +81,12 @@ bool Ledger::enqueue_locked(LedgerItem item) {
 }
 
 void Ledger::remember_locked(const std::string& request_id, const FeedbackTarget& target) {
-  if (!recent_.emplace(request_id, Recent{target, std::nullopt}).second) return;
-  recent_order_.push_back(request_id);
+  // try_emplace: the usual second call (the record after expect()) builds nothing.
+  auto [it, added] = recent_.try_emplace(request_id, Recent{target, std::nullopt});
+  if (!added) return;
+  recent_order_.push_back(&it->first);  // a node's key stays put when the table rehashes
   if (recent_order_.size() > kRecentIds) {
-    recent_.erase(recent_order_.front());
+    recent_.erase(recent_.find(*recent_order_.front()));  // by iterator: the key is the node's own
     recent_order_.pop_front();
   }
 }

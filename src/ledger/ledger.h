@@ -112,7 +112,7 @@ class Ledger final : public RequestObserver, public FeedbackStore {
     std::optional<FeedbackRecord::Verdict> verdict;  // the latest feedback's
   };
   std::unordered_map<std::string, Recent> recent_;
-  std::deque<std::string> recent_order_;
+  std::deque<const std::string*> recent_order_;  // keys of recent_, oldest first
 
   // The writer yields the CPU to requests; raised when its backlog reaches raise_at_ or waits 1 s.
   BackgroundPriority writer_priority_;
