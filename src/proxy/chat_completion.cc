@@ -77,7 +77,7 @@ struct AttemptOutcome {
   Error error;  // when failed
 
   AttemptOutcome() = default;
-  AttemptOutcome(Error e) : kind(Kind::failed), error(std::move(e)) {}  // NOLINT: a failure converts
+  AttemptOutcome(Error e) : kind(Kind::failed), error(std::move(e)) {}  // implicit: `co_return error;` fails
   static AttemptOutcome escalate() {
     AttemptOutcome o;
     o.kind = Kind::escalated;
