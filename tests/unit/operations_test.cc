@@ -249,6 +249,32 @@ TEST_P(LedgerOnBothTest, ExportsCsvAndJsonLines) {
   EXPECT_FALSE(export_ledger(path + ".missing", 0, "csv", bad));
 }
 
+// The last 20,000 answered ids are kept in memory for feedback that comes
+// before their rows are written; an older one is looked up in the database.
+TEST_F(LedgerTest, FeedbackFindsRecentIdsInMemoryAndOlderOnesInTheDatabase) {
+  auto ledger = open(30000);
+  ledger->expect("early", FeedbackTarget{"pro", "team-y"});
+  auto found = ledger->find_request("early");
+  ASSERT_TRUE(found && *found) << "expected before its record arrives";
+  EXPECT_EQ((*found)->tier, "pro");
+  ledger->on_request_done(record("early", "pro", 200, 1, 1));  // the same id again: still one entry
+  for (int i = 0; i < 20000; ++i) {
+    std::string id = std::to_string(i);  // (not "r" + ...: g++ 12 warns falsely of an overlapping copy)
+    ledger->on_request_done(record(id.insert(0, 1, 'r'), "flash", 200, 1, 2));
+  }
+  found = ledger->find_request("r19999");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->tier, "flash");
+  ledger->flush();
+  found = ledger->find_request("early");  // out of the window: from its row
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->tier, "pro");
+  EXPECT_EQ((*found)->key, "team-x");
+  found = ledger->find_request("never");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(*found);
+}
+
 TEST_F(LedgerTest, AFullQueueDropsAndCountsInsteadOfBlocking) {
   auto ledger = open(0);
   ledger->on_request_done(record("a", "flash", 200, 1, 1));
