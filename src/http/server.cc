@@ -9,6 +9,7 @@
 
 #include "http/buffered_parse.h"
 #include "http/wire_format.h"
+#include "http/write_now.h"
 
 namespace fulcrum {
 namespace {
@@ -132,11 +133,7 @@ class SessionSink final : public ResponseSink {
   Task<bool> write_bounded(const Buffers& buffers) {
     if (failed()) co_return false;
     beast::buffers_suffix<Buffers> rest(buffers);
-    boost::system::error_code ec;
-    auto& socket = stream_.socket();
-    if (!socket.non_blocking()) socket.non_blocking(true, ec);
-    if (!ec) rest.consume(socket.write_some(rest, ec));
-    if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    auto ec = write_now(stream_.socket(), rest);
     if (!ec && beast::buffer_bytes(rest) > 0) {
       stream_.expires_after(write_timeout_);
       std::tie(ec, std::ignore) = co_await net::async_write(stream_, rest, nothrow);

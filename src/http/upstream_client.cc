@@ -6,6 +6,7 @@
 
 #include "http/buffered_parse.h"
 #include "http/wire_format.h"
+#include "http/write_now.h"
 
 namespace fulcrum {
 namespace {
@@ -22,17 +23,13 @@ bool is_stale_connection_error(const boost::system::error_code& ec) {
          ec == net::error::broken_pipe || ec == net::error::connection_aborted;
 }
 
-// Most requests fit in the socket's send buffer: over plain TCP they are
-// written at once, without the event loop's round trip that a completed
-// async_write costs; only what does not fit waits (under the stream's timeout).
+// Over plain TCP the request is written at once (write_now.h); what does not
+// fit, and anything over TLS, waits under the stream's timeout.
 Task<boost::system::error_code> write_all(UpstreamStream& stream, const std::array<net::const_buffer, 2>& bytes) {
   beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(bytes);
   boost::system::error_code ec;
   if (!stream.is_tls()) {
-    auto& socket = stream.tcp().socket();
-    if (!socket.non_blocking()) socket.non_blocking(true, ec);
-    if (!ec) rest.consume(socket.write_some(rest, ec));
-    if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    ec = write_now(stream.tcp().socket(), rest);
     if (ec || beast::buffer_bytes(rest) == 0) co_return ec;
   }
   std::tie(ec, std::ignore) = co_await net::async_write(stream, rest, nothrow);

@@ -41,9 +41,7 @@ std::optional<AttemptPlan::Step> AttemptPlan::after_failure(const Error& failure
       // Next: moved up if the plan had it later (a configured fallback), else added.
       tiers_.erase(std::remove(tiers_.begin() + static_cast<std::ptrdiff_t>(at_) + 1, tiers_.end(), *longer), tiers_.end());
       tiers_.insert(tiers_.begin() + static_cast<std::ptrdiff_t>(at_) + 1, *longer);
-      auto step = next_tier(Move::longer_window);
-      step->from = tier;
-      return step;
+      return next_tier(Move::longer_window);  // `from`: this tier
     }
   }
   // Only failures of the upstream (or its missing key) move on to a fallback.
