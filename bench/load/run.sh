@@ -10,7 +10,8 @@
 # Usage: bench/load/run.sh [seconds per run (10)] [connections (64)] [rounds (5)]
 # At one connection (bench/load/run.sh 10 1 5) it measures what public gateway benchmarks call
 # added latency: fulcrum's added p50 and p99 over a direct call, against nginx's.
-# (FULCRUM_BIN=path runs another fulcrum binary, for A/B comparisons.)
+# (FULCRUM_BIN=path runs another fulcrum binary, for A/B comparisons; FULCRUM_LEDGER=off turns
+# the ledger off, to see its share.)
 # Needs: a Release build (scripts/setup.sh), nginx-light, wrk, node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -60,10 +61,13 @@ nginx -c "$out/nginx.conf" -e "$out/nginx/error.log" & pids+=($!)
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break; sleep 0.1; done
 curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" || { echo "nginx did not start:" >&2; cat "$out/nginx/error.log" >&2; exit 1; }
 
+# On, as by default: the bench pays for it. FULCRUM_LEDGER=off measures the hop without it.
+ledger="{path: \"$out/ledger.db\"}"
+[ "${FULCRUM_LEDGER:-on}" = off ] && ledger="{path: null}"
 cat > "$out/fulcrum.yaml" <<YAML
 threads: 1
 log: {access: false, level: warn}
-ledger: {path: "$out/ledger.db"}   # on, as by default: the bench pays for it
+ledger: $ledger
 providers:
   fake: {base_url: "http://127.0.0.1:$fake_port/v1", max_connections: 4096}
 tiers:

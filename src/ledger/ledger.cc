@@ -13,6 +13,8 @@ namespace {
 // Feedback mostly follows its answer within minutes; older ids are found in
 // the database (one primary-key read).
 constexpr std::size_t kRecentIds = 20000;
+// A batch's buffers are kept for the next one up to this size (~16k small requests).
+constexpr std::size_t kKeptBatchBytes = 8u << 20;
 
 }  // namespace
 
@@ -29,8 +31,8 @@ Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> store, std::u
     : options_(std::move(options)),
       store_(std::move(store)),
       lookups_(std::move(lookups)),
+      recent_(kRecentIds),
       raise_at_(std::clamp<std::size_t>(options_.queue_capacity / 4, 1, 2048)) {
-  recent_.reserve(kRecentIds + 1);
   writer_ = std::thread([this] {
     writer_priority_.lower_self();
     writer_loop();
@@ -51,26 +53,18 @@ void Ledger::close() {
   closed_ = true;
 }
 
-void Ledger::enqueue(LedgerItem item) {
-  bool wake = false;
-  {
-    std::lock_guard lock(mutex_);
-    wake = enqueue_locked(std::move(item));
-  }
-  if (wake) wake_.notify_one();
+bool Ledger::admit_locked() {
+  // What the writer holds counts: while the database is away its batch waits too.
+  if (!closed_ && queue_.size() + held_ < options_.queue_capacity) return true;
+  if (dropped_++ % 1000 == 0)
+    spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.where.display(),
+                 options_.queue_capacity);
+  return false;
 }
 
-bool Ledger::enqueue_locked(LedgerItem item) {
-  // What the writer holds counts: while the database is away its batch waits too.
-  if (closed_ || queue_.size() + held_ >= options_.queue_capacity) {
-    if (dropped_++ % 1000 == 0)
-      spdlog::warn("ledger {}: queue full ({} records), dropping records", options_.where.display(),
-                   options_.queue_capacity);
-    return false;
-  }
-  const bool wake = queue_.empty();  // the writer sleeps only on an empty queue: one wake-up per burst
-  queue_.push_back(std::move(item));
+bool Ledger::queued_locked() {
   ++enqueued_;
+  const bool wake = queue_.size() == 1;  // the writer sleeps only on an empty queue: one wake-up per burst
   // A writer starved of idle CPU (a busy machine) gets normal priority back
   // until it catches up: when its backlog is long, or has waited a second.
   if (wake) first_queued_at_ = std::chrono::steady_clock::now();
@@ -80,41 +74,41 @@ bool Ledger::enqueue_locked(LedgerItem item) {
   return wake;
 }
 
-void Ledger::remember_locked(const std::string& request_id, const FeedbackTarget& target) {
-  // try_emplace: the usual second call (the record after expect()) builds nothing.
-  auto [it, added] = recent_.try_emplace(request_id, Recent{target, std::nullopt});
-  if (!added) return;
-  recent_order_.push_back(&it->first);  // a node's key stays put when the table rehashes
-  if (recent_order_.size() > kRecentIds) {
-    recent_.erase(recent_.find(*recent_order_.front()));  // by iterator: the key is the node's own
-    recent_order_.pop_front();
-  }
+bool Ledger::enqueue_feedback_locked(const FeedbackRecord& feedback) {
+  if (!admit_locked()) return false;
+  queue_.feedback.push_back(feedback);
+  return queued_locked();
 }
 
 void Ledger::expect(const std::string& request_id, const FeedbackTarget& target) {
   std::lock_guard lock(mutex_);
-  remember_locked(request_id, target);
+  recent_.remember(request_id, target.tier, target.key);
 }
 
 void Ledger::on_request_done(const RequestRecord& record) {
-  if (!record.tier.empty()) {
+  bool wake = false;
+  {
     std::lock_guard lock(mutex_);
-    remember_locked(record.id, FeedbackTarget{record.tier, record.key});
+    if (!record.tier.empty()) recent_.remember(record.id, record.tier, record.key);
+    if (admit_locked()) {
+      queue_.requests.add(record);
+      wake = queued_locked();
+    }
   }
-  enqueue(record);
+  if (wake) wake_.notify_one();
 }
 
 std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedback) {
   const FeedbackRecord::Verdict verdict{feedback.score, feedback.error_cost_usd};
   {
     std::unique_lock lock(mutex_);
-    auto it = recent_.find(feedback.request_id);
+    auto* recent = recent_.find(feedback.request_id);
     // A verdict given here is the latest this process knows; with a shared
     // ledger, one given on another replica is only in the database.
-    if (it != recent_.end() && (it->second.verdict || !options_.where.postgres())) {
+    if (recent && (recent->verdict || !options_.where.postgres())) {
       // Under one lock: two verdicts at once still replace each other in order.
-      auto replaced = std::exchange(it->second.verdict, verdict);
-      const bool wake = enqueue_locked(feedback);
+      auto replaced = std::exchange(recent->verdict, verdict);
+      const bool wake = enqueue_feedback_locked(feedback);
       lock.unlock();
       if (wake) wake_.notify_one();
       return replaced;
@@ -134,8 +128,8 @@ std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedb
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = recent_.find(feedback.request_id); it != recent_.end()) it->second.verdict = verdict;
-    wake = enqueue_locked(feedback);
+    if (auto* recent = recent_.find(feedback.request_id)) recent->verdict = verdict;
+    wake = enqueue_feedback_locked(feedback);
   }
   if (wake) wake_.notify_one();
   return replaced;
@@ -144,7 +138,7 @@ std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedb
 Result<std::optional<FeedbackTarget>> Ledger::find_request(std::string_view request_id) {
   {
     std::lock_guard lock(mutex_);
-    if (auto it = recent_.find(std::string(request_id)); it != recent_.end()) return std::optional(it->second.target);
+    if (const auto* recent = recent_.find(request_id)) return std::optional(recent->target);
   }
   // One primary-key read (SQLite: microseconds, WAL readers never wait for the writer).
   std::optional<FeedbackTarget> found;
@@ -174,7 +168,7 @@ std::size_t Ledger::queue_depth() const {
 }
 
 void Ledger::writer_loop() {
-  std::deque<LedgerItem> batch;
+  LedgerBatch batch;
   for (;;) {
     bool stop = false;
     {
@@ -187,7 +181,7 @@ void Ledger::writer_loop() {
         std::this_thread::sleep_for(options_.flush_interval);
         lock.lock();
       }
-      batch.swap(queue_);
+      std::swap(batch, queue_);
       held_ = batch.size();
       stop = stopping_;
       // Reaching here late means the idle CPU ran out (a busy machine): this batch runs at normal priority.
@@ -198,6 +192,8 @@ void Ledger::writer_loop() {
       write_batch(batch);
       const auto n = batch.size();
       batch.clear();
+      // After a backlog, give its memory back rather than keep a batch that size for good.
+      if (batch.requests.capacity_bytes() > kKeptBatchBytes) batch = LedgerBatch{};
       bool caught_up = false;
       {
         std::lock_guard lock(mutex_);
@@ -215,7 +211,7 @@ void Ledger::writer_loop() {
   }
 }
 
-void Ledger::write_batch(const std::deque<LedgerItem>& batch) {
+void Ledger::write_batch(const LedgerBatch& batch) {
   auto backoff = std::chrono::milliseconds(50);
   for (;;) {
     auto written = store_->write(batch);

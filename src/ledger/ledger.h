@@ -15,17 +15,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 
 #include "core/background_priority.h"
 #include "core/result.h"
 #include "config/ledger_location.h"
 #include "ledger/ledger_store.h"
+#include "ledger/recent_requests.h"
 #include "ledger/sql_connection.h"
 #include "accounting/request_record.h"
 
@@ -73,14 +72,14 @@ class Ledger final : public RequestObserver, public FeedbackStore {
 
  private:
   Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> store, std::unique_ptr<SqlConnection> lookups);
-  void enqueue(LedgerItem item);
-  // Under mutex_: queues `item` (or drops and counts it); true when the writer must be woken.
-  bool enqueue_locked(LedgerItem item);
-  // Under mutex_: keeps the request in recent_ (if not there yet).
-  void remember_locked(const std::string& request_id, const FeedbackTarget& target);
+  // Under mutex_: whether one more record fits (if not, it is dropped and counted).
+  bool admit_locked();
+  // Under mutex_, after a record was queued: true when the writer must be woken.
+  bool queued_locked();
+  bool enqueue_feedback_locked(const FeedbackRecord& feedback);  // admit, queue; true: wake the writer
   void writer_loop();
   // Writes the batch, waiting out an unreachable database (until stop_grace after shutdown began).
-  void write_batch(const std::deque<LedgerItem>& batch);
+  void write_batch(const LedgerBatch& batch);
   // Writer thread only:
   std::int64_t prompts_expired_at_ = 0;  // when old prompts were last deleted
   std::optional<std::chrono::steady_clock::time_point> give_up_at_;  // shutdown with the database away
@@ -94,7 +93,7 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable committed_cv_;
-  std::deque<LedgerItem> queue_;
+  LedgerBatch queue_;
   std::size_t held_ = 0;         // items the writer took and has not finished with
   std::uint64_t enqueued_ = 0;   // items accepted so far
   std::uint64_t committed_ = 0;  // items written (or given up) so far
@@ -105,14 +104,8 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   bool stopping_ = false;
   bool closed_ = false;  // the writer has stopped
 
-  // Recent requests by id, so feedback on a fresh answer finds it before its
-  // row is committed. Bounded: oldest ids leave first.
-  struct Recent {
-    FeedbackTarget target;
-    std::optional<FeedbackRecord::Verdict> verdict;  // the latest feedback's
-  };
-  std::unordered_map<std::string, Recent> recent_;
-  std::deque<const std::string*> recent_order_;  // keys of recent_, oldest first
+  // Feedback on a fresh answer finds it here before its row is committed.
+  RecentRequests recent_;
 
   // The writer yields the CPU to requests; raised when its backlog reaches raise_at_ or waits 1 s.
   BackgroundPriority writer_priority_;

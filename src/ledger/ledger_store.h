@@ -2,22 +2,31 @@
 // The database behind the ledger's queue: the writer thread hands it batches.
 // SQLite (a file, the default) and PostgreSQL (shared by replicas) implement it.
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
-#include <variant>
+#include <vector>
 
 #include "core/result.h"
 #include "config/ledger_location.h"
 #include "ledger/sql_connection.h"
 #include "accounting/request_record.h"
+#include "ledger/request_rows.h"
 
 namespace fulcrum {
 
-using LedgerItem = std::variant<RequestRecord, FeedbackRecord>;
-
-// A request's row: the values of the requests table's columns (kRequestColumns), in order.
-std::vector<SqlValue> request_row(const RequestRecord& r);
+// What the writer hands a store at once. Feedback is kept in arrival order
+// among feedback; requests and feedback go to separate tables, so their
+// order relative to each other does not matter.
+struct LedgerBatch {
+  RequestRows requests;
+  std::vector<FeedbackRecord> feedback;
+  std::size_t size() const { return requests.size() + feedback.size(); }
+  bool empty() const { return requests.empty() && feedback.empty(); }
+  void clear() {
+    requests.clear();
+    feedback.clear();
+  }
+};
 
 class LedgerStore {
  public:
@@ -27,7 +36,7 @@ class LedgerStore {
   // Ok(n): the batch is in, but for n records the database refused (logged;
   // lost). Errc::unavailable: nothing was written because the database cannot
   // be reached: the caller keeps the batch and tries again.
-  virtual Result<std::size_t> write(const std::deque<LedgerItem>& batch) = 0;
+  virtual Result<std::size_t> write(const LedgerBatch& batch) = 0;
   // Deletes captured prompts older than this.
   virtual void expire_prompts(std::int64_t before_unix_ms) = 0;
 };

@@ -27,9 +27,9 @@ using Params = std::vector<std::optional<std::string>>;
 constexpr std::size_t kRowsPerStatement = 1000;
 constexpr const char* kUniqueViolation = "23505";
 
-std::string as_text(const SqlValue& v) {
+std::string as_text(const SqlValueView& v) {
   if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
-  return std::get<std::string>(v);
+  return std::string(std::get<std::string_view>(v));
 }
 
 std::string real_text(double v) {
@@ -56,12 +56,12 @@ struct TableRows {
   }
 };
 
-void append_copy_field(std::string& out, const SqlValue& v) {
+void append_copy_field(std::string& out, const SqlValueView& v) {
   if (const auto* n = std::get_if<std::int64_t>(&v)) {
     char buf[24];
     out.append(buf, std::to_chars(buf, buf + sizeof buf, *n).ptr);
   } else {
-    copy_text(out, std::get<std::string>(v));
+    copy_text(out, std::get<std::string_view>(v));
   }
 }
 
@@ -78,7 +78,7 @@ class PostgresStore final : public LedgerStore {
     request_columns_.push_back("written_ms");
   }
 
-  Result<std::size_t> write(const std::deque<LedgerItem>& batch) override {
+  Result<std::size_t> write(const LedgerBatch& batch) override {
     // When this attempt wrote the rows: a shared dashboard reads what is new by it.
     const auto written_ms = unix_ms_now();
     auto copied = write_by_copy(batch, written_ms);
@@ -90,17 +90,16 @@ class PostgresStore final : public LedgerStore {
     TableRows requests{"requests", request_columns_, 1, {}, {}};
     TableRows prompts{"prompts", {"request_id", "unix_ms", "prompt"}, 0, {}, {}};
     TableRows feedback{"feedback", {"request_id", "unix_ms", "tier", "score", "error_cost_usd"}, 0, {}, {}};
-    for (const auto& item : batch) {
-      if (const auto* r = std::get_if<RequestRecord>(&item)) {
-        Params row;
-        for (const auto& v : request_row(*r)) row.emplace_back(as_text(v));
-        row.emplace_back(std::to_string(written_ms));
-        requests.add(std::move(row));
-        if (!r->prompt.empty()) prompts.add({r->id, std::to_string(r->unix_ms), r->prompt});
-      } else {
-        feedback.add(feedback_row(std::get<FeedbackRecord>(item)));
-      }
+    for (std::size_t i = 0; i < batch.requests.size(); ++i) {
+      const auto r = batch.requests[i];
+      Params row;
+      for (int c = 0; c < RequestRows::kColumns; ++c) row.emplace_back(as_text(r.column(c)));
+      row.emplace_back(std::to_string(written_ms));
+      requests.add(std::move(row));
+      if (!r.prompt().empty())
+        prompts.add({std::string(r.id()), std::to_string(r.unix_ms()), std::string(r.prompt())});
     }
+    for (const auto& f : batch.feedback) feedback.add(feedback_row(f));
     const TableRows* tables[] = {&requests, &prompts, &feedback};
     if (sent_before) {  // its rows are there already: upserts replace them
       auto all = write_by_upsert(tables);
@@ -153,30 +152,28 @@ class PostgresStore final : public LedgerStore {
 
   // The common case, one transaction: requests and prompts by COPY (which
   // fails on a key already present), feedback by upsert.
-  Status write_by_copy(const std::deque<LedgerItem>& batch, std::int64_t written_ms) {
+  Status write_by_copy(const LedgerBatch& batch, std::int64_t written_ms) {
     std::string requests, prompts;
     char written[24];
     const std::string_view written_text(written, std::to_chars(written, written + sizeof written, written_ms).ptr - written);
     TableRows feedback{"feedback", {"request_id", "unix_ms", "tier", "score", "error_cost_usd"}, 0, {}, {}};
-    for (const auto& item : batch) {
-      if (const auto* r = std::get_if<RequestRecord>(&item)) {
-        for (const auto& v : request_row(*r)) {
-          append_copy_field(requests, v);
-          requests += '\t';
+    for (std::size_t i = 0; i < batch.requests.size(); ++i) {
+      const auto r = batch.requests[i];
+      for (int c = 0; c < RequestRows::kColumns; ++c) {
+        append_copy_field(requests, r.column(c));
+        requests += '\t';
+      }
+      requests.append(written_text);
+      requests += '\n';
+      if (!r.prompt().empty()) {
+        for (const SqlValueView& v : {SqlValueView(r.id()), SqlValueView(r.unix_ms()), SqlValueView(r.prompt())}) {
+          append_copy_field(prompts, v);
+          prompts += '\t';
         }
-        requests.append(written_text);
-        requests += '\n';
-        if (!r->prompt.empty()) {
-          for (const SqlValue& v : {SqlValue(r->id), SqlValue(r->unix_ms), SqlValue(r->prompt)}) {
-            append_copy_field(prompts, v);
-            prompts += '\t';
-          }
-          prompts.back() = '\n';
-        }
-      } else {
-        feedback.add(feedback_row(std::get<FeedbackRecord>(item)));
+        prompts.back() = '\n';
       }
     }
+    for (const auto& f : batch.feedback) feedback.add(feedback_row(f));
     const auto copy_requests = "COPY requests (" + column_list(request_columns_) + ") FROM STDIN";
     // Requests alone (the common batch): one COPY is one statement, atomic without BEGIN/COMMIT round trips.
     if (prompts.empty() && feedback.rows.empty()) return requests.empty() ? Status(Ok{}) : conn_->copy_in(copy_requests, requests);

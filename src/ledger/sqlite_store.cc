@@ -18,7 +18,8 @@ struct Statement {
   ~Statement() { sqlite3_finalize(s); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  void text(int i, const std::string& v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  // SQLITE_STATIC: the batch outlives the statement's use of it (bindings are cleared after each batch).
+  void text(int i, std::string_view v) { sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC); }
   void integer(int i, std::int64_t v) { sqlite3_bind_int64(s, i, v); }
   void real(int i, double v) { sqlite3_bind_double(s, i, v); }
 };
@@ -37,18 +38,19 @@ class SqliteStore final : public LedgerStore {
     sqlite3_close(db_);
   }
 
-  Result<std::size_t> write(const std::deque<LedgerItem>& batch) override {
+  Result<std::size_t> write(const LedgerBatch& batch) override {
     std::size_t failed = 0;
     sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
     auto& st = *statements_;
-    for (const auto& item : batch) {
-      if (const auto* r = std::get_if<RequestRecord>(&item)) {
-        if (!write_request(st.request, st.prompt, *r)) ++failed;
-      } else if (!write_feedback(st.replace_feedback, st.feedback, std::get<FeedbackRecord>(item))) {
-        ++failed;
-      }
+    for (std::size_t i = 0; i < batch.requests.size(); ++i)
+      if (!write_request(st.request, st.prompt, batch.requests[i])) ++failed;
+    for (const auto& f : batch.feedback)
+      if (!write_feedback(st.replace_feedback, st.feedback, f)) ++failed;
+    // Done with the batch's buffers: no statement keeps a pointer into them.
+    for (auto* done : {&st.request, &st.prompt, &st.replace_feedback, &st.feedback}) {
+      sqlite3_reset(done->s);
+      sqlite3_clear_bindings(done->s);
     }
-    for (auto* done : {&st.request, &st.prompt, &st.replace_feedback, &st.feedback}) sqlite3_reset(done->s);
     if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
       spdlog::error("ledger {}: commit of {} records failed: {}", path_, batch.size(), sqlite3_errmsg(db_));
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -64,25 +66,24 @@ class SqliteStore final : public LedgerStore {
   }
 
  private:
-  bool write_request(Statement& req, Statement& prompt, const RequestRecord& r) {
+  bool write_request(Statement& req, Statement& prompt, const RequestRows::Row& r) {
     sqlite3_reset(req.s);
-    const auto row = request_row(r);
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      const int at = static_cast<int>(c) + 1;
-      if (const auto* n = std::get_if<std::int64_t>(&row[c])) req.integer(at, *n);
-      else req.text(at, std::get<std::string>(row[c]));
+    for (int c = 0; c < RequestRows::kColumns; ++c) {
+      const auto value = r.column(c);
+      if (const auto* n = std::get_if<std::int64_t>(&value)) req.integer(c + 1, *n);
+      else req.text(c + 1, std::get<std::string_view>(value));
     }
     if (sqlite3_step(req.s) != SQLITE_DONE) {
-      spdlog::error("ledger {}: request {} not written: {}", path_, r.id, sqlite3_errmsg(db_));
+      spdlog::error("ledger {}: request {} not written: {}", path_, r.id(), sqlite3_errmsg(db_));
       return false;
     }
-    if (!r.prompt.empty()) {
+    if (!r.prompt().empty()) {
       sqlite3_reset(prompt.s);
-      prompt.text(1, r.id);
-      prompt.integer(2, r.unix_ms);
-      prompt.text(3, r.prompt);
+      prompt.text(1, r.id());
+      prompt.integer(2, r.unix_ms());
+      prompt.text(3, r.prompt());
       if (sqlite3_step(prompt.s) != SQLITE_DONE)
-        spdlog::error("ledger {}: prompt of {} not written: {}", path_, r.id, sqlite3_errmsg(db_));
+        spdlog::error("ledger {}: prompt of {} not written: {}", path_, r.id(), sqlite3_errmsg(db_));
     }
     return true;
   }
