@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "ledger/sql_connection.h"
+#include "ledger/sqlite_library.h"
 #include "ledger/postgres_connection.h"
 
 namespace fulcrum {
@@ -69,8 +70,17 @@ class SqliteConnection final : public SqlConnection {
 
 }  // namespace
 
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    // SQLITE_MISUSE when SQLite was already initialized (by another library): harmless, the defaults stay.
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  }();
+  (void)configured;
+}
+
 Result<std::unique_ptr<SqlConnection>> open_sql_reader(const LedgerLocation& where) {
   if (where.postgres()) return open_postgres(where);
+  configure_sqlite_once();
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(where.target.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string why = db ? sqlite3_errmsg(db) : "out of memory";

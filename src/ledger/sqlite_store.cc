@@ -7,6 +7,7 @@
 
 #include "ledger/ledger_store.h"
 #include "ledger/schema.h"
+#include "ledger/sqlite_library.h"
 
 namespace fulcrum {
 namespace {
@@ -122,6 +123,7 @@ class SqliteStore final : public LedgerStore {
 }  // namespace
 
 Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const std::string& path, std::int64_t max_bytes) {
+  configure_sqlite_once();
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK)
@@ -134,6 +136,11 @@ Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const std::string& path, 
     return why;
   };
   if (auto why = exec(kLedgerSchema)) return fail_open(db, path, *why);
+  // Checkpoint every ~16 MB of WAL instead of SQLite's 4 MB: a page the
+  // batches keep changing (the tables' last leaves, their parents) is copied
+  // into the file once per checkpoint, so fewer checkpoints copy less; about
+  // a fifth of a row's cost. The WAL file stays at that size between them.
+  exec("PRAGMA wal_autocheckpoint = 4000;");
   // An older ledger gains the columns added since it was created.
   for (const char* column : kAddedRequestColumns) {
     const std::string name(column, std::string_view(column).find(' '));
