@@ -18,11 +18,16 @@ using net::use_awaitable;
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 
 // Notices a client that closes its connection while its request is handled,
-// so that the upstream call is cancelled. One peek read on the socket, left
-// pending once armed: ending a request needs no cancel (which would cost a
-// trip through the event loop on every request), and the session's read of
-// the next request simply queues behind it. Its handler holds only the shared
-// state: it may run after the request, or the session, has ended.
+// so that the upstream call is cancelled. Arming leaves a wait for
+// readability pending (Asio re-registers the socket with epoll for it, so a
+// close that came with the request wakes it at once): it costs no read when
+// the next request arrives (the session's read, queued behind it, takes the
+// bytes), and only a wake-up while a request is in flight is peeked at, to
+// tell a close from a pipelined request. One syscall a request, where a
+// pending peek read cost two. Ending a request needs no cancel (which would
+// cost a trip through the event loop on every request). Its handler may run after the request, or
+// the session, has ended: it holds the shared state, and touches the socket
+// only while a request is in flight.
 class ClientCloseWatch {
  public:
   explicit ClientCloseWatch(tcp::socket& socket) : socket_(socket), state_(std::make_shared<State>()) {}
@@ -31,19 +36,7 @@ class ClientCloseWatch {
     state_->active = true;
     state_->on_close = std::move(on_close);
     if (state_->pending || state_->closed) return;
-    state_->pending = true;
-    socket_.async_receive(net::buffer(&state_->byte, 1), tcp::socket::message_peek,
-                          [state = state_](boost::system::error_code ec, std::size_t n) {
-                            state->pending = false;
-                            // n > 0: the next pipelined request, which stays in the
-                            // socket for the session; nothing more to learn until then.
-                            if (!ec && n > 0) return;
-                            if (ec == net::error::operation_aborted) return;  // the session closed the socket
-                            state->closed = true;
-                            if (!state->active) return;
-                            state->active = false;
-                            if (auto cb = std::move(state->on_close)) cb();
-                          });
+    wait(socket_, state_);
   }
 
   void disarm() {
@@ -58,9 +51,47 @@ class ClientCloseWatch {
     bool active = false;
     bool pending = false;
     bool closed = false;
-    char byte = 0;
     std::function<void()> on_close;
   };
+  enum class Peeked { nothing, bytes, closed };
+
+  // The socket outlives the wait's use of it: the handler touches it only
+  // while a request is in flight, and the session's socket outlives its requests.
+  static void wait(tcp::socket& socket, const std::shared_ptr<State>& state) {
+    state->pending = true;
+    socket.async_wait(tcp::socket::wait_read, [state, &socket](boost::system::error_code ec) {
+      state->pending = false;
+      if (ec == net::error::operation_aborted) return;  // the session closed the socket
+      // Between requests the bytes are the next request: the session reads them.
+      if (!state->active) return;
+      if (ec) {
+        state->closed = true;
+        notify(*state);
+      } else if (peek(socket, *state) == Peeked::nothing) {
+        wait(socket, state);  // woken with nothing to read: keep watching
+      }
+    });
+  }
+
+  // One non-blocking peek: the client's end of the stream (or an error)
+  // marks the state closed and calls back; bytes are a pipelined request,
+  // which stays in the socket for the session.
+  static Peeked peek(tcp::socket& socket, State& state) {
+    char byte = 0;
+    const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return Peeked::bytes;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Peeked::nothing;
+    state.closed = true;
+    notify(state);
+    return Peeked::closed;
+  }
+
+  static void notify(State& state) {
+    if (!state.active) return;
+    state.active = false;
+    if (auto cb = std::move(state.on_close)) cb();
+  }
+
   tcp::socket& socket_;
   std::shared_ptr<State> state_;
 };

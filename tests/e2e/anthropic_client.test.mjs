@@ -69,10 +69,16 @@ test('messages.create: a Message back, the request routed as chat, the key from 
   assert.equal(sent.max_tokens, 100);
   assert.deepEqual(sent.thinking, { type: 'disabled' });  // the tier's params win
 
-  // The ledger has it, with the key's name.
-  const rows = execFileSync(process.env.FULCRUM_BIN, ['ledger', 'export', '--db', ledger, '--since', '1d', '--format', 'jsonl'])
-    .toString().trim().split('\n').map((l) => JSON.parse(l));
-  assert.ok(rows.some((r) => r.id === response.headers.get('x-fulcrum-request-id') && r.api_key === 'team-a'));
+  // The ledger has it, with the key's name (committed within flush_ms, or about
+  // a second on a busy machine: its writer yields to requests).
+  const id = response.headers.get('x-fulcrum-request-id');
+  let rows = [];
+  for (const deadline = Date.now() + 10000; !rows.some((r) => r.id === id) && Date.now() < deadline;) {
+    rows = execFileSync(process.env.FULCRUM_BIN, ['ledger', 'export', '--db', ledger, '--since', '1d', '--format', 'jsonl'])
+      .toString().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    if (!rows.some((r) => r.id === id)) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(rows.some((r) => r.id === id && r.api_key === 'team-a'));
 });
 
 test('messages.stream: text deltas and the final message with usage', async () => {

@@ -282,6 +282,58 @@ TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstreamRequest) {
   }
 }
 
+// A client that sends its request and then shuts its side of the connection
+// has left, as nginx treats it by default (the FIN may arrive with the request).
+TEST_F(GatewayTest, AClientThatShutsItsSideAfterTheRequestHasLeft) {
+  namespace net = boost::asio;
+  net::io_context io;
+  net::ip::tcp::socket s(io);
+  s.connect({net::ip::make_address("127.0.0.1"), h.port()});
+  const auto body = body_with("flash", R"({"delay_ms":1500})", false);
+  const auto req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body;
+  net::write(s, net::buffer(req));
+  s.shutdown(net::ip::tcp::socket::shutdown_send);
+  const auto started = std::chrono::steady_clock::now();
+  auto records = h.observer().wait_for(1, std::chrono::seconds(4));
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back().status, 499);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1400));
+}
+
+// Two requests in one write: the second waits in the socket while the first
+// is answered (the client-close watch must not take it for a close).
+TEST_F(GatewayTest, PipelinedRequestsAreAnsweredInOrder) {
+  namespace net = boost::asio;
+  net::io_context io;
+  net::ip::tcp::socket s(io);
+  s.connect({net::ip::make_address("127.0.0.1"), h.port()});
+  const auto one = [&](int delay_ms) {
+    const auto body = body_with("flash", R"({"delay_ms":)" + std::to_string(delay_ms) + "}", false);
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  net::write(s, net::buffer(one(200) + one(0)));
+  std::string got;
+  const auto count = [&](std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = got.find(what); at != std::string::npos; at = got.find(what, at + 1)) ++n;
+    return n;
+  };
+  while (count("\"object\":\"chat.completion\"") < 2) {
+    char buf[4096];
+    boost::system::error_code ec;
+    const auto n = s.read_some(net::buffer(buf), ec);
+    ASSERT_FALSE(ec) << ec.message() << "\n" << got;
+    got.append(buf, n);
+  }
+  EXPECT_EQ(count("HTTP/1.1 200 OK"), 2u) << got;
+  auto records = h.observer().wait_for(2, std::chrono::seconds(4));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].status, 200);
+  EXPECT_EQ(records[1].status, 200);
+}
+
 TEST(GatewayRouting, PoliciesDecideAndExplainAutoRequests) {
   HarnessOptions o;
   o.router_extra =
