@@ -23,6 +23,12 @@ std::string body_with(const std::string& model, const std::string& fake, bool st
   return b + extra + "}";
 }
 
+// A chat completion request as raw HTTP/1.1, for tests that drive the socket themselves.
+std::string raw_chat_request(const std::string& body) {
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 json::object error_of(const HttpResult& r) { return json::parse(r.body).at("error").as_object(); }
 
 class GatewayTest : public ::testing::Test {
@@ -234,8 +240,7 @@ TEST_F(GatewayTest, StreamRelaysEachEventAsItArrives) {
   net::ip::tcp::socket s(io);
   s.connect({net::ip::make_address("127.0.0.1"), h.port()});
   const auto body = body_with("flash", R"({"chunks":4,"content":"a b c d","chunk_delay_ms":250})", true);
-  const auto req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\n\r\n" + body;
+  const auto req = raw_chat_request(body);
   const auto sent = std::chrono::steady_clock::now();
   net::write(s, net::buffer(req));
   std::string got;
@@ -265,8 +270,7 @@ TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstreamRequest) {
     net::ip::tcp::socket s(io);
     s.connect({net::ip::make_address("127.0.0.1"), h.port()});
     const auto body = body_with("flash", stream ? R"({"chunks":50,"chunk_delay_ms":100})" : R"({"delay_ms":1500})", stream);
-    const auto req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n" + body;
+    const auto req = raw_chat_request(body);
     net::write(s, net::buffer(req));
     if (stream) {  // wait for the head, so the relay is under way
       char buf[512];
@@ -290,8 +294,7 @@ TEST_F(GatewayTest, AClientThatShutsItsSideAfterTheRequestHasLeft) {
   net::ip::tcp::socket s(io);
   s.connect({net::ip::make_address("127.0.0.1"), h.port()});
   const auto body = body_with("flash", R"({"delay_ms":1500})", false);
-  const auto req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                   std::to_string(body.size()) + "\r\n\r\n" + body;
+  const auto req = raw_chat_request(body);
   net::write(s, net::buffer(req));
   s.shutdown(net::ip::tcp::socket::shutdown_send);
   const auto started = std::chrono::steady_clock::now();
@@ -310,8 +313,7 @@ TEST_F(GatewayTest, PipelinedRequestsAreAnsweredInOrder) {
   s.connect({net::ip::make_address("127.0.0.1"), h.port()});
   const auto one = [&](int delay_ms) {
     const auto body = body_with("flash", R"({"delay_ms":)" + std::to_string(delay_ms) + "}", false);
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
+    return raw_chat_request(body);
   };
   net::write(s, net::buffer(one(200) + one(0)));
   std::string got;
