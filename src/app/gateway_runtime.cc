@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/server.h"
+#include "http/timer_anchor.h"
 #include "proxy/gateway.h"
 #include "web/dashboard.h"
 
@@ -13,6 +14,7 @@ namespace fulcrum {
 
 struct GatewayRuntime::Worker {
   net::io_context io{1};  // one thread per context: Asio can skip its locking
+  TimerAnchor anchor{io.get_executor()};
   std::unique_ptr<Gateway> gateway;
   std::unique_ptr<HttpServer> server;
   std::thread thread;
@@ -96,6 +98,7 @@ Status GatewayRuntime::start() {
   }
   for (auto& w : workers_) {
     w->server->start();
+    w->anchor.start();
     w->thread = std::thread([io = &w->io] { io->run(); });
   }
   return Ok{};
