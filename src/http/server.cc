@@ -25,9 +25,9 @@ constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 // bytes), and only a wake-up while a request is in flight is peeked at, to
 // tell a close from a pipelined request. One syscall a request, where a
 // pending peek read cost two. Ending a request needs no cancel (which would
-// cost a trip through the event loop on every request). Its handler may run after the request, or
-// the session, has ended: it holds the shared state, and touches the socket
-// only while a request is in flight.
+// cost a trip through the event loop on every request). Its handler may run
+// after the request, or the session, has ended: it holds the shared state,
+// and touches the socket only while a request is in flight.
 class ClientCloseWatch {
  public:
   explicit ClientCloseWatch(tcp::socket& socket) : socket_(socket), state_(std::make_shared<State>()) {}

@@ -90,7 +90,12 @@ class SqliteStore final : public LedgerStore {
   // committed row by row outside the batch.
   bool write_rows(const LedgerBatch& batch, std::size_t& failed) {
     auto& st = *statements_;
-    const auto in_transaction = [&] { return sqlite3_get_autocommit(db_) == 0; };
+    const auto transaction_gone = [&] { return sqlite3_get_autocommit(db_) != 0; };
+    // Counts a refused record; true when the transaction went with it.
+    const auto refused = [&] {
+      ++failed;
+      return transaction_gone();
+    };
     const auto& rows = batch.requests;
     std::size_t i = 0;
     // Most rows go kRowsPerInsert to a statement; if one of them is refused,
@@ -101,16 +106,17 @@ class SqliteStore final : public LedgerStore {
       for (std::size_t k = 0; k < kRowsPerInsert; ++k)
         bind_request(st.requests, static_cast<int>(k) * RequestRows::kColumns, rows[i + k]);
       if (sqlite3_step(st.requests.s) == SQLITE_DONE) continue;
-      if (!in_transaction()) return false;
+      if (transaction_gone()) return false;
       for (std::size_t k = i; k < i + kRowsPerInsert; ++k)
-        if (!write_request(st.request, rows[k]) && (++failed, !in_transaction())) return false;
+        if (!write_request(st.request, rows[k]) && refused()) return false;
     }
     for (; i < rows.size(); ++i)
-      if (!write_request(st.request, rows[i]) && (++failed, !in_transaction())) return false;
+      if (!write_request(st.request, rows[i]) && refused()) return false;
+    // A refused prompt is logged, not counted: its request is in.
     for (i = 0; i < rows.size(); ++i)
-      if (!rows[i].prompt().empty() && !write_prompt(st.prompt, rows[i]) && !in_transaction()) return false;
+      if (!rows[i].prompt().empty() && !write_prompt(st.prompt, rows[i]) && transaction_gone()) return false;
     for (const auto& f : batch.feedback)
-      if (!write_feedback(st.replace_feedback, st.feedback, f) && (++failed, !in_transaction())) return false;
+      if (!write_feedback(st.replace_feedback, st.feedback, f) && refused()) return false;
     return true;
   }
 

@@ -33,6 +33,12 @@ json::object error_of(const HttpResult& r) { return json::parse(r.body).at("erro
 
 class GatewayTest : public ::testing::Test {
  protected:
+  // A client connection to the gateway, for tests that drive the socket themselves.
+  boost::asio::ip::tcp::socket raw_connection(boost::asio::io_context& io) {
+    boost::asio::ip::tcp::socket s(io);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), h.port()});
+    return s;
+  }
   Harness h;
 };
 
@@ -237,8 +243,7 @@ TEST_F(GatewayTest, StreamRelaysEachEventAsItArrives) {
   // at once, not when the upstream's answer is complete (~1.5 s later).
   namespace net = boost::asio;
   net::io_context io;
-  net::ip::tcp::socket s(io);
-  s.connect({net::ip::make_address("127.0.0.1"), h.port()});
+  auto s = raw_connection(io);
   const auto body = body_with("flash", R"({"chunks":4,"content":"a b c d","chunk_delay_ms":250})", true);
   const auto req = raw_chat_request(body);
   const auto sent = std::chrono::steady_clock::now();
@@ -267,8 +272,7 @@ TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstreamRequest) {
   namespace net = boost::asio;
   for (bool stream : {false, true}) {
     net::io_context io;
-    net::ip::tcp::socket s(io);
-    s.connect({net::ip::make_address("127.0.0.1"), h.port()});
+    auto s = raw_connection(io);
     const auto body = body_with("flash", stream ? R"({"chunks":50,"chunk_delay_ms":100})" : R"({"delay_ms":1500})", stream);
     const auto req = raw_chat_request(body);
     net::write(s, net::buffer(req));
@@ -291,8 +295,7 @@ TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstreamRequest) {
 TEST_F(GatewayTest, AClientThatShutsItsSideAfterTheRequestHasLeft) {
   namespace net = boost::asio;
   net::io_context io;
-  net::ip::tcp::socket s(io);
-  s.connect({net::ip::make_address("127.0.0.1"), h.port()});
+  auto s = raw_connection(io);
   const auto body = body_with("flash", R"({"delay_ms":1500})", false);
   const auto req = raw_chat_request(body);
   net::write(s, net::buffer(req));
@@ -309,8 +312,7 @@ TEST_F(GatewayTest, AClientThatShutsItsSideAfterTheRequestHasLeft) {
 TEST_F(GatewayTest, PipelinedRequestsAreAnsweredInOrder) {
   namespace net = boost::asio;
   net::io_context io;
-  net::ip::tcp::socket s(io);
-  s.connect({net::ip::make_address("127.0.0.1"), h.port()});
+  auto s = raw_connection(io);
   const auto one = [&](int delay_ms) {
     const auto body = body_with("flash", R"({"delay_ms":)" + std::to_string(delay_ms) + "}", false);
     return raw_chat_request(body);
