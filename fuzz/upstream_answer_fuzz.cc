@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "anthropic/messages_upstream.h"
+#include "openai/answer_reader.h"
 #include "proxy/stream_relay.h"
 #include "proxy/whole_answer.h"
 
@@ -18,19 +19,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
 
   // Whole: what chat_completion does with a 2xx body.
-  boost::system::error_code ec;
-  auto v = boost::json::parse(input, ec);
-  if (!ec)
-    if (auto* obj = v.if_object()) {
-      const auto answer = fulcrum::inspect_whole_answer(*obj);
-      if (answer.logprobs.size() > input.size()) std::abort();
-      fulcrum::drop_logprobs(*obj);
-      (void)boost::json::serialize(*obj);
-    }
+  if (const auto answer = fulcrum::read_answer(input, fulcrum::AnswerPart::message, 64)) {
+    if (answer->logprobs.size() > 64) std::abort();
+    (void)fulcrum::without_logprobs(input);
+  }
 
   // A Messages upstream's answer (provider type anthropic), whole and streamed, read as a chat
   // completion: what comes out must be what the relay reads, and valid JSON events.
-  if (auto chat = fulcrum::message_to_chat(input)) (void)fulcrum::inspect_whole_answer(*chat);
+  if (auto chat = fulcrum::message_to_chat(input))
+    if (!fulcrum::read_answer(boost::json::serialize(*chat), fulcrum::AnswerPart::message, 64)) std::abort();
   {
     fulcrum::ChatChunksFromMessages chunks;
     std::string translated;

@@ -12,6 +12,8 @@ build_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev
   libhiredis-dev libfasttext-dev
+  # reads upstream answers (Boost.JSON builds and edits requests)
+  libsimdjson-dev
   # the shared ledger's client library
   libpq-dev
   # the server's allocator (glibc malloc was ~14% of its CPU under load)

@@ -1,15 +1,27 @@
 #include "http/wire_format.h"
 
+#include <algorithm>
+
 #include <boost/beast/http/status.hpp>
 
 namespace fulcrum {
 namespace {
 
+// Appends a header value without its CR and LF bytes (no header splitting),
+// run by run rather than byte by byte: values rarely hold either.
+void append_one_line(std::string& out, std::string_view value) {
+  const auto line_break = [](char c) { return c == '\r' || c == '\n'; };
+  for (auto it = value.begin(); it != value.end();) {
+    const auto cut = std::find_if(it, value.end(), line_break);
+    out.append(it, cut);
+    it = cut == value.end() ? cut : cut + 1;
+  }
+}
+
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);
   out.append(": ");
-  for (char c : value)
-    if (c != '\r' && c != '\n') out.push_back(c);
+  append_one_line(out, value);
   out.append("\r\n");
 }
 
@@ -46,8 +58,7 @@ std::string format_post_head(std::string_view target, std::string_view host, std
   append_field(out, "Accept", accept);
   if (!bearer.empty()) {
     out.append("Authorization: Bearer ");
-    for (char c : bearer)
-      if (c != '\r' && c != '\n') out.push_back(c);
+    append_one_line(out, bearer);
     out.append("\r\n");
   }
   out.append(extra_headers);

@@ -1,5 +1,6 @@
 #include "openai/usage.h"
 
+#include <algorithm>
 #include <limits>
 
 #include <boost/json.hpp>
@@ -25,26 +26,33 @@ const boost::json::object* object_field(const boost::json::object& o, std::strin
 
 }  // namespace
 
-Usage parse_usage(const boost::json::object& u) {
+Usage usage_from_counts(const UsageCounts& c) {
   Usage out;
-  out.prompt_tokens = int_field(u, "prompt_tokens");
-  out.completion_tokens = int_field(u, "completion_tokens");
-  const bool has_split = u.contains("prompt_cache_hit_tokens") || u.contains("prompt_cache_miss_tokens");
-  if (has_split) {
-    out.cache_hit_tokens = int_field(u, "prompt_cache_hit_tokens");
-    out.cache_miss_tokens = u.contains("prompt_cache_miss_tokens")
-                                ? int_field(u, "prompt_cache_miss_tokens")
-                                : std::max<std::int64_t>(0, out.prompt_tokens - out.cache_hit_tokens);
-  } else if (auto details = object_field(u, "prompt_tokens_details")) {
-    out.cache_hit_tokens = std::min(int_field(*details, "cached_tokens"), out.prompt_tokens);
+  out.prompt_tokens = c.prompt;
+  out.completion_tokens = c.completion;
+  if (c.cache_hit || c.cache_miss) {
+    out.cache_hit_tokens = c.cache_hit.value_or(0);
+    out.cache_miss_tokens = c.cache_miss ? *c.cache_miss : std::max<std::int64_t>(0, out.prompt_tokens - out.cache_hit_tokens);
+  } else if (c.cached) {
+    out.cache_hit_tokens = std::min(*c.cached, out.prompt_tokens);
     out.cache_miss_tokens = out.prompt_tokens - out.cache_hit_tokens;
   } else {
     out.cache_miss_tokens = out.prompt_tokens;
   }
   if (out.prompt_tokens == 0) out.prompt_tokens = out.cache_hit_tokens + out.cache_miss_tokens;
-  if (auto details = object_field(u, "completion_tokens_details"))
-    out.reasoning_tokens = int_field(*details, "reasoning_tokens");
+  out.reasoning_tokens = c.reasoning;
   return out;
+}
+
+Usage parse_usage(const boost::json::object& u) {
+  UsageCounts c;
+  c.prompt = int_field(u, "prompt_tokens");
+  c.completion = int_field(u, "completion_tokens");
+  if (u.contains("prompt_cache_hit_tokens")) c.cache_hit = int_field(u, "prompt_cache_hit_tokens");
+  if (u.contains("prompt_cache_miss_tokens")) c.cache_miss = int_field(u, "prompt_cache_miss_tokens");
+  if (auto details = object_field(u, "prompt_tokens_details")) c.cached = int_field(*details, "cached_tokens");
+  if (auto details = object_field(u, "completion_tokens_details")) c.reasoning = int_field(*details, "reasoning_tokens");
+  return usage_from_counts(c);
 }
 
 }  // namespace fulcrum

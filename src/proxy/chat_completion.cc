@@ -8,8 +8,10 @@
 
 #include "core/client_text.h"
 #include "core/clock.h"
+#include "core/json_parse.h"
 #include "core/trace_context.h"
 #include "core/token_estimate.h"
+#include "openai/answer_reader.h"
 #include "openai/chat_request.h"
 #include "openai/error_body.h"
 #include "openai/usage.h"
@@ -606,41 +608,35 @@ Task<AttemptOutcome> ChatCompletion::deliver_whole(std::size_t tier, UpstreamRes
     co_return std::move(body).error();
   }
 
-  // Parsed only to read usage: an arena freed in one go when this returns.
-  boost::json::monotonic_resource arena;
-  boost::system::error_code ec;
-  auto v = boost::json::parse(body.value(), ec, &arena);
-  auto* obj = ec ? nullptr : v.if_object();
-  if (!obj || request_->stream) {
+  // Logprobs are read only for a cascade's verdict, and only as many as it weighs.
+  const std::size_t logprobs_wanted = gated(tier) ? static_cast<std::size_t>(cascade_->tokens) : 0;
+  const auto answer = read_answer(body.value(), AnswerPart::message, logprobs_wanted);
+  if (!answer || request_->stream) {
     account_cut_off(tier);  // a 2xx: the upstream took the request, and it bills the prompt
     // A stream was asked for and plain JSON came back (or the JSON is broken):
     // the client could not use it as it is.
     co_return make_error(Errc::upstream_bad_response,
-        obj ? "provider answered JSON where an event stream was requested"
-            : "provider answered a 2xx response whose body is not a JSON object");
+        answer ? "provider answered JSON where an event stream was requested"
+               : "provider answered a 2xx response whose body is not a JSON object");
   }
-  const auto answer = inspect_whole_answer(*obj);
   Usage usage;
-  if (answer.usage) {
-    usage = *answer.usage;
+  if (answer->usage) {
+    usage = *answer->usage;
   } else {
     usage.prompt_tokens = usage.cache_miss_tokens = estimate_tokens(request_->prompt_text());
-    usage.completion_tokens = estimate_tokens_of(answer.answer_code_points);
+    usage.completion_tokens = estimate_tokens_of(answer->answer_code_points);
     usage.estimated = true;
   }
-  if (!answer.has_choices) {
+  if (!answer->has_choices) {
     account(tier, usage);  // a 2xx is billed, whatever its body holds
     co_return make_error(Errc::upstream_bad_response, "provider answered a 2xx response without a choices array");
   }
   if (gated(tier)) {
-    if (judge(cascade_confidence(*cascade_, answer.logprobs))) {
+    if (judge(cascade_confidence(*cascade_, answer->logprobs))) {
       account(tier, usage);  // the discarded answer was still paid for
       co_return AttemptOutcome::escalate();
     }
-    if (!client_asked_logprobs_) {  // fulcrum asked for them, not the client
-      drop_logprobs(*obj);
-      body.value() = boost::json::serialize(*obj);
-    }
+    if (!client_asked_logprobs_) body.value() = without_logprobs(body.value());  // fulcrum asked for them, not the client
   }
   account(tier, usage);
   // The request's whole cost, as the ledger and the metrics count it: a discarded

@@ -13,20 +13,12 @@
 #include "http/sse_parser.h"
 #include "openai/usage.h"
 
-#include <boost/json/fwd.hpp>
-
 namespace fulcrum {
-
-// Appends the logprob of each token in choice.logprobs.content (OpenAI shape).
-void append_logprobs(const boost::json::value& choice, std::vector<double>& out);
-
-// The code points of what an answer message (or a stream's delta) says: its
-// content, reasoning_content and tool-call arguments. What the output is
-// estimated from when usage never comes, whole or streamed alike.
-std::int64_t answer_code_points(const boost::json::object& message);
 
 class StreamAccounting {
  public:
+  static constexpr std::size_t kMaxLogprobs = 256;
+
   explicit StreamAccounting(bool client_wants_usage) : client_wants_usage_(client_wants_usage) {}
 
   // Feeds upstream body bytes; appends what to send to the client to `out`.
@@ -39,8 +31,9 @@ class StreamAccounting {
   bool saw_done() const { return saw_done_; }
   bool overflowed() const { return parser_.overflowed(); }
   const Usage& usage() const { return usage_; }
+  // What the answer says (openai/answer_reader.h), to estimate usage from when none comes.
   std::int64_t answer_code_points() const { return answer_code_points_; }
-  // Logprobs of the first answer tokens of choice 0, in order (at most 256).
+  // Logprobs of the first answer tokens of choice 0, in order (at most kMaxLogprobs).
   const std::vector<double>& logprobs() const { return logprobs_; }
 
  private:

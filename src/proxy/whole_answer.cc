@@ -2,34 +2,17 @@
 
 #include <boost/json.hpp>
 
-#include "proxy/stream_relay.h"
-
 namespace fulcrum {
 
-WholeAnswer inspect_whole_answer(const boost::json::object& answer) {
-  WholeAnswer out;
-  if (auto it = answer.find("usage"); it != answer.end() && it->value().is_object())
-    out.usage = parse_usage(it->value().get_object());
-  auto choices = answer.find("choices");
-  out.has_choices = choices != answer.end() && choices->value().is_array();
-  if (!out.has_choices) return out;
-  const auto& list = choices->value().get_array();
-  for (const auto& c : list) {
-    const auto* choice = c.if_object();
-    if (!choice) continue;
-    auto m = choice->find("message");
-    if (m == choice->end() || !m->value().is_object()) continue;
-    out.answer_code_points += answer_code_points(m->value().get_object());
-  }
-  if (!list.empty()) append_logprobs(list[0], out.logprobs);
-  return out;
-}
-
-void drop_logprobs(boost::json::object& answer) {
-  auto choices = answer.find("choices");
-  if (choices == answer.end() || !choices->value().is_array()) return;
-  for (auto& c : choices->value().get_array())
-    if (auto* choice = c.if_object()) (*choice)["logprobs"] = nullptr;
+std::string without_logprobs(std::string_view answer) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(answer, ec);
+  auto* obj = ec ? nullptr : v.if_object();
+  if (!obj) return std::string(answer);
+  if (auto choices = obj->find("choices"); choices != obj->end() && choices->value().is_array())
+    for (auto& c : choices->value().get_array())
+      if (auto* choice = c.if_object()) (*choice)["logprobs"] = nullptr;
+  return boost::json::serialize(*obj);
 }
 
 }  // namespace fulcrum

@@ -1,9 +1,8 @@
 #include "proxy/stream_relay.h"
-#include "proxy/whole_answer.h"
-
-#include <boost/json.hpp>
 
 #include <gtest/gtest.h>
+
+#include "openai/answer_reader.h"
 
 namespace fulcrum {
 namespace {
@@ -87,41 +86,18 @@ TEST(StreamRelay, NothingAfterDoneIsRelayedOrCostedTwice) {
   EXPECT_EQ(out.find("999"), std::string::npos);
 }
 
-TEST(WholeAnswer, ReadsWhatIsThereAndIgnoresWhatIsMalformed) {
-  auto good = boost::json::parse(
-      R"({"choices":[{"message":{"content":"Hi","reasoning_content":"hmm"},"logprobs":{"content":[{"token":"Hi","logprob":-0.25}]}}],)"
-      R"("usage":{"prompt_tokens":3,"completion_tokens":2}})").as_object();
-  auto a = inspect_whole_answer(good);
-  EXPECT_TRUE(a.has_choices);
-  ASSERT_TRUE(a.usage);
-  EXPECT_EQ(a.usage->completion_tokens, 2);
-  EXPECT_EQ(a.answer_code_points, 5);  // "Hi" + "hmm"
-  ASSERT_EQ(a.logprobs.size(), 1u);
-  EXPECT_EQ(a.logprobs[0], -0.25);
-  drop_logprobs(good);
-  EXPECT_TRUE(good.at("choices").as_array()[0].as_object().at("logprobs").is_null());
-
-  for (const char* bad : {R"({"id":"x"})", R"({"choices":"nope","usage":[1]})", R"({"choices":[1,null,{"message":7}]})"}) {
-    auto obj = boost::json::parse(bad).as_object();
-    auto b = inspect_whole_answer(obj);
-    EXPECT_EQ(b.answer_code_points, 0) << bad;
-    EXPECT_FALSE(b.usage) << bad;
-    drop_logprobs(obj);  // no throw, no change to a malformed shape
-  }
-  EXPECT_FALSE(inspect_whole_answer(boost::json::parse(R"({"id":"x"})").as_object()).has_choices);
-}
-
 // Whole and streamed answers are estimated from the same parts: a tool call's
 // arguments count in both (they once counted only in streams).
-TEST(WholeAnswer, CountsWhatAStreamWouldCount) {
+TEST(StreamAccounting, CountsWhatAWholeAnswerWouldCount) {
   const std::string message =
       R"({"content":"né","reasoning_content":"ab","tool_calls":[{"function":{"name":"f","arguments":"{\"x\":1}"}}]})";
-  auto whole = boost::json::parse(R"({"choices":[{"message":)" + message + "}]}").as_object();
-  EXPECT_EQ(inspect_whole_answer(whole).answer_code_points, 2 + 2 + 7);
+  const auto whole = read_answer(R"({"choices":[{"message":)" + message + "}]}", AnswerPart::message, 0);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->answer_code_points, 2 + 2 + 7);
   StreamAccounting acc(false);
   std::string out;
   acc.feed("data: {\"choices\":[{\"delta\":" + message + "}]}\n\n", out, [] { return std::string(); });
-  EXPECT_EQ(acc.answer_code_points(), inspect_whole_answer(whole).answer_code_points);
+  EXPECT_EQ(acc.answer_code_points(), whole->answer_code_points);
 }
 
 }  // namespace fulcrum

@@ -28,6 +28,9 @@ TEST(WireFormat, ValuesCannotInjectHeaders) {
   EXPECT_EQ(head.find("\r\nx-injected"), std::string::npos);
   auto post = format_post_head("/v1/chat/completions", "h", "application/json", "sk\r\nX: y", 3);
   EXPECT_EQ(post.find("\r\nX: y"), std::string::npos);
+  // The line breaks are dropped, wherever they are, and the rest is kept.
+  EXPECT_NE(format_response_head(h, {{"x-a", "\n1\r\n2\r\r3\n"}}).find("\r\nx-a: 123\r\n"), std::string::npos);
+  EXPECT_NE(post.find("\r\nAuthorization: Bearer skX: y\r\n"), std::string::npos);
 }
 
 TEST(WireFormat, PostHead) {

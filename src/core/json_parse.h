@@ -1,0 +1,18 @@
+#pragma once
+// Parses a JSON text with a parser kept per thread. boost::json::parse builds
+// a parser, and grows its value stack from nothing, on every call; on the
+// request path (a request body, a whole answer, every streamed event) that
+// set-up cost more than the parse of a small document. The parser is reset
+// onto the caller's storage each time, so the value belongs to the caller.
+#include <string_view>
+
+#include <boost/json/parser.hpp>
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+
+namespace fulcrum {
+
+boost::json::value parse_json(std::string_view text, boost::system::error_code& ec,
+                              boost::json::storage_ptr storage = {});
+
+}  // namespace fulcrum
