@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# User-space instructions per request, by thread, under callgrind: the gateway's
+# request path (its worker thread) and the ledger writer, for a build or two
+# builds side by side. Unlike req/s on a shared 2-core machine (which swings
+# 15-20% between identical runs), the count repeats within about 1%, so a
+# change of a few percent in the hop's CPU cost can be seen and kept or dropped.
+# It counts instructions, not time: cache misses and syscalls (the kernel's
+# share, about half the hop's CPU) are not in it; bench/load/run.sh measures those.
+#
+# Usage: bench/load/instructions.sh [KIND] [BINARY...]
+#   KIND: small (default) or stream (a 10-event SSE answer); the binaries default
+#   to build/src/fulcrum. Needs valgrind, wrk and curl.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+kind="${1:-small}"
+shift || true
+binaries=("$@")
+[ ${#binaries[@]} -eq 0 ] && binaries=(build/src/fulcrum)
+out="$(mktemp -d /tmp/fulcrum-instructions.XXXXXX)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_line() {  # file pattern: wait until a line matches, 30 s at most
+  for _ in $(seq 300); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timeout waiting for $2 in $1" >&2; cat "$1" >&2; exit 1
+}
+requests_total() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^fulcrum_requests_total/ {s += $2} END {print s + 0}'; }
+
+build/tests/fake_upstream 0 1 > "$out/fake.log" 2>&1 & pids+=($!)
+wait_line "$out/fake.log" "listening on"
+fake_port=$(grep -oE '[0-9]+$' "$out/fake.log")
+
+echo "| binary | requests | worker instructions / request | ledger writer instructions / request |"
+echo "|---|---|---|---|"
+for i in "${!binaries[@]}"; do
+  bin="${binaries[$i]}"
+  run="$out/run$i"
+  mkdir -p "$run"
+  cat > "$run/fulcrum.yaml" <<YAML
+threads: 1
+log: {access: false, level: warn}
+ledger: {path: "$run/ledger.db"}
+providers:
+  fake: {base_url: "http://127.0.0.1:$fake_port/v1", max_connections: 4096}
+tiers:
+  flash: {provider: fake, model: fake-flash, price: {input: 0.14, cached_input: 0.0028, output: 0.28}}
+router: {default: flash}
+YAML
+  # Collection starts after the warm-up; one output file per thread.
+  valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file="$run/cg.out" \
+    "$bin" serve --config "$run/fulcrum.yaml" --listen 127.0.0.1:0 > "$run/fulcrum.log" 2>&1 & vg=$!; pids+=($vg)
+  wait_line "$run/fulcrum.log" "listening on"
+  port=$(grep 'listening on' "$run/fulcrum.log" | grep -oE '127\.0\.0\.1:[0-9]+' | head -1 | cut -d: -f2)
+  BODY_KIND=$kind wrk -t1 -c4 -d2s -s bench/load/post.lua "http://127.0.0.1:$port/v1/chat/completions" > /dev/null
+  before=$(requests_total "$port")
+  callgrind_control -i on "$vg" > /dev/null 2>&1
+  BODY_KIND=$kind wrk -t1 -c4 -d8s -s bench/load/post.lua "http://127.0.0.1:$port/v1/chat/completions" > /dev/null
+  callgrind_control -i off "$vg" > /dev/null 2>&1
+  n=$(( $(requests_total "$port") - before ))
+  kill -INT "$vg"; wait "$vg" 2>/dev/null || true
+  # Threads by what they ran: the ledger's writer is the one that ran SQLite;
+  # of the others, the event loop's thread is the busiest.
+  worker=0 writer=0
+  for f in "$run"/cg.out-*; do
+    profile=$(callgrind_annotate "$f" 2>/dev/null || true)
+    total=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}' <<< "$profile")
+    [[ "$total" =~ ^[0-9]+$ ]] || continue  # a thread that ran nothing while counting
+    if grep -q "sqlite3VdbeExec" <<< "$profile"; then writer=$((writer + total))
+    elif [ "$total" -gt "$worker" ]; then worker=$total; fi
+  done
+  [ "$n" -gt 0 ] || { echo "no requests were answered by $bin" >&2; exit 1; }
+  printf "| %s | %d | %d | %d |\n" "$bin" "$n" $((worker / n)) $((writer / n))
+done
+echo
+echo "(callgrind, 8 s of wrk -c4 after a 2 s warm-up, $kind requests; the /metrics reads are in the counts)"
