@@ -124,17 +124,18 @@ std::optional<AnswerFields> read_answer(std::string_view json, AnswerPart part, 
   // answer gets a parser of its own, so a thread does not keep its size for good.
   constexpr std::size_t kKeptParserBytes = 1 << 20;
   thread_local simdjson::dom::parser kept;
-  simdjson::dom::parser own;
-  auto& parser = json.size() <= kKeptParserBytes ? kept : own;
+  std::optional<simdjson::dom::parser> own;
+  auto& parser = json.size() <= kKeptParserBytes ? kept : own.emplace();
   auto doc = parser.parse(json.data(), json.size());
+  std::string rewritten;
   if (doc.error()) {
     // simdjson refuses some JSON that Boost.JSON takes (an integer beyond 64
     // bits): such an answer is read from Boost.JSON's rewriting of it.
     boost::system::error_code ec;
     const auto v = boost::json::parse(json, ec);
     if (ec || !v.is_object()) return std::nullopt;
-    const std::string rewritten = boost::json::serialize(v);
-    doc = own.parse(rewritten.data(), rewritten.size());
+    rewritten = boost::json::serialize(v);
+    doc = parser.parse(rewritten.data(), rewritten.size());
     if (doc.error()) return std::nullopt;
   }
   const element answer = doc.value_unsafe();

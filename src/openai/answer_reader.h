@@ -3,10 +3,11 @@
 // or one streamed chunk (choices[].delta): its usage, the size of what it says
 // (to estimate usage from when none comes) and choice 0's logprobs (for a
 // cascade). Only reads: the bytes go to the client as they came. Uses
-// simdjson, which reads an answer several times faster than building a
-// Boost.JSON document of it (bench/RESULTS.md). Total over any input: a field
-// that is missing or of the wrong type is treated as absent, never trusted; a
-// key given twice counts by its last value, as Boost.JSON keeps it.
+// simdjson: reading a small answer this way costs half the instructions of
+// building a Boost.JSON document of it (bench/RESULTS.md). Total over any
+// input: a field that is missing or of the wrong type is treated as absent,
+// never trusted; a key given twice counts by its last value, as Boost.JSON
+// keeps it.
 #include <cstddef>
 #include <cstdint>
 #include <optional>

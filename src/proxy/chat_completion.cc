@@ -8,7 +8,6 @@
 
 #include "core/client_text.h"
 #include "core/clock.h"
-#include "core/json_parse.h"
 #include "core/trace_context.h"
 #include "core/token_estimate.h"
 #include "openai/answer_reader.h"
