@@ -24,15 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_line() {  # file pattern: wait until a line matches, 15 s at most
-  for _ in $(seq 150); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "timeout waiting for $2 in $1" >&2; cat "$1" >&2; exit 1
-}
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-
-build/tests/fake_upstream 0 1 > "$out/fake.log" 2>&1 & pids+=($!)
-wait_line "$out/fake.log" "listening on"
-fake_port=$(grep -oE '[0-9]+$' "$out/fake.log")
+source bench/lib.sh
+start_fake_upstream "$out"
 
 pg_port=$(free_port)
 $as "$pg_bin/initdb" -D "$out/pg" -U fulcrum -E UTF8 --no-locale --auth=trust > "$out/initdb.log" 2>&1
@@ -41,19 +34,10 @@ $as "$pg_bin/pg_ctl" -D "$out/pg" -w -l "$out/pg.log" -o "-p $pg_port -k $out -c
 psql -h 127.0.0.1 -p "$pg_port" -U fulcrum -d postgres -qc "CREATE DATABASE fulcrum"
 
 start_fulcrum() {  # name ledger-yaml -> started_port (not in $(...): its pid must reach the cleanup)
-  cat > "$out/$1.yaml" <<YAML
-threads: 1
-log: {access: false, level: warn}
-ledger: $2
-providers:
-  fake: {base_url: "http://127.0.0.1:$fake_port/v1", max_connections: 4096}
-tiers:
-  flash: {provider: fake, model: fake-flash, price: {input: 0.14, cached_input: 0.0028, output: 0.28}}
-router: {default: flash}
-YAML
+  write_gateway_config "$out/$1.yaml" "$2"
   build/src/fulcrum serve --config "$out/$1.yaml" --listen 127.0.0.1:0 > "$out/$1.log" 2>&1 & pids+=($!)
   wait_line "$out/$1.log" "listening on"
-  started_port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$out/$1.log" | head -1 | cut -d: -f2)
+  started_port=$(listening_port "$out/$1.log")
 }
 start_fulcrum sqlite "{path: \"$out/ledger.db\"}"; sqlite_port=$started_port
 start_fulcrum postgres "{url: \"postgresql://fulcrum@127.0.0.1:$pg_port/fulcrum\"}"; pg_fulcrum_port=$started_port

@@ -21,15 +21,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-wait_line() {  # file pattern: wait until a line matches, 30 s at most
-  for _ in $(seq 300); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "timeout waiting for $2 in $1" >&2; cat "$1" >&2; exit 1
-}
+source bench/lib.sh
 requests_total() { curl -s "http://127.0.0.1:$1/metrics" | awk '/^fulcrum_requests_total/ {s += $2} END {print s + 0}'; }
 
-build/tests/fake_upstream 0 1 > "$out/fake.log" 2>&1 & pids+=($!)
-wait_line "$out/fake.log" "listening on"
-fake_port=$(grep -oE '[0-9]+$' "$out/fake.log")
+start_fake_upstream "$out"
 
 echo "| binary | requests | worker instructions / request | ledger writer instructions / request |"
 echo "|---|---|---|---|"
@@ -37,21 +32,12 @@ for i in "${!binaries[@]}"; do
   bin="${binaries[$i]}"
   run="$out/run$i"
   mkdir -p "$run"
-  cat > "$run/fulcrum.yaml" <<YAML
-threads: 1
-log: {access: false, level: warn}
-ledger: {path: "$run/ledger.db"}
-providers:
-  fake: {base_url: "http://127.0.0.1:$fake_port/v1", max_connections: 4096}
-tiers:
-  flash: {provider: fake, model: fake-flash, price: {input: 0.14, cached_input: 0.0028, output: 0.28}}
-router: {default: flash}
-YAML
+  write_gateway_config "$run/fulcrum.yaml" "{path: \"$run/ledger.db\"}"
   # Collection starts after the warm-up; one output file per thread.
   valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file="$run/cg.out" \
     "$bin" serve --config "$run/fulcrum.yaml" --listen 127.0.0.1:0 > "$run/fulcrum.log" 2>&1 & vg=$!; pids+=($vg)
   wait_line "$run/fulcrum.log" "listening on"
-  port=$(grep 'listening on' "$run/fulcrum.log" | grep -oE '127\.0\.0\.1:[0-9]+' | head -1 | cut -d: -f2)
+  port=$(listening_port "$run/fulcrum.log")
   BODY_KIND=$kind wrk -t1 -c4 -d2s -s bench/load/post.lua "http://127.0.0.1:$port/v1/chat/completions" > /dev/null
   before=$(requests_total "$port")
   callgrind_control -i on "$vg" > /dev/null 2>&1

@@ -23,16 +23,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-wait_line() {  # file pattern: wait until a line matches, 15 s at most
-  for _ in $(seq 150); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "timeout waiting for $2 in $1" >&2; cat "$1" >&2; exit 1
-}
+source bench/lib.sh
 
-build/tests/fake_upstream 0 1 > "$out/fake.log" 2>&1 & pids+=($!)
-wait_line "$out/fake.log" "listening on"
-fake_port=$(grep -oE '[0-9]+$' "$out/fake.log")
+start_fake_upstream "$out"
 
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 nginx_port=$(free_port)
 mkdir -p "$out/nginx"
 cat > "$out/nginx.conf" <<NGINX
@@ -64,19 +58,10 @@ curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" || { echo "nginx did not st
 # On, as by default: the bench pays for it. FULCRUM_LEDGER=off measures the hop without it.
 ledger="{path: \"$out/ledger.db\"}"
 [ "${FULCRUM_LEDGER:-on}" = off ] && ledger="{path: null}"
-cat > "$out/fulcrum.yaml" <<YAML
-threads: 1
-log: {access: false, level: warn}
-ledger: $ledger
-providers:
-  fake: {base_url: "http://127.0.0.1:$fake_port/v1", max_connections: 4096}
-tiers:
-  flash: {provider: fake, model: fake-flash, price: {input: 0.14, cached_input: 0.0028, output: 0.28}}
-router: {default: flash}
-YAML
+write_gateway_config "$out/fulcrum.yaml" "$ledger"
 "${FULCRUM_BIN:-build/src/fulcrum}" serve --config "$out/fulcrum.yaml" --listen 127.0.0.1:0 > "$out/fulcrum.log" 2>&1 & fulcrum_pid=$!; pids+=($fulcrum_pid)
 wait_line "$out/fulcrum.log" "listening on"
-fulcrum_port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$out/fulcrum.log" | head -1 | cut -d: -f2)
+fulcrum_port=$(listening_port "$out/fulcrum.log")
 sleep 0.3
 
 # wrk prints latency percentiles with units; normalise to milliseconds.
