@@ -36,8 +36,13 @@ struct PromptWords {
 
 // The most of a prompt the features read: its first kModelHeadChars and last
 // kModelTailChars characters (shape features such as length still see all).
-inline constexpr std::size_t kModelHeadChars = 3072;
-inline constexpr std::size_t kModelTailChars = 1024;
+// The decision's cost is about proportional to what is read: 3,072 + 1,024
+// put a 2,000-token prompt's p99 at ~45 us here and 101-111 us on another
+// machine of this kind; 1,024 + 512 halves it. Only 1 in 8 MMLU prompts and
+// 1 in 12 arena_bench prompts are longer, and no held-out APGR moved by more
+// than 0.005 (bench/RESULTS.md, session 12).
+inline constexpr std::size_t kModelHeadChars = 1024;
+inline constexpr std::size_t kModelTailChars = 512;
 
 // Puts the features of `text` in `out` (cleared first) and returns the factor
 // that L2-normalises them. With `normalize` the values are scaled by it here;
