@@ -38,8 +38,8 @@ struct PromptWords {
 // kModelTailChars characters (shape features such as length still see all).
 // The decision's cost is about proportional to what is read: 3,072 + 1,024
 // put a 2,000-token prompt's p99 at ~45 us here and 101-111 us on another
-// machine of this kind; 1,024 + 512 halves it. Only 1 in 8 MMLU prompts and
-// 1 in 12 arena_bench prompts are longer, and no held-out APGR moved by more
+// machine of this kind; 1,024 + 512 halves it. Only 4.5% of MMLU prompts and
+// 3.4% of arena_bench prompts are longer, and no held-out APGR moved by more
 // than 0.005 (bench/RESULTS.md, session 12).
 inline constexpr std::size_t kModelHeadChars = 1024;
 inline constexpr std::size_t kModelTailChars = 512;
