@@ -73,7 +73,7 @@ std::string set_aside_note(const std::vector<std::string>& categories, const Mod
   for (const auto& c : categories) names += (names.empty() ? "" : ", ") + (c.empty() ? std::string("(none)") : c);
   char z[32];
   std::snprintf(z, sizeof z, "%g", options.set_aside_z);
-  return "set aside from the gain and shape models (the category prior keeps them): " + names + " (" + pair.strong +
+  return "set aside from the gain, shape and category prior models: " + names + " (" + pair.strong +
          " scores lower than " + pair.weak + " there, beyond " + z + " standard errors)";
 }
 

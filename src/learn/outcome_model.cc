@@ -92,9 +92,8 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   // outcome pair can (the category is known in training only; routing reads
   // the prompt alone).
   // Rows of a category the strong tier reliably loses are set aside from the
-  // models that generalise past categories (the gain and shape models); the
-  // per-tier models above and the category prior below, which recognises the
-  // category itself, keep them.
+  // models of the gain (the gain, shape and category prior models); the
+  // per-tier models above keep them.
   const auto set_aside = o.set_aside_z > 0 ? contradicting_categories(rows, pair, o.set_aside_z)
                                            : std::vector<std::string>{};
   const auto kept = [&](const LabeledPrompt& r) {
@@ -119,12 +118,12 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   LogisticModel gain(o.features.hash_bits);
   gain.train(gain_x, gain_y, o.gain_sgd);
   auto category_prior =
-      CategoryPrior::train(rows, pair, {o.category_prior_smoothing, o.category_prior_strength});
+      CategoryPrior::train(gain_rows, pair, {o.category_prior_smoothing, o.category_prior_strength});
   OutcomeModel model(pair, o.features, std::move(weak), std::move(strong), std::move(gain), std::move(category_prior),
                      o.category_prior_share);
   model.set_aside_ = set_aside;
 
-  // The shape model learns "the strong tier wins" from every row; the blend's
+  // The shape model learns "the strong tier wins" from the kept rows; the blend's
   // means and spreads are measured on the same rows.
   std::vector<ShapeVector> shapes;
   std::vector<double> wins;

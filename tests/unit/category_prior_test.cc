@@ -132,6 +132,7 @@ TEST(OutcomeModel, AddsTheCategoryPriorAndKeepsItWhenSaved) {
   const auto rows = three_categories();
   OutcomeTrainOptions opt;
   opt.features.hash_bits = 16;
+  opt.set_aside_z = 0;  // poetry, which the strong tier always loses, stays in the prior
   auto model = OutcomeModel::train(pointers(rows), kPair, opt);
   std::vector<Feature> scratch;
   const double law = model.score("the court ruled on statute 3", scratch);
@@ -201,6 +202,17 @@ TEST(OutcomeModel, SetsAsideACategoryTheStrongTierReliablyLoses) {
   const auto aside = OutcomeModel::train(pointers(rows), kPair, opt);
   EXPECT_EQ(aside.set_aside(), std::vector<std::string>{"poetry"});
   EXPECT_GT(aside.score(poem, scratch), kept.score(poem, scratch) + 0.05);
+
+  // The category prior alone: it too learns poems as "never escalate" only
+  // when their rows are kept (it recognises a category by words that prompts
+  // outside it share).
+  opt.category_prior_share = 1;
+  opt.set_aside_z = 0;
+  const auto prior_kept = OutcomeModel::train(pointers(rows), kPair, opt);
+  opt.set_aside_z = 3;
+  const auto prior_aside = OutcomeModel::train(pointers(rows), kPair, opt);
+  EXPECT_LT(prior_kept.score(poem, scratch), prior_kept.score(chat, scratch) - 0.05);
+  EXPECT_GT(prior_aside.score(poem, scratch), prior_kept.score(poem, scratch) + 0.05);
 }
 
 }  // namespace fulcrum
