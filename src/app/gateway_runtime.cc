@@ -78,11 +78,14 @@ Status GatewayRuntime::start() {
   if (!state) return std::move(state).error();
   slot_ = std::make_shared<GatewayStateSlot>(std::move(state.value()));
 
+  // One thread for the calls that may wait on the ledger's database: they are
+  // rare (feedback), and the ledger runs one such query at a time anyway.
+  lookups_ = std::make_unique<boost::asio::thread_pool>(1);
   int n = config_->threads > 0 ? config_->threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   for (int i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
-    w->gateway = std::make_unique<Gateway>(slot_, w->io.get_executor());
+    w->gateway = std::make_unique<Gateway>(slot_, w->io.get_executor(), lookups_->get_executor());
     ServerOptions so;
     so.address = config_->listen_address;
     so.port = i == 0 ? config_->listen_port : port_;  // port 0: the others join the first's port
@@ -151,7 +154,11 @@ void GatewayRuntime::stop() {
   }
   for (auto& w : workers_)
     if (w->thread.joinable()) w->thread.join();
+  // Lookups still running finish (each within the database's own timeouts)
+  // before the event loops their answers are posted to go away.
+  if (lookups_) lookups_->join();
   workers_.clear();
+  lookups_.reset();
 }
 
 }  // namespace fulcrum

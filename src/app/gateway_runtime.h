@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "config/config.h"
 #include "core/result.h"
 #include "accounting/request_record.h"
@@ -70,6 +72,7 @@ class GatewayRuntime {
   ConfigPtr config_;
   GatewayServices services_;
   std::shared_ptr<GatewayStateSlot> slot_;
+  std::unique_ptr<boost::asio::thread_pool> lookups_;  // see Gateway's constructor
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::string> warnings_;
   std::uint16_t port_ = 0;

@@ -4,6 +4,7 @@
 
 #include "core/client_text.h"
 #include "core/clock.h"
+#include "http/run_elsewhere.h"
 #include "openai/error_body.h"
 #include "openai/feedback.h"
 #include "anthropic/messages_api.h"
@@ -18,10 +19,30 @@ namespace {
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 constexpr std::string_view kPrometheus = "text/plain; version=0.0.4; charset=utf-8";
+
+// Finds the request a feedback names and stores the verdict: both may ask the
+// ledger's database (an id older than its memory; with PostgreSQL, a verdict
+// another replica may have given), so this runs off the event loop. `caller`
+// is the key's name; `keyed`: the gateway has keys, and a request is only its
+// own key's to judge.
+Result<FeedbackRecord> record_feedback(FeedbackStore& store, FeedbackRecord record, const std::string& caller,
+                                       bool keyed) {
+  auto found = store.find_request(record.request_id);
+  if (!found)  // the ledger's database is away: the caller may send it again
+    return make_error(Errc::unavailable, "the ledger cannot be read right now; send the feedback again");
+  auto& target = found.value();
+  // Another key's request gets the same answer as an unknown id: its existence is not the caller's to learn.
+  if (!target || (keyed && target->key != caller))
+    return make_error(Errc::not_found, "no request with id '" + clip_client_text(record.request_id) + "' in the ledger",
+                      "request_id");
+  record.tier = std::move(target->tier);
+  record.replaced = store.store(record);
+  return record;
+}
 }  // namespace
 
-Gateway::Gateway(std::shared_ptr<GatewayStateSlot> slot, net::any_io_executor ex)
-    : slot_(std::move(slot)), upstream_(ex) {}
+Gateway::Gateway(std::shared_ptr<GatewayStateSlot> slot, net::any_io_executor ex, net::any_io_executor lookups)
+    : slot_(std::move(slot)), upstream_(std::move(ex)), lookups_(std::move(lookups)) {}
 
 std::pair<int, std::string> Gateway::reject(int status, std::string_view why) {
   Errc code = status == 413 ? Errc::body_too_large : Errc::invalid_request;
@@ -106,27 +127,26 @@ Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& reque
     co_await send_error(sink, e);
     co_return;
   }
-  auto found = state.feedback->find_request(parsed->request_id);
-  if (!found) {  // the ledger's database is away: the caller may send it again
-    co_await send_error(sink, make_error(Errc::unavailable, "the ledger cannot be read right now; send the feedback again"));
-    co_return;
-  }
-  auto& target = found.value();
-  // Another key's request gets the same answer as an unknown id: its existence is not the caller's to learn.
-  if (!target || (state.admission && target->key != caller)) {
-    const auto e = make_error(Errc::not_found, "no request with id '" + clip_client_text(parsed->request_id) +
-                                                   "' in the ledger", "request_id");
+  // Everything the lookup reads is copied into it: it runs on another thread,
+  // and must stay valid even if this request's event loop stops first.
+  // Named, not a temporary in the co_await: g++ 12 destroys those twice.
+  auto lookup = [store = state.feedback, record = std::move(parsed.value()), caller = std::move(caller),
+                 keyed = state.admission != nullptr]() mutable {
+    return record_feedback(*store, std::move(record), caller, keyed);
+  };
+  auto recorded = co_await run_elsewhere(lookups_, std::move(lookup));
+  if (!recorded) {
+    const auto e = recorded.error();
     co_await send_error(sink, e);
     co_return;
   }
-  parsed->tier = std::move(target->tier);
-  parsed->replaced = state.feedback->store(*parsed);
-  if (state.metrics) state.metrics->on_feedback(*parsed);
-  if (state.dashboard) state.dashboard->on_feedback(*parsed);
+  const auto& feedback = recorded.value();
+  if (state.metrics) state.metrics->on_feedback(feedback);
+  if (state.dashboard) state.dashboard->on_feedback(feedback);
   boost::json::object o;
-  o["status"] = parsed->replaced ? "replaced" : "recorded";
-  o["request_id"] = parsed->request_id;
-  o["tier"] = parsed->tier;
+  o["status"] = feedback.replaced ? "replaced" : "recorded";
+  o["request_id"] = feedback.request_id;
+  o["tier"] = feedback.tier;
   co_await sink.send(200, {}, boost::json::serialize(o), kJson);
 }
 

@@ -54,7 +54,11 @@ class GatewayStateSlot {
 
 class Gateway final : public RequestHandler {
  public:
-  Gateway(std::shared_ptr<GatewayStateSlot> slot, net::any_io_executor ex);
+  // `ex`: the worker's event loop. `lookups`: where calls that may wait on the
+  // ledger's database run (feedback's lookups), so that the event loop, which
+  // every other request on this worker shares, never waits on a disk or a
+  // PostgreSQL round trip.
+  Gateway(std::shared_ptr<GatewayStateSlot> slot, net::any_io_executor ex, net::any_io_executor lookups);
 
   Task<void> handle(const HttpRequest& request, ResponseSink& sink) override;
   std::pair<int, std::string> reject(int status, std::string_view why) override;
@@ -72,6 +76,7 @@ class Gateway final : public RequestHandler {
 
   std::shared_ptr<GatewayStateSlot> slot_;
   UpstreamClient upstream_;
+  net::any_io_executor lookups_;
 };
 
 }  // namespace fulcrum

@@ -161,7 +161,7 @@ Harness::Harness(const HarnessOptions& o) {
     ops_ = std::move(ops.value());
     runtime_ = std::make_unique<GatewayRuntime>(config_, ops_->services());
   } else {
-    runtime_ = std::make_unique<GatewayRuntime>(config_, &observer_);
+    runtime_ = std::make_unique<GatewayRuntime>(config_, GatewayServices{&observer_, o.feedback});
   }
   auto st = runtime_->start();
   if (!st) throw std::runtime_error(st.error().message);

@@ -55,6 +55,7 @@ struct HarnessOptions {
   std::string more_tiers{};
   bool operations = false;     // wire the serve stack (ledger, metrics, keys, cache, state store)
   int threads = 2;             // gateway worker threads
+  FeedbackStore* feedback = nullptr;  // without `operations`: where /v1/feedback goes (null: 503)
 };
 
 // A fake upstream, and a gateway in front of it with tiers:

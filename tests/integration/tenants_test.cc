@@ -203,6 +203,58 @@ TEST_F(FeedbackTest, OnlyTheCallersOwnRequestsAndTheLatestVerdictWins) {
   EXPECT_EQ(huge.status, 400) << "error_cost_usd is bounded";
 }
 
+// A ledger whose lookups wait until the test lets them go, as one waiting on
+// a PostgreSQL server across the network (or a cold disk) would.
+class StalledLedger final : public FeedbackStore {
+ public:
+  Result<std::optional<FeedbackTarget>> find_request(std::string_view) override {
+    std::unique_lock lock(mu_);
+    asked_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_; });
+    return std::optional(FeedbackTarget{"flash", ""});
+  }
+  std::optional<FeedbackRecord::Verdict> store(const FeedbackRecord&) override { return std::nullopt; }
+  void expect(const std::string&, const FeedbackTarget&) override {}
+  bool wait_asked() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return asked_; });
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool asked_ = false, released_ = false;
+};
+
+TEST(Feedback, ALookupWaitingOnTheLedgerHoldsNoOtherRequest) {
+  StalledLedger ledger;
+  HarnessOptions o;
+  o.threads = 1;  // one event loop: were the lookup on it, nothing else would be served
+  o.feedback = &ledger;
+  Harness h(o);
+  auto judged = std::async(std::launch::async, [&] {
+    return http_call(h.port(), "POST", "/v1/feedback", R"({"request_id":"req_1","score":1})");
+  });
+  ASSERT_TRUE(ledger.wait_asked());
+  // The event loop still serves chat while the lookup waits.
+  auto other = std::async(std::launch::async, [&] { return h.chat(kChat); });
+  const bool served = other.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  const bool still_waiting = judged.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout;
+  ledger.release();  // before any check can end the test: a regression must fail, not hang
+  EXPECT_TRUE(served) << "the chat request waited for the feedback's ledger lookup";
+  EXPECT_TRUE(still_waiting);
+  EXPECT_EQ(other.get().status, 200);
+  auto answer = judged.get();
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(json::parse(answer.body).at("tier").as_string(), "flash");
+}
+
 TEST_F(FeedbackTest, FeedbackCountsAgainstTheKeysRequestRate) {
   Harness h(ops(yaml()));
   // team-b: 3 requests a minute, feedback included. One chat and at most 3 more calls pass
