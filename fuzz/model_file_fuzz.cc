@@ -1,6 +1,7 @@
-// Model files (the category prior's and a logistic model's binary blocks):
-// any bytes give a model or an error, never a crash, and a loaded prior's
-// gain is always within [-1, 1].
+// Model files (the category prior's and a logistic model's binary blocks, an
+// isotonic map's line): any bytes give a model or an error, never a crash; a
+// loaded prior's gain is always within [-1, 1] and a loaded map's values
+// within [0, 1].
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "learn/category_prior.h"
+#include "learn/isotonic_map.h"
 #include "learn/logistic_model.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -24,6 +26,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!(g >= -1 && g <= 1)) std::abort();
       }
     }
+  }
+  {
+    std::istringstream in(bytes);
+    auto map = fulcrum::IsotonicMap::load(in);
+    if (map)
+      for (double p : {-1.0, 0.0, 0.25, 0.5, 0.75, 1.0, 2.0}) {
+        const double v = map->apply(p);
+        if (!map->identity() && !(v >= 0 && v <= 1)) std::abort();
+      }
   }
   std::istringstream in(bytes);
   (void)fulcrum::LogisticModel::load(in);

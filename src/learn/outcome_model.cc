@@ -82,9 +82,17 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   LogisticModel weak(o.features.hash_bits), strong(o.features.hash_bits);
   weak.train(fit_x, fit_w, o.sgd);
   strong.train(fit_x, fit_s, o.sgd);
+  IsotonicMap weak_map, strong_map;
   if (!cal_x.empty()) {
     weak.calibrate(cal_x, cal_w);
     strong.calibrate(cal_x, cal_s);
+    std::vector<double> pw(cal_x.size()), ps(cal_x.size());
+    for (std::size_t i = 0; i < cal_x.size(); ++i) {
+      pw[i] = weak.predict(cal_x[i]);
+      ps[i] = strong.predict(cal_x[i]);
+    }
+    weak_map = IsotonicMap::fit(pw, cal_w);
+    strong_map = IsotonicMap::fit(ps, cal_s);
   }
   // The gain model needs no calibration: it learns from every training row.
   // Its soft label blends the row's own gain with its category's mean gain,
@@ -122,6 +130,8 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   OutcomeModel model(pair, o.features, std::move(weak), std::move(strong), std::move(gain), std::move(category_prior),
                      o.category_prior_share);
   model.set_aside_ = set_aside;
+  model.weak_map_ = std::move(weak_map);
+  model.strong_map_ = std::move(strong_map);
 
   // The shape model learns "the strong tier wins" from the kept rows; the blend's
   // means and spreads are measured on the same rows.
@@ -223,13 +233,13 @@ TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, do
   const double mg = (static_cast<double>(even[2]) + odd[2]) * inv_norm;
   double gain = 2 * gain_.calibrated(mg) - 1;
   if (prior_) gain = (1 - prior_share_) * gain + prior_share_ * prior_->gain(words);
-  return {weak_.calibrated(mw), strong_.calibrated(ms), gain};
+  return {weak_map_.apply(weak_.calibrated(mw)), strong_map_.apply(strong_.calibrated(ms)), gain};
 }
 
 Status OutcomeModel::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return make_error(Errc::invalid_request, path + ": cannot write the model file");
-  out << "fulcrum-outcome-model 3\n" << pair_.weak << '\n' << pair_.strong << '\n'
+  out << "fulcrum-outcome-model 4\n" << pair_.weak << '\n' << pair_.strong << '\n'
       << features_.hash_bits << ' ' << features_.bigrams << ' ' << features_.char_ngrams << '\n';
   weak_.save(out);
   strong_.save(out);
@@ -247,6 +257,9 @@ Status OutcomeModel::save(const std::string& path) const {
       << blend_.hardness_mean << ' ' << blend_.hardness_sd << ' ' << blend_.shape_mean << ' ' << blend_.shape_sd
       << '\n';
   shape_.save(out);
+  // Version 4 adds each tier's isotonic correction.
+  weak_map_.save(out);
+  strong_map_.save(out);
   if (!out) return make_error(Errc::invalid_request, path + ": writing the model failed");
   return Ok{};
 }
@@ -255,9 +268,9 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(Errc::invalid_request, path + ": cannot open the model file");
   std::string magic, weak, strong, shape;
-  if (!std::getline(in, magic) || (magic != "fulcrum-outcome-model 1" && magic != "fulcrum-outcome-model 2" &&
-                                   magic != "fulcrum-outcome-model 3"))
-    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1, 2 or 3)");
+  if (!std::getline(in, magic) || !magic.starts_with("fulcrum-outcome-model ") ||
+      magic.size() != std::string_view("fulcrum-outcome-model 1").size() || magic.back() < '1' || magic.back() > '4')
+    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 to 4)");
   const int version = magic.back() - '0';
   FeatureOptions f;
   if (!std::getline(in, weak) || !std::getline(in, strong) || !std::getline(in, shape))
@@ -312,6 +325,13 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
     auto shape_model = ShapeModel::load(in);
     if (!shape_model) return make_error(Errc::invalid_request, path + ": " + shape_model.error().message);
     model.shape_ = std::move(shape_model.value());
+  }
+  if (version >= 4) {
+    for (auto [map, tier] : {std::pair{&model.weak_map_, "weak"}, std::pair{&model.strong_map_, "strong"}}) {
+      auto loaded = IsotonicMap::load(in);
+      if (!loaded) return make_error(Errc::invalid_request, path + ": " + tier + " tier's " + loaded.error().message);
+      *map = std::move(loaded.value());
+    }
   }
   return model;
 }

@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "learn/bf16_rows.h"
 #include "learn/category_prior.h"
+#include "learn/isotonic_map.h"
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
 #include "learn/shape_model.h"
@@ -119,6 +120,9 @@ class OutcomeModel {
   FeatureOptions features_;
   LogisticModel weak_;
   LogisticModel strong_;
+  // Each tier's Platt-scaled probability, corrected by isotonic regression on
+  // the held-out calibration rows (version 4 files; identity before).
+  IsotonicMap weak_map_, strong_map_;
   // Soft-label logistic model of (strong - weak + 1) / 2: its prediction is
   // (E[gain] + 1) / 2. Modelling the gain directly ranks prompts far better
   // than subtracting two per-tier models, whose errors dwarf the difference.

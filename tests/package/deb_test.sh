@@ -61,7 +61,7 @@ tiers:
 router:
   default: flash
   model: /usr/share/fulcrum/models/routellm-mixtral-gpt4.model
-  policies: [{type: threshold, on: score, below: flash, levels: [{at: 0.16862367, tier: pro}]}]
+  policies: [{type: threshold, on: score, below: flash, levels: [{at: 0.16937813, tier: pro}]}]
 ledger: {path: /var/lib/fulcrum/deb-test-ledger.db}
 log: {access: false}
 YAML

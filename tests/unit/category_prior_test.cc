@@ -179,6 +179,54 @@ TEST(OutcomeModel, AddsTheCategoryPriorAndKeepsItWhenSaved) {
   std::remove(path.c_str());
 }
 
+TEST(OutcomeModel, KeepsEachTiersIsotonicCorrectionWhenSaved) {
+  // Enough rows that the held-out fifth fits an isotonic map (IsotonicMap::kMinRows).
+  // The weak tier answers well 95% of the time on short prompts and 20% on
+  // long ones, a step Platt's one sigmoid only approximates.
+  std::vector<LabeledPrompt> rows;
+  for (int i = 0; i < 6000; ++i) {
+    const bool long_prompt = i % 2 == 0;
+    const std::string prompt = long_prompt ? "explain in detail the proof of theorem " + std::to_string(i % 97) +
+                                                 " step by step with every lemma"
+                                           : "hi " + std::to_string(i % 89);
+    const bool weak_good = (i * 7919) % 100 < (long_prompt ? 20 : 95);
+    rows.push_back(row("", prompt, weak_good ? 1 : 0, 1));
+  }
+  OutcomeTrainOptions opt;
+  opt.features.hash_bits = 12;
+  const auto model = OutcomeModel::train(pointers(rows), kPair, opt);
+  std::vector<Feature> scratch;
+  const std::string prompt = "explain in detail the proof of theorem 5 step by step with every lemma";
+  const double p_weak = model.probabilities(prompt, scratch).weak;
+  EXPECT_NEAR(p_weak, 0.2, 0.05);
+
+  const std::string path = ::testing::TempDir() + "/outcome-iso-" + std::to_string(::getpid()) + ".model";
+  ASSERT_TRUE(model.save(path));
+  auto loaded = OutcomeModel::load(path);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_NEAR(loaded->probabilities(prompt, scratch).weak, p_weak, 0.005);
+
+  // The same file as version 3 (no isotonic lines) loads, with Platt's probability alone.
+  std::string v4;
+  {
+    std::ifstream in(path, std::ios::binary);
+    v4.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = v4.find("isotonic ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(std::stoi(v4.substr(at + 9)), 1) << "the weak tier's map has knots";
+  std::string v3 = v4.substr(0, at);
+  v3[v3.find('4')] = '3';
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << v3;
+  auto platt_only = OutcomeModel::load(path);
+  ASSERT_TRUE(platt_only) << platt_only.error().message;
+  EXPECT_NEAR(platt_only->probabilities(prompt, scratch).weak, 0.2, 0.05);
+  // A version 4 file cut inside its isotonic lines does not load.
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << v4.substr(0, at + 12);
+  EXPECT_FALSE(OutcomeModel::load(path));
+  std::remove(path.c_str());
+}
+
 TEST(OutcomeModel, SetsAsideACategoryTheStrongTierReliablyLoses) {
   auto rows = three_categories();
   // A small category the strong tier loses on average, but not reliably.
