@@ -24,17 +24,19 @@ namespace {
 
 using namespace fulcrum;
 
-std::string body_2000_tokens() {
+std::string body_tokens(std::size_t tokens) {
   std::string prompt;
   const char* words[] = {"Consider", "the", "integral", "of", "x", "squared", "over", "a", "bounded", "domain",
                          "and", "prove", "that", "the", "limit", "exists", "when", "n", "grows", "large"};
-  for (int i = 0; prompt.size() < 8000; ++i) {  // ~4 characters per token
+  for (int i = 0; prompt.size() < 4 * tokens; ++i) {  // ~4 characters per token
     prompt += words[i % 20];
     prompt += ' ';
   }
   return R"({"model":"auto","messages":[{"role":"system","content":"You are a careful mathematician."},)"
          R"({"role":"user","content":")" + prompt + R"("}],"temperature":0.2})";
 }
+
+std::string body_2000_tokens() { return body_tokens(2000); }
 
 // Distinct ~2,000-token prompts of real text: consecutive MMLU prompts joined
 // until each reaches 8,000 characters. Unlike the repeated-vocabulary prompt,
@@ -120,6 +122,26 @@ void BM_RouteDecision(benchmark::State& state) {
   report_percentiles(state, ns);
 }
 BENCHMARK(BM_RouteDecision);
+
+// The same decision on prompts of 2,000 to 100,000 tokens: the models read a
+// bounded head and tail, so what grows with the prompt is the rest (its text
+// gathered from the messages, the token estimate, the code/math markers).
+void BM_RouteDecisionByPromptSize(benchmark::State& state) {
+  auto router = build_router(config());
+  if (!router) std::abort();
+  auto req = parse_chat_request(body_tokens(static_cast<std::size_t>(state.range(0))));
+  if (!req) std::abort();
+  std::vector<double> ns;
+  ns.reserve(1 << 20);
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto d = (*router)->route(RouteInput{*req, nullptr, "req_0123456789abcdef"});
+    benchmark::DoNotOptimize(d);
+    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
+  }
+  report_percentiles(state, ns);
+}
+BENCHMARK(BM_RouteDecisionByPromptSize)->Arg(2000)->Arg(20000)->Arg(100000);
 
 void BM_RouteDecisionRealPrompts(benchmark::State& state) {
   auto router = build_router(config());

@@ -193,12 +193,13 @@ OutcomeModel::OutcomeModel(ModelPair pair, FeatureOptions features, LogisticMode
 
 TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vector<Feature>& scratch) const {
   PromptWords words;
-  const double inv_norm = extract_text_features(prompt, features_, scratch, /*normalize=*/false, &words);
-  return probabilities(scratch, inv_norm, words, prompt);
+  const auto window = PromptWindow::of(prompt);
+  const double inv_norm = extract_text_features(window, features_, scratch, /*normalize=*/false, &words);
+  return probabilities(scratch, inv_norm, words, window);
 }
 
 TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& features, double inv_norm,
-                                              const PromptWords& words, std::string_view text) const {
+                                              const PromptWords& words, const PromptWindow& text) const {
   auto p = lexical(features, inv_norm, words);
   if (blend_.shape_weight > 0 || blend_.hardness_weight > 0) {
     const double shape = blend_.shape_weight > 0 ? shape_.margin(prompt_shape(text, words)) : blend_.shape_mean;

@@ -92,9 +92,9 @@ class OutcomeModel {
   TierProbabilities probabilities(std::string_view prompt, std::vector<Feature>& scratch) const;
   // From features already extracted (unnormalised, with their norm factor, and
   // the prompt's words) with at least this model's hash bits: indices are
-  // masked down to its size. `text` is the prompt they came from (its shape).
+  // masked down to its size. `text` is what they were read from (its shape).
   TierProbabilities probabilities(const std::vector<Feature>& features, double inv_norm, const PromptWords& words,
-                                  std::string_view text) const;
+                                  const PromptWindow& text) const;
   const FeatureOptions& feature_options() const { return features_; }
   double score(std::string_view prompt, std::vector<Feature>& scratch) const {
     return probabilities(prompt, scratch).gain;

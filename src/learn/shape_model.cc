@@ -52,13 +52,12 @@ constexpr PairTables kPairs = [] {
   return t;
 }();
 
-constexpr std::size_t kMaxRead = kModelHeadChars + kModelTailChars;
-
 struct ShapeCounts {
   double words = 0, capitalised = 0, distinct = 0, numbers = 0, sentences = 0, commas = 0, lines = 0, letters = 0;
 };
 
-// At most kMaxRead bytes (the 16-bit lanes cannot overflow).
+// At most 65,535 bytes a call (the 16-bit lanes would overflow): a window's
+// head or tail (learn/text_features.h) is far less.
 void count_shape(std::string_view text, ShapeCounts& n) {
   std::uint64_t first = 0, second = 0;
   unsigned prev = kSpace;
@@ -82,18 +81,16 @@ void count_shape(std::string_view text, ShapeCounts& n) {
 
 }  // namespace
 
-ShapeVector prompt_shape(std::string_view text, const PromptWords& words) {
+ShapeVector prompt_shape(const PromptWindow& text, const PromptWords& words) {
   ShapeCounts n;
   // A long prompt is read as its head and tail, as the text features are
   // (learn/text_features.h), and its counts scaled up to its whole length:
   // the cost stays bounded whatever the prompt's size.
+  count_shape(text.head, n);
   double scale = 1;
-  if (text.size() <= kMaxRead) {
-    count_shape(text, n);
-  } else {
-    count_shape(text.substr(0, kModelHeadChars), n);
-    count_shape(text.substr(text.size() - kModelTailChars), n);
-    scale = static_cast<double>(text.size()) / static_cast<double>(kMaxRead);
+  if (!text.tail.empty()) {
+    count_shape(text.tail, n);
+    scale = static_cast<double>(text.total_chars) / static_cast<double>(text.head.size() + text.tail.size());
   }
   // Distinct words among the first PromptWords::kMax the text features read
   // (their hashes, in a bitset: a collision undercounts by one).
@@ -108,7 +105,7 @@ ShapeVector prompt_shape(std::string_view text, const PromptWords& words) {
   // training range on a prompt far shorter than any training row ("hi, how
   // are you?"), where correlated log counts extrapolated the wrong way.
   const double per_word = n.words > 0 ? 1 / n.words : 0;
-  return {std::log1p(static_cast<double>(text.size())),
+  return {std::log1p(static_cast<double>(text.total_chars)),
           std::log1p(scale * n.words),
           words.count > 0 ? n.distinct / static_cast<double>(words.count) : 0.0,
           n.capitalised * per_word,

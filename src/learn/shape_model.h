@@ -24,7 +24,10 @@ using ShapeVector = std::array<double, kShapeFeatures>;
 // One branch-free pass over the text (its head and tail when long, as the text
 // features read it, counts scaled to the whole), plus the distinct words among
 // `words`, the text features' first word hashes of the same text.
-ShapeVector prompt_shape(std::string_view text, const PromptWords& words);
+ShapeVector prompt_shape(const PromptWindow& text, const PromptWords& words);
+inline ShapeVector prompt_shape(std::string_view text, const PromptWords& words) {
+  return prompt_shape(PromptWindow::of(text), words);
+}
 
 class ShapeModel {
  public:

@@ -145,27 +145,24 @@ class FeatureWriter {
 
 }  // namespace
 
-float extract_text_features(std::string_view text, const FeatureOptions& opt, std::vector<Feature>& out,
+float extract_text_features(const PromptWindow& text, const FeatureOptions& opt, std::vector<Feature>& out,
                             bool normalize, PromptWords* words) {
   const std::uint32_t mask = (1u << opt.hash_bits) - 1;
-  // A long prompt is read as its head and its tail (kModelHeadChars +
-  // kModelTailChars): the instructions and the question, not the whole
-  // document between them. This bounds the routing decision's cost whatever
-  // the prompt's size, and training reads prompts the same way.
-  const bool whole = text.size() <= kModelHeadChars + kModelTailChars;
-  const std::size_t read_chars = whole ? text.size() : kModelHeadChars + kModelTailChars;
+  // A long prompt is read as its head and its tail: the instructions and the
+  // question, not the whole document between them. This bounds the routing
+  // decision's cost whatever the prompt's size, and training reads prompts
+  // the same way.
+  const std::size_t read_chars = text.head.size() + text.tail.size();
   // At most a unigram, a bigram and a 4-gram per byte read, plus 7 shape
   // features. resize() only grows the reused vector's storage once.
   const std::size_t bound = 3 * read_chars + 8;
   if (out.size() < bound) out.resize(bound);
   if (words) words->count = 0;
   FeatureWriter w(out.data(), mask, opt, words);
-  if (whole) {
-    w.read(text);
-  } else {
-    w.read(text.substr(0, kModelHeadChars));
+  w.read(text.head);
+  if (!text.tail.empty()) {
     w.cut();
-    w.read(text.substr(text.size() - kModelTailChars));
+    w.read(text.tail);
   }
 
   // Shape features, bucketed so the linear model can learn non-linear effects.
@@ -173,7 +170,7 @@ float extract_text_features(std::string_view text, const FeatureOptions& opt, st
     const int b = x <= 0 ? 0 : 1 + static_cast<int>(std::log2(1 + x));
     w.add(fnv_str(kFnvOffset ^ 0x44, name) + static_cast<std::uint64_t>(b) * kFnvPrime, 1.0f);
   };
-  bucket("len", static_cast<double>(text.size()));
+  bucket("len", static_cast<double>(text.total_chars));
   bucket("words", static_cast<double>(w.words));
   bucket("digits", static_cast<double>(w.digits));
   bucket("lines", static_cast<double>(w.lines));

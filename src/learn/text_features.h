@@ -44,13 +44,34 @@ struct PromptWords {
 inline constexpr std::size_t kModelHeadChars = 1024;
 inline constexpr std::size_t kModelTailChars = 512;
 
+// What the models read of a prompt: all of it when it is at most
+// kModelHeadChars + kModelTailChars long, else its first kModelHeadChars
+// (`head`) and last kModelTailChars (`tail`), with the whole length. The
+// router builds one from a request's messages without gathering the whole
+// text; training takes it from the whole text (of()): the same features.
+struct PromptWindow {
+  std::string_view head;  // the whole text when it fits
+  std::string_view tail;  // empty when the whole text fits
+  std::size_t total_chars = 0;
+
+  bool cut() const { return total_chars > kModelHeadChars + kModelTailChars; }
+  static PromptWindow of(std::string_view text) {
+    if (text.size() <= kModelHeadChars + kModelTailChars) return {text, {}, text.size()};
+    return {text.substr(0, kModelHeadChars), text.substr(text.size() - kModelTailChars), text.size()};
+  }
+};
+
 // Puts the features of `text` in `out` (cleared first) and returns the factor
 // that L2-normalises them. With `normalize` the values are scaled by it here;
 // without, the caller scales its dot products instead (one multiply per model,
 // not one per feature: the routing hot path does that). With `words`, also
 // puts there the hashes of the first PromptWords::kMax words read (the low 32
 // bits of each word unigram's hash, so masking gives the feature's index).
-float extract_text_features(std::string_view text, const FeatureOptions& options, std::vector<Feature>& out,
+float extract_text_features(const PromptWindow& text, const FeatureOptions& options, std::vector<Feature>& out,
                             bool normalize = true, PromptWords* words = nullptr);
+inline float extract_text_features(std::string_view text, const FeatureOptions& options, std::vector<Feature>& out,
+                                   bool normalize = true, PromptWords* words = nullptr) {
+  return extract_text_features(PromptWindow::of(text), options, out, normalize, words);
+}
 
 }  // namespace fulcrum

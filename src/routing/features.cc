@@ -1,6 +1,7 @@
 #include "routing/features.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -11,6 +12,7 @@
 #include "core/token_estimate.h"
 #include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
+#include "learn/text_features.h"
 
 namespace fulcrum {
 namespace {
@@ -23,6 +25,9 @@ std::optional<double> parse_number(std::string_view s) {
   if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v) || v < 0) return std::nullopt;
   return v;
 }
+
+// The sample holds the models' window of a long text (see prompt_sample).
+static_assert(FeatureExtractor::kSampleChars >= kModelHeadChars && FeatureExtractor::kSampleChars >= kModelTailChars);
 
 }  // namespace
 
@@ -79,7 +84,7 @@ std::string RequestFeatures::to_json() const {
   return boost::json::serialize(o);
 }
 
-std::string FeatureExtractor::prompt_text(const ChatRequest& request) const {
+FeatureExtractor::PromptSample FeatureExtractor::prompt_sample(const ChatRequest& request) const {
   std::vector<const boost::json::value*> picked;
   if (auto it = request.body.find("messages"); it != request.body.end())
     for (const auto& m : it->value().as_array()) {
@@ -93,25 +98,64 @@ std::string FeatureExtractor::prompt_text(const ChatRequest& request) const {
   std::size_t first = 0;
   if (config_.prompt.last_n > 0 && picked.size() > static_cast<std::size_t>(config_.prompt.last_n))
     first = picked.size() - static_cast<std::size_t>(config_.prompt.last_n);
-  std::string out;
-  for (std::size_t i = first; i < picked.size(); ++i) append_message_text(*picked[i], out);
-  if (!out.empty()) out.pop_back();  // the last separator
-  return out;
+  // The text is every piece followed by a newline, less the last newline; its
+  // pieces are views into the body, so the whole need never be copied.
+  std::vector<std::string_view> pieces;
+  std::size_t total = 0;
+  for (std::size_t i = first; i < picked.size(); ++i)
+    for_each_text(*picked[i], [&](std::string_view t) {
+      pieces.push_back(t);
+      total += t.size() + 1;
+    });
+  PromptSample sample;
+  sample.total_chars = total > 0 ? total - 1 : 0;
+  // Appends bytes [from, to) of the joined text.
+  const auto append_range = [&](std::size_t from, std::size_t to) {
+    std::size_t at = 0;  // where the current piece starts in the joined text
+    for (const auto piece : pieces) {
+      const std::size_t end = at + piece.size() + 1;  // with its newline
+      if (end > from && at < to) {
+        const std::size_t a = std::max(from, at) - at, b = std::min(to, end) - at;
+        sample.text.append(piece.substr(a, std::min(b, piece.size()) - std::min(a, piece.size())));
+        if (b > piece.size()) sample.text.push_back('\n');
+      }
+      if (end >= to) break;
+      at = end;
+    }
+  };
+  if (sample.total_chars <= 2 * kSampleChars) {
+    sample.text.reserve(sample.total_chars);
+    append_range(0, sample.total_chars);
+  } else {
+    sample.text.reserve(2 * kSampleChars);
+    append_range(0, kSampleChars);
+    append_range(sample.total_chars - kSampleChars, sample.total_chars);
+  }
+  return sample;
 }
 
 Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, const HeaderLookup& header) const {
   RequestFeatures f;
   if (auto it = request.body.find("messages"); it != request.body.end()) f.message_count = it->value().as_array().size();
-  const auto text = prompt_text(request);
-  f.prompt_chars = static_cast<std::int64_t>(text.size());
+  const auto sample = prompt_sample(request);
+  const std::string_view text = sample.text;
+  f.prompt_chars = static_cast<std::int64_t>(sample.total_chars);
   f.prompt_tokens_estimate = estimate_tokens(text);
+  if (sample.cut())
+    f.prompt_tokens_estimate = static_cast<std::int64_t>(std::llround(
+        static_cast<double>(f.prompt_tokens_estimate) * static_cast<double>(sample.total_chars) / static_cast<double>(text.size())));
   f.request_chars = request.prompt_size();
   f.max_output_tokens = requested_max_tokens(request);
-  f.has_code = text.find("```") != std::string::npos || text.find("#include") != std::string::npos ||
-               text.find("};") != std::string::npos || contains_common(text, "def ") ||
-               contains_common(text, "function ");
-  f.has_math = text.find('=') != std::string::npos || text.find('^') != std::string::npos ||
-               text.find("\\frac") != std::string::npos || contains_common(text, "solve");
+  // A cut sample's two halves are searched apart: no marker spans the cut.
+  const auto halves = sample.cut() ? std::array{text.substr(0, kSampleChars), text.substr(kSampleChars)}
+                                   : std::array{text, std::string_view()};
+  for (const auto part : halves) {
+    f.has_code = f.has_code || part.find("```") != std::string_view::npos ||
+                 part.find("#include") != std::string_view::npos || part.find("};") != std::string_view::npos ||
+                 contains_common(part, "def ") || contains_common(part, "function ");
+    f.has_math = f.has_math || part.find('=') != std::string_view::npos || part.find('^') != std::string_view::npos ||
+                 part.find("\\frac") != std::string_view::npos || contains_common(part, "solve");
+  }
 
   // Declared values: a header wins over the same name in metadata. Clipped:
   // they reach the reason, the ledger and error messages.
@@ -150,9 +194,13 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
     thread_local PromptWords words;
     FeatureOptions opt = model_ ? model_->feature_options() : domains_->feature_options();
     if (model_ && predict_domain) opt.hash_bits = std::max(opt.hash_bits, domains_->feature_options().hash_bits);
-    const double inv_norm = extract_text_features(text, opt, scratch, /*normalize=*/false, model_ ? &words : nullptr);
+    // The models' window of the whole text, taken from the sample, which holds it.
+    const auto window = sample.cut() ? PromptWindow{text.substr(0, kModelHeadChars),
+                                                    text.substr(text.size() - kModelTailChars), sample.total_chars}
+                                     : PromptWindow::of(text);
+    const double inv_norm = extract_text_features(window, opt, scratch, /*normalize=*/false, model_ ? &words : nullptr);
     if (model_) {
-      const auto p = model_->probabilities(scratch, inv_norm, words, text);
+      const auto p = model_->probabilities(scratch, inv_norm, words, window);
       f.score = p.gain;
       f.p_weak = p.weak;
       f.p_strong = p.strong;

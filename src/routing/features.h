@@ -62,8 +62,19 @@ class FeatureExtractor {
   // declared number does not parse.
   Result<RequestFeatures> extract(const ChatRequest& request, const HeaderLookup& header) const;
 
-  // The text the router reads: the configured roles' messages, last N of them.
-  std::string prompt_text(const ChatRequest& request) const;
+  // The text the router reads: the configured roles' messages, last N of
+  // them, joined by newlines; of a long one, only its first and last
+  // kSampleChars (the models read less still: learn/text_features.h), so that
+  // a decision costs the same on a 20,000-token prompt as on a 1,000,000-token
+  // one. The code and math markers are looked for in that sample, and the
+  // token estimate is the sample's, scaled to the whole length.
+  static constexpr std::size_t kSampleChars = 8192;
+  struct PromptSample {
+    std::string text;  // all of it, or its first and last kSampleChars joined
+    std::size_t total_chars = 0;
+    bool cut() const { return total_chars > text.size(); }
+  };
+  PromptSample prompt_sample(const ChatRequest& request) const;
 
  private:
   const RouterConfig& config_;

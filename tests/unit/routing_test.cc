@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "config/load.h"
+#include "core/token_estimate.h"
 #include "learn/outcome_model.h"
 #include "routing/policy.h"
 #include "routing/router.h"
@@ -220,6 +221,52 @@ TEST(Router, ThresholdLevelsOnTheLearnedScore) {
   EXPECT_EQ(de->tier_index, 0u) << de->reason;
   EXPECT_NE(de->reason.find("< 0.3 -> flash"), std::string::npos) << de->reason;
   EXPECT_GT(*dh->features.complexity, *de->features.complexity);
+}
+
+// A long prompt is read from a bounded sample (FeatureExtractor::prompt_sample):
+// the same score as the model gives the whole text, its exact length, and
+// markers looked for in its first and last kSampleChars only.
+TEST(Router, ALongPromptIsReadFromABoundedSampleWithTheWholeTextsScore) {
+  const auto model_path = train_tiny_model();
+  auto c = load("router:\n  default: flash\n  model: " + model_path +
+                "\n  policies: [{type: threshold, below: flash, levels: [{at: 0.3, tier: pro}]}]\n");
+  auto router = build_router(c);
+  ASSERT_TRUE(router) << router.error().message;
+  auto model = OutcomeModel::load(model_path);
+  ASSERT_TRUE(model) << model.error().message;
+
+  const std::string filler(30000, 'a');
+  const std::string system = "You review proofs. " + std::string(100, 'x');
+  const std::string first = "prove the lemma by induction " + filler + " def middle(): pass " + filler;
+  const std::string last = "then solve it " + std::string(200, 'z');
+  boost::json::object body;
+  body["model"] = "auto";
+  body["messages"] = boost::json::array{
+      boost::json::object{{"role", "system"}, {"content", system}},
+      boost::json::object{{"role", "user"}, {"content", first}},
+      boost::json::object{{"role", "assistant"}, {"content", "not read: an assistant turn"}},
+      boost::json::object{{"role", "user"},
+                          {"content", boost::json::array{boost::json::object{{"type", "text"}, {"text", last}}}}}};
+  auto req = parse_chat_request(boost::json::serialize(body));
+  ASSERT_TRUE(req);
+  const std::string whole = system + "\n" + first + "\n" + last;  // the system and user turns, joined
+  auto d = (*router)->route(RouteInput{*req, nullptr, "long"});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->features.prompt_chars, static_cast<std::int64_t>(whole.size()));
+  std::vector<Feature> scratch;
+  EXPECT_DOUBLE_EQ(*d->features.score, model->probabilities(whole, scratch).gain);
+  EXPECT_FALSE(d->features.has_code) << "'def ' sits 30,000 characters from either end";
+  EXPECT_TRUE(d->features.has_math) << "'solve' is in the last turn";
+  // The estimate is the sample's, scaled: the filler is one long word.
+  EXPECT_NEAR(static_cast<double>(d->features.prompt_tokens_estimate), static_cast<double>(estimate_tokens(whole)),
+              0.1 * static_cast<double>(estimate_tokens(whole)));
+
+  // A prompt within two samples is read whole, as before.
+  auto short_req = parse_chat_request(R"({"messages":[{"role":"user","content":"def f(): return 1"}]})");
+  auto ds = (*router)->route(RouteInput{*short_req, nullptr, "short"});
+  ASSERT_TRUE(ds);
+  EXPECT_TRUE(ds->features.has_code);
+  EXPECT_DOUBLE_EQ(*ds->features.score, model->probabilities("def f(): return 1", scratch).gain);
 }
 
 // Cache-aware thresholds: a level prices a point of score at the turn's price
