@@ -105,31 +105,12 @@ void BM_TextFeatures(benchmark::State& state) {
 }
 BENCHMARK(BM_TextFeatures);
 
-void BM_RouteDecision(benchmark::State& state) {
+// Times each decision on one request body (no declared domain: the domain
+// classifier runs too, on the same feature pass).
+void time_decisions(benchmark::State& state, const std::string& body) {
   auto router = build_router(config());
   if (!router) std::abort();
-  auto req = parse_chat_request(body_2000_tokens());
-  // No declared domain: the domain classifier runs too, on the same feature pass.
-  HeaderLookup headers = nullptr;
-  std::vector<double> ns;
-  ns.reserve(1 << 20);
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    auto d = (*router)->route(RouteInput{*req, headers, "req_0123456789abcdef"});
-    benchmark::DoNotOptimize(d);
-    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
-  }
-  report_percentiles(state, ns);
-}
-BENCHMARK(BM_RouteDecision);
-
-// The same decision on prompts of 2,000 to 100,000 tokens: the models read a
-// bounded head and tail, so what grows with the prompt is the rest (its text
-// gathered from the messages, the token estimate, the code/math markers).
-void BM_RouteDecisionByPromptSize(benchmark::State& state) {
-  auto router = build_router(config());
-  if (!router) std::abort();
-  auto req = parse_chat_request(body_tokens(static_cast<std::size_t>(state.range(0))));
+  auto req = parse_chat_request(body);
   if (!req) std::abort();
   std::vector<double> ns;
   ns.reserve(1 << 20);
@@ -140,6 +121,16 @@ void BM_RouteDecisionByPromptSize(benchmark::State& state) {
     ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count());
   }
   report_percentiles(state, ns);
+}
+
+void BM_RouteDecision(benchmark::State& state) { time_decisions(state, body_2000_tokens()); }
+BENCHMARK(BM_RouteDecision);
+
+// The same decision on prompts of 2,000 to 100,000 tokens: the models read a
+// bounded head and tail, so what grows with the prompt is the rest (its text
+// gathered from the messages, the token estimate, the code/math markers).
+void BM_RouteDecisionByPromptSize(benchmark::State& state) {
+  time_decisions(state, body_tokens(static_cast<std::size_t>(state.range(0))));
 }
 BENCHMARK(BM_RouteDecisionByPromptSize)->Arg(2000)->Arg(20000)->Arg(100000);
 
