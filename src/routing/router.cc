@@ -47,7 +47,9 @@ class PolicyRouter final : public Router {
     auto fits = [&](std::size_t tier) {
       auto why = outside_window(tier, *f);
       if (why.empty()) why = over_budget(tier, *f, ctx.utc_minute);
-      if (!why.empty()) skipped += (skipped.empty() ? "skipped " : "; skipped ") + why;
+      // Once each: a policy and the default may both pick the same tier.
+      if (!why.empty() && skipped.find(why) == std::string::npos)
+        skipped += (skipped.empty() ? "skipped " : "; skipped ") + why;
       return why.empty();
     };
     auto decided = [&](std::size_t tier, std::string reason, std::optional<CascadePlan> cascade = std::nullopt) {

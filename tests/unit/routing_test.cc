@@ -441,6 +441,22 @@ router: {default: flash}
   EXPECT_EQ(d->tier_index, 1u) << d->reason;
   EXPECT_EQ(d->reason, "skipped flash (needs ~2000 tokens > its 1000-token context window); "
                        "first tier within budget: pro");
+  {
+    // A policy that picks flash, then the default (flash): the reason names the skip once.
+    auto with_policy = load_config_text(
+        tiers.substr(0, tiers.find("router:")) +
+            "router: {default: flash, policies: [{type: rules, rules: [{when: {prompt_tokens: {gte: 0}}, tier: flash}]}]}\n",
+        "test.yaml");
+    ASSERT_TRUE(with_policy.config) << (with_policy.errors.empty() ? "" : with_policy.errors.front());
+    auto twice = build_router(with_policy.config, &stats);
+    ASSERT_TRUE(twice);
+    auto req = parse_chat_request(R"({"messages":[{"role":"user","content":")" + std::string(7999, 'a') + "\"}]}");
+    ASSERT_TRUE(req);
+    auto dt = (*twice)->route(RouteInput{*req, nullptr, "a"});
+    ASSERT_TRUE(dt);
+    EXPECT_EQ(dt->reason, "skipped flash (needs ~2000 tokens > its 1000-token context window); "
+                          "first tier within budget: pro");
+  }
   d = route(400, R"(,"max_tokens":800)");  // fits the window, not flash's answer limit
   ASSERT_TRUE(d);
   EXPECT_EQ(d->tier_index, 1u) << d->reason;
