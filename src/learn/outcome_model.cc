@@ -100,8 +100,8 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   // outcome pair can (the category is known in training only; routing reads
   // the prompt alone).
   // Rows of a category the strong tier reliably loses are set aside from the
-  // models of the gain (the gain, shape and category prior models); the
-  // per-tier models above keep them.
+  // models that score the gain (the gain, shape and category prior models);
+  // the per-tier models above keep them.
   const auto set_aside = o.set_aside_z > 0 ? contradicting_categories(rows, pair, o.set_aside_z)
                                            : std::vector<std::string>{};
   const auto kept = [&](const LabeledPrompt& r) {
