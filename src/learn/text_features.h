@@ -46,19 +46,21 @@ inline constexpr std::size_t kModelTailChars = 512;
 
 // What the models read of a prompt: all of it when it is at most
 // kModelHeadChars + kModelTailChars long, else its first kModelHeadChars
-// (`head`) and last kModelTailChars (`tail`), with the whole length. The
-// router builds one from a request's messages without gathering the whole
-// text; training takes it from the whole text (of()): the same features.
+// (`head`) and last kModelTailChars (`tail`), with the whole length.
 struct PromptWindow {
   std::string_view head;  // the whole text when it fits
   std::string_view tail;  // empty when the whole text fits
   std::size_t total_chars = 0;
 
-  bool cut() const { return total_chars > kModelHeadChars + kModelTailChars; }
-  static PromptWindow of(std::string_view text) {
-    if (text.size() <= kModelHeadChars + kModelTailChars) return {text, {}, text.size()};
-    return {text.substr(0, kModelHeadChars), text.substr(text.size() - kModelTailChars), text.size()};
+  // `text` is the whole prompt (training), or a sample of one `total_chars`
+  // long that holds at least its first kModelHeadChars and last
+  // kModelTailChars (the router, which never gathers the whole text): both
+  // give the same window.
+  static PromptWindow of(std::string_view text, std::size_t total_chars) {
+    if (total_chars <= kModelHeadChars + kModelTailChars) return {text, {}, total_chars};
+    return {text.substr(0, kModelHeadChars), text.substr(text.size() - kModelTailChars), total_chars};
   }
+  static PromptWindow of(std::string_view text) { return of(text, text.size()); }
 };
 
 // Puts the features of `text` in `out` (cleared first) and returns the factor

@@ -194,10 +194,7 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
     thread_local PromptWords words;
     FeatureOptions opt = model_ ? model_->feature_options() : domains_->feature_options();
     if (model_ && predict_domain) opt.hash_bits = std::max(opt.hash_bits, domains_->feature_options().hash_bits);
-    // The models' window of the whole text, taken from the sample, which holds it.
-    const auto window = sample.cut() ? PromptWindow{text.substr(0, kModelHeadChars),
-                                                    text.substr(text.size() - kModelTailChars), sample.total_chars}
-                                     : PromptWindow::of(text);
+    const auto window = PromptWindow::of(text, sample.total_chars);
     const double inv_norm = extract_text_features(window, opt, scratch, /*normalize=*/false, model_ ? &words : nullptr);
     if (model_) {
       const auto p = model_->probabilities(scratch, inv_norm, words, window);
