@@ -201,13 +201,17 @@ std::string train_tiny_model() {
   EXPECT_TRUE(testing::train_synthetic_model(testing::synthetic_workload(400)).save(path));
   return path;
 }
+
+// The learned model's score, levelled: pro from 0.3, pro-max from 0.99.
+Result<std::unique_ptr<Router>> threshold_router(const std::string& model_path) {
+  return build_router(load("router:\n  default: flash\n  model: " + model_path +
+                           "\n  policies: [{type: threshold, below: flash, levels: [{at: 0.3, tier: pro}, "
+                           "{at: 0.99, tier: pro-max}]}]\n"));
+}
 }  // namespace
 
 TEST(Router, ThresholdLevelsOnTheLearnedScore) {
-  const auto model = train_tiny_model();
-  auto c = load("router:\n  default: flash\n  model: " + model +
-                "\n  policies: [{type: threshold, below: flash, levels: [{at: 0.3, tier: pro}, {at: 0.99, tier: pro-max}]}]\n");
-  auto router = build_router(c);
+  auto router = threshold_router(train_tiny_model());
   ASSERT_TRUE(router) << router.error().message;
   auto hard = parse_chat_request(R"({"messages":[{"role":"user","content":"prove the lemma by induction"}]})");
   auto easy = parse_chat_request(R"({"messages":[{"role":"user","content":"say hello to my friend"}]})");
@@ -228,9 +232,7 @@ TEST(Router, ThresholdLevelsOnTheLearnedScore) {
 // markers looked for in its first and last kSampleChars only.
 TEST(Router, ALongPromptIsReadFromABoundedSampleWithTheWholeTextsScore) {
   const auto model_path = train_tiny_model();
-  auto c = load("router:\n  default: flash\n  model: " + model_path +
-                "\n  policies: [{type: threshold, below: flash, levels: [{at: 0.3, tier: pro}]}]\n");
-  auto router = build_router(c);
+  auto router = threshold_router(model_path);
   ASSERT_TRUE(router) << router.error().message;
   auto model = OutcomeModel::load(model_path);
   ASSERT_TRUE(model) << model.error().message;
