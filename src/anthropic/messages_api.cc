@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_parse.h"
 #include "openai/client_api.h"
 #include "openai/usage.h"
 
@@ -95,8 +96,9 @@ Status append_message(const json::object& m, const std::string& where, json::arr
 
 Result<std::string> messages_to_chat(std::string_view body) {
   json::error_code ec;
-  auto parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) return make_error(Errc::invalid_json, "the request body must be a JSON object");
+  auto parsed = parse_json(body, ec);
+  if (ec) return make_error(Errc::invalid_json, "the request body is not valid JSON: " + describe_json_error(ec));
+  if (!parsed.is_object()) return make_error(Errc::invalid_json, "the request body must be a JSON object");
   const auto& in = parsed.get_object();
   json::object out;
   if (const auto* m = field(in, "model")) {
@@ -180,7 +182,7 @@ std::int64_t num(const json::object& o, std::string_view k) {
 // A tool call's arguments as the input object Anthropic clients expect.
 json::value input_of(std::string_view arguments) {
   json::error_code ec;
-  auto v = json::parse(arguments, ec);
+  auto v = parse_json(arguments, ec);
   return !ec && v.is_object() ? v : json::value(json::object{});
 }
 
@@ -232,7 +234,7 @@ std::string anthropic_error(int status, std::string_view openai_error_body) {
                    : status == 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error";
   std::string message(openai_error_body);
   json::error_code ec;
-  auto v = json::parse(openai_error_body, ec);
+  auto v = parse_json(openai_error_body, ec);
   if (!ec && v.is_object())
     if (const auto* e = v.get_object().if_contains("error"); e && e->is_object())
       message = string_or_empty(e->get_object(), "message");

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_parse.h"
+#include "core/money.h"
 #include "openai/chat_request.h"
 #include "openai/client_api.h"
 
@@ -14,7 +16,7 @@ namespace {
 
 // A count from the upstream, clamped to [0, 2^40] so that sums of them cannot overflow.
 std::int64_t int_or(const json::object& o, std::string_view name) {
-  constexpr std::int64_t kMax = std::int64_t{1} << 40;
+  constexpr std::int64_t kMax = kMaxReportedTokens;  // counts and max_tokens alike
   const auto* v = o.if_contains(name);
   if (!v) return 0;
   if (v->is_int64()) return std::clamp<std::int64_t>(v->get_int64(), 0, kMax);
@@ -65,7 +67,7 @@ json::array content_blocks(const json::object& m) {
       const auto* fn = call ? call->if_contains("function") : nullptr;
       if (!fn || !fn->is_object()) continue;
       boost::system::error_code ec;
-      auto input = json::parse(string_or_empty(fn->get_object(), "arguments"), ec);
+      auto input = parse_json(string_or_empty(fn->get_object(), "arguments"), ec);
       if (ec || !input.is_object()) input = json::object();
       blocks.push_back(json::object{{"type", "tool_use"},
                                     {"id", string_or_empty(*call, "id")},
@@ -109,7 +111,7 @@ json::object chat_usage(std::int64_t input, std::int64_t cache_read, std::int64_
 
 Result<std::string> chat_to_messages_request(std::string_view chat_body, std::int64_t default_max_tokens) {
   boost::system::error_code ec;
-  auto parsed = json::parse(chat_body, ec);
+  auto parsed = parse_json(chat_body, ec);
   if (ec || !parsed.is_object()) return make_error(Errc::internal, "the upstream body is not a JSON object");
   const auto& chat = parsed.get_object();
   json::object out;
@@ -173,7 +175,7 @@ Result<std::string> chat_to_messages_request(std::string_view chat_body, std::in
 
 Result<json::object> message_to_chat(std::string_view message_body) {
   boost::system::error_code ec;
-  auto parsed = json::parse(message_body, ec);
+  auto parsed = parse_json(message_body, ec);
   if (ec || !parsed.is_object()) return make_error(Errc::upstream_bad_response, "the Messages answer is not a JSON object");
   const auto& m = parsed.get_object();
   const auto* content = m.if_contains("content");
@@ -215,7 +217,7 @@ Result<json::object> message_to_chat(std::string_view message_body) {
 
 std::string chat_error_from_messages(std::string body) {
   boost::system::error_code ec;
-  auto parsed = json::parse(body, ec);
+  auto parsed = parse_json(body, ec);
   const auto* o = ec ? nullptr : parsed.if_object();
   const auto* e = o ? o->if_contains("error") : nullptr;
   if (!e || !e->is_object() || string_or_empty(*o, "type") != "error") return body;
@@ -233,7 +235,7 @@ std::string ChatChunksFromMessages::feed(std::string_view bytes) {
   while (parser_.next(ev)) {
     if (ev.data.empty()) continue;
     boost::system::error_code ec;
-    auto v = json::parse(ev.data, ec);
+    auto v = parse_json(ev.data, ec);
     if (ec || !v.is_object()) continue;
     const auto& data = v.get_object();
     on_event(string_or_empty(data, "type"), data, out);  // every Messages event names its type in its data

@@ -140,6 +140,7 @@ void read_keys(Reader& r, const YAML::Node& keys, Config& cfg) {
     if (auto b = n["daily_budget_usd"]; b.IsDefined()) {
       auto micro = b.IsScalar() ? parse_price_per_mtok(b.Scalar()) : std::nullopt;  // exact decimal, in micro-USD
       if (!micro) r.error(b, Reader::join(path, "daily_budget_usd"), "expected a non-negative USD amount, at most 6 decimals");
+      else if (*micro > kMaxBudget / 1000000) r.error(b, Reader::join(path, "daily_budget_usd"), "is above the largest budget fulcrum accepts, 1000000 USD");
       else k.daily_budget = *micro * 1000000;  // pico-USD
     }
     if (auto v = r.integer(n, "requests_per_minute", path, 1, 1000000000)) k.requests_per_minute = *v;

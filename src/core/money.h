@@ -13,6 +13,14 @@ namespace fulcrum {
 using MicroUsdPerMTok = std::int64_t;
 using PicoUsd = std::int64_t;
 
+// Bounds that keep every product and sum above inside int64: a token count
+// an upstream reports (beyond any model's window: larger is a broken or
+// hostile upstream, and is clamped), a configured price, and a budget. At the
+// bounds one answer costs at most 3 x 1e8 x 1e9 = 3e17 pico-USD.
+inline constexpr std::int64_t kMaxReportedTokens = 100'000'000;
+inline constexpr MicroUsdPerMTok kMaxPricePerMTok = 1'000'000'000;  // $1,000 per 1M tokens
+inline constexpr PicoUsd kMaxBudget = 1'000'000'000'000'000'000;     // $1,000,000
+
 // Parses a non-negative decimal like "0.14", "2.5", "10", "0.003625"
 // (at most 6 decimals) into micro-USD. Returns nullopt if malformed.
 std::optional<MicroUsdPerMTok> parse_price_per_mtok(std::string_view text);

@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <simdjson.h>
 
+#include "core/json_parse.h"
+#include "core/money.h"
 #include "core/token_estimate.h"
 #include "openai/usage.h"
 
@@ -40,19 +42,19 @@ simdjson::dom::array array_of(element v) {
   return v.get(a) == simdjson::SUCCESS ? a : simdjson::dom::array{};
 }
 
-// A count: a non-negative number, clamped into int64 (a hostile or broken
-// upstream's counts are clamped, not cast out of range); anything else is 0.
+// A count: a non-negative number, clamped to kMaxReportedTokens (a hostile or
+// broken upstream's counts are clamped, not cast out of range); anything else is 0.
 std::int64_t count_of(element v) {
-  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr auto kMax = kMaxReportedTokens;
   switch (v.type()) {
-    case element_type::INT64: return std::max<std::int64_t>(0, v.get_int64().value_unsafe());
+    case element_type::INT64: return std::clamp<std::int64_t>(v.get_int64().value_unsafe(), 0, kMax);
     case element_type::UINT64: {
       const auto u = v.get_uint64().value_unsafe();
       return u > static_cast<std::uint64_t>(kMax) ? kMax : static_cast<std::int64_t>(u);
     }
     case element_type::DOUBLE: {
       const double d = v.get_double().value_unsafe();
-      return d > 0 ? (d < 9.2e18 ? static_cast<std::int64_t>(d) : kMax) : 0;
+      return d > 0 ? (d < kMax ? static_cast<std::int64_t>(d) : kMax) : 0;
     }
     default: return 0;
   }
@@ -132,7 +134,7 @@ std::optional<AnswerFields> read_answer(std::string_view json, AnswerPart part, 
     // simdjson refuses some JSON that Boost.JSON takes (an integer beyond 64
     // bits): such an answer is read from Boost.JSON's rewriting of it.
     boost::system::error_code ec;
-    const auto v = boost::json::parse(json, ec);
+    const auto v = parse_json(json, ec);
     if (ec || !v.is_object()) return std::nullopt;
     rewritten = boost::json::serialize(v);
     doc = parser.parse(rewritten.data(), rewritten.size());

@@ -57,7 +57,7 @@ Result<ChatRequest> parse_chat_request(std::string_view text) {
   // One arena for the whole document: parsing and freeing cost a few large
   // allocations instead of one per string, array and object.
   boost::json::value v = parse_json(text, ec, boost::json::make_shared_resource<boost::json::monotonic_resource>());
-  if (ec) return make_error(Errc::invalid_json, "the request body is not valid JSON: " + ec.message());
+  if (ec) return make_error(Errc::invalid_json, "the request body is not valid JSON: " + describe_json_error(ec));
   auto* obj = v.if_object();
   if (!obj) return make_error(Errc::invalid_request, "the request body must be a JSON object");
 

@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_parse.h"
 #include "http/sse_parser.h"
 
 namespace fulcrum {
@@ -32,7 +33,7 @@ void read_chat_stream(SseParser& parser, std::string_view bytes, std::string& ou
       continue;
     }
     boost::json::error_code ec;
-    auto v = boost::json::parse(e.data, ec);
+    auto v = parse_json(e.data, ec);
     if (!ec && v.is_object()) on_chunk(v.get_object());
   }
 }

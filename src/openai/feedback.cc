@@ -3,13 +3,14 @@
 #include <boost/json.hpp>
 
 #include "core/clock.h"
+#include "core/json_parse.h"
 
 namespace fulcrum {
 
 Result<FeedbackRecord> parse_feedback(std::string_view body) {
   boost::system::error_code ec;
-  auto v = boost::json::parse(body, ec);
-  if (ec) return make_error(Errc::invalid_json, "the body is not valid JSON: " + ec.message());
+  auto v = parse_json(body, ec);
+  if (ec) return make_error(Errc::invalid_json, "the body is not valid JSON: " + describe_json_error(ec));
   auto* o = v.if_object();
   if (!o) return make_error(Errc::invalid_request, "the body must be a JSON object");
   FeedbackRecord f;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_parse.h"
 #include "openai/client_api.h"
 #include "openai/usage.h"
 
@@ -58,8 +59,9 @@ std::string effort_for(std::string_view effort) {
 
 Result<std::string> responses_to_chat(std::string_view body) {
   json::error_code ec;
-  auto parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) return make_error(Errc::invalid_json, "the request body must be a JSON object");
+  auto parsed = parse_json(body, ec);
+  if (ec) return make_error(Errc::invalid_json, "the request body is not valid JSON: " + describe_json_error(ec));
+  if (!parsed.is_object()) return make_error(Errc::invalid_json, "the request body must be a JSON object");
   const auto& in = parsed.get_object();
   for (const char* stateful : {"previous_response_id", "conversation"})
     if (const auto* v = in.if_contains(stateful); v && !v->is_null())

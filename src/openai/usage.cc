@@ -1,9 +1,10 @@
 #include "openai/usage.h"
 
 #include <algorithm>
-#include <limits>
 
 #include <boost/json.hpp>
+
+#include "core/money.h"
 
 namespace fulcrum {
 namespace {
@@ -11,11 +12,11 @@ namespace {
 std::int64_t int_field(const boost::json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end()) return 0;
-  if (auto p = it->value().if_int64()) return *p > 0 ? *p : 0;
-  // A hostile or broken upstream's counts are clamped, not cast out of range.
-  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  // A hostile or broken upstream's counts are clamped (core/money.h).
+  constexpr auto kMax = kMaxReportedTokens;
+  if (auto p = it->value().if_int64()) return std::clamp<std::int64_t>(*p, 0, kMax);
   if (auto p = it->value().if_uint64()) return *p > static_cast<std::uint64_t>(kMax) ? kMax : static_cast<std::int64_t>(*p);
-  if (auto p = it->value().if_double()) return *p > 0 ? (*p < 9.2e18 ? static_cast<std::int64_t>(*p) : kMax) : 0;
+  if (auto p = it->value().if_double()) return *p > 0 ? (*p < kMax ? static_cast<std::int64_t>(*p) : kMax) : 0;
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "anthropic/messages_api.h"
+#include "core/json_parse.h"
 #include "openai/responses_api.h"
 
 namespace fulcrum {
@@ -57,7 +58,7 @@ boost::asio::awaitable<bool> TranslatingSink::send(int status, HeaderList header
                                                    std::string_view content_type) {
   if (status == 200) {
     boost::json::error_code ec;
-    auto v = boost::json::parse(body, ec);
+    auto v = parse_json(body, ec);
     if (!ec && v.is_object() && v.get_object().contains("choices"))
       body = format_.whole(v.get_object(), request_id_of(headers));
   } else if (status >= 400) {

@@ -2,11 +2,13 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_parse.h"
+
 namespace fulcrum {
 
 std::string without_logprobs(std::string_view answer) {
   boost::system::error_code ec;
-  auto v = boost::json::parse(answer, ec);
+  auto v = parse_json(answer, ec);
   auto* obj = ec ? nullptr : v.if_object();
   if (!obj) return std::string(answer);
   if (auto choices = obj->find("choices"); choices != obj->end() && choices->value().is_array())

@@ -73,6 +73,20 @@ TEST(AnswerReader, ReadsUsageAsParseUsageDoes) {
   }
 }
 
+// Counts beyond any window are a broken or hostile upstream: they are clamped
+// so that prices, sums and the Responses API's total stay inside int64 (UBSan
+// under fuzzing found the total overflowing at 2^63 - 1).
+TEST(AnswerReader, ClampsAnAbsurdCountSoSumsAndPricesCannotOverflow) {
+  const auto a = read_answer(R"({"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":1e300,"prompt_cache_hit_tokens":18446744073709551615}})",
+                             AnswerPart::message, 0);
+  ASSERT_TRUE(a && a->usage);
+  EXPECT_EQ(a->usage->prompt_tokens, kMaxReportedTokens);
+  EXPECT_EQ(a->usage->completion_tokens, kMaxReportedTokens);
+  EXPECT_EQ(a->usage->cache_hit_tokens, kMaxReportedTokens);
+  const Prices at_the_cap{kMaxPricePerMTok, kMaxPricePerMTok, kMaxPricePerMTok};
+  EXPECT_EQ(price_usage(*a->usage, at_the_cap).total(), 2 * kMaxReportedTokens * kMaxPricePerMTok);
+}
+
 TEST(AnswerReader, AKeyGivenTwiceCountsByItsLastValue) {
   const auto a = read_answer(R"({"usage":{"prompt_tokens":1},"usage":{"prompt_tokens":7},"choices":5,"choices":[]})",
                              AnswerPart::message, 0);

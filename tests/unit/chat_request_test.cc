@@ -26,6 +26,22 @@ TEST(ChatRequest, RejectsBadBodiesNamingTheField) {
   }
 }
 
+TEST(ChatRequest, RefusesANumberBeyondADoubleRatherThanForwardInfinity) {
+  // Boost.JSON reads 1e999 as infinity and would write it back as `Infinity`,
+  // which is not JSON: the provider would get a broken body (found by fuzzing).
+  for (const char* body : {R"({"messages":[{"role":"user","content":"x"}],"temperature":1e999})",
+                           R"({"messages":[{"role":"user","content":[1,-1111111e115555]}]})",
+                           R"({"messages":[{"role":"user","content":"x"}],"metadata":{"a":{"b":[1e400]}}})"}) {
+    auto r = parse_chat_request(body);
+    ASSERT_FALSE(r) << body;
+    EXPECT_EQ(r.error().code, Errc::invalid_json) << body;
+    EXPECT_NE(r.error().message.find("too large"), std::string::npos) << r.error().message;
+  }
+  auto fine = parse_chat_request(R"({"messages":[{"role":"user","content":"x"}],"temperature":1.7e308})");
+  ASSERT_TRUE(fine);
+  EXPECT_TRUE(boost::json::parse(build_upstream_body(*fine, Tier{})).is_object());
+}
+
 TEST(ChatRequest, ReadsModelStreamAndUsageOption) {
   auto r = parse_chat_request(R"({"model":"auto","stream":true,"stream_options":{"include_usage":true},
     "messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hello"}]}]})");

@@ -99,7 +99,7 @@ tiers:
   flash:
     provider: nope
     model: m
-    price: {input: cheap, output: 0.28}
+    price: {input: cheap, output: 1000.000001}
     fallback: [ghost]
 router:
   default: missing
@@ -113,6 +113,7 @@ router:
   EXPECT_TRUE(any_contains(e, "bad.yaml:6:5: providers.ds.colour: unknown key")) << joined(e);
   EXPECT_TRUE(any_contains(e, "bad.yaml:9:15: tiers.flash.provider: names no provider \"nope\"")) << joined(e);
   EXPECT_TRUE(any_contains(e, "bad.yaml:11:20: tiers.flash.price.input: expected a non-negative USD amount")) << joined(e);
+  EXPECT_TRUE(any_contains(e, "bad.yaml:11:35: tiers.flash.price.output: is above the largest price")) << joined(e);
   EXPECT_TRUE(any_contains(e, "tiers.flash.fallback: names no tier \"ghost\"")) << joined(e);
   EXPECT_TRUE(any_contains(e, "bad.yaml:14:12: router.default: names no tier \"missing\"")) << joined(e);
   EXPECT_GE(e.size(), 8u);
@@ -289,6 +290,7 @@ cache: {mode: opt_in, ttl_s: 60, max_entries: 5}
   a: {sha256: nothex, daily_budget_usd: lots}
   b: {sha256: )" + std::string(64, 'b') + R"(, colour: red}
   c: {sha256: )" + std::string(64, 'b') + R"(}
+  d: {sha256: )" + std::string(64, 'd') + R"(, daily_budget_usd: 1000000000}
 state: {url: "memcached://x", on_error: maybe}
 cache: {mode: sometimes}
 )", "bad.yaml");
@@ -298,6 +300,7 @@ cache: {mode: sometimes}
   EXPECT_TRUE(any_contains(e, "bad.yaml:10:41: keys.a.daily_budget_usd: expected a non-negative USD amount")) << joined(e);
   EXPECT_TRUE(any_contains(e, "keys.b.colour: unknown key")) << joined(e);
   EXPECT_TRUE(any_contains(e, "keys.c.sha256: the same key as keys.b")) << joined(e);
+  EXPECT_TRUE(any_contains(e, "keys.d.daily_budget_usd: is above the largest budget")) << joined(e);
   EXPECT_TRUE(any_contains(e, "state.on_error: expected fail_open or fail_closed")) << joined(e);
   EXPECT_TRUE(any_contains(e, "state: expected local or redis://")) << joined(e);
   EXPECT_TRUE(any_contains(e, "cache.mode: expected off, deterministic or opt_in")) << joined(e);

@@ -58,6 +58,7 @@ TEST(ResponsesApi, RefusesWhatItCannotTranslateNamingTheField) {
   EXPECT_EQ(param_of(R"({"input":[{"type":"function_call","name":"f"}]})"), "input[0]");
   EXPECT_EQ(param_of(R"({"input":"x","max_output_tokens":0})"), "max_output_tokens");
   EXPECT_EQ(responses_to_chat("[1]").error().code, Errc::invalid_json);
+  EXPECT_EQ(responses_to_chat(R"({"input":"x","temperature":1e999})").error().code, Errc::invalid_json);
 }
 
 TEST(ResponsesApi, TurnsAChatAnswerIntoAResponse) {
