@@ -49,6 +49,10 @@ class ResponseSink {
   // called. Used to cancel the upstream request of a client that went away.
   virtual void watch_client_close(std::function<void()> on_close) = 0;
   virtual void stop_watching() = 0;
+
+  // Why the client is gone, for the ledger: it closed the connection, or the
+  // gateway cut it off (it took nothing for the write timeout).
+  virtual std::string why_gone() const { return "the client closed the connection"; }
 };
 
 class RequestHandler {

@@ -139,6 +139,11 @@ class SessionSink final : public ResponseSink {
 
   void watch_client_close(std::function<void()> on_close) override { watch_.arm(std::move(on_close)); }
   void stop_watching() override { watch_.disarm(); }
+  std::string why_gone() const override {
+    return cut_off_ ? "the client took nothing for " + std::to_string(write_timeout_.count()) +
+                          " ms: the gateway closed the connection"
+                    : ResponseSink::why_gone();
+  }
 
  private:
   // Any pending head, `bytes` as one chunk (if not empty), then `trailer`, in one gathered write.
@@ -169,8 +174,10 @@ class SessionSink final : public ResponseSink {
       stream_.expires_after(write_timeout_);
       std::tie(ec, std::ignore) = co_await net::async_write(stream_, rest, nothrow);
       stream_.expires_never();
-      if (ec == beast::error::timeout)
+      if (ec == beast::error::timeout) {
         spdlog::info("client took nothing for {} ms: connection closed", write_timeout_.count());
+        cut_off_ = true;
+      }
     }
     failed_ = failed_ || ec;
     co_return !ec;
@@ -182,6 +189,7 @@ class SessionSink final : public ResponseSink {
   unsigned version_;
   bool head_;
   std::chrono::milliseconds write_timeout_;
+  bool cut_off_ = false;  // a write timed out and the gateway closed the connection
   bool started_ = false;
   bool failed_ = false;
   std::string pending_head_;  // a stream's head, not yet written

@@ -316,7 +316,7 @@ void ChatCompletion::finish(int status) {
 }
 
 Task<void> ChatCompletion::fail(const Error& e) {
-  record_.error = e.message;
+  record_.error = e.code == Errc::client_closed ? sink_.why_gone() : e.message;
   const auto http_error = to_http_error(e);
   if (e.code != Errc::client_closed) {
     settle();
@@ -759,7 +759,7 @@ Task<AttemptOutcome> ChatCompletion::deliver_stream(std::size_t tier, UpstreamRe
     co_await sink_.end_stream(out);
   } else {
     status = 499;
-    record_.error = broken->message;
+    record_.error = sink_.why_gone();
   }
   finish(status);
   co_return AttemptOutcome{};

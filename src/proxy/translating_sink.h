@@ -42,6 +42,7 @@ class TranslatingSink final : public ResponseSink {
   bool started() const override { return inner_.started(); }
   void watch_client_close(std::function<void()> on_close) override { inner_.watch_client_close(std::move(on_close)); }
   void stop_watching() override { inner_.stop_watching(); }
+  std::string why_gone() const override { return inner_.why_gone(); }
 
  private:
   ResponseSink& inner_;

@@ -285,6 +285,7 @@ TEST_F(GatewayTest, ClientDisconnectCancelsTheUpstreamRequest) {
     auto records = h.observer().wait_for(stream ? 2 : 1, std::chrono::seconds(4));
     ASSERT_FALSE(records.empty()) << "stream=" << stream;
     EXPECT_EQ(records.back().status, 499) << "stream=" << stream;
+    EXPECT_EQ(records.back().error, "the client closed the connection");
     // Cancelled, not run to the end: well before the 5 s the stream would take.
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
   }

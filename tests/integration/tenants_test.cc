@@ -364,6 +364,7 @@ TEST(SlowClient, AStreamNobodyReadsIsCutAfterTheWriteTimeoutAndStillCharged) {
   auto records = h.observer().wait_for(1, std::chrono::seconds(8));
   ASSERT_EQ(records.size(), 1u) << "the gateway gave up on the stalled client";
   EXPECT_EQ(records[0].status, 499);
+  EXPECT_EQ(records[0].error, "the client took nothing for 300 ms: the gateway closed the connection");
   EXPECT_LT(records[0].total_ms, 8000) << "cut after the write timeout, not at the stream's end";
   EXPECT_GT(records[0].cost, 0) << "what the upstream sent was billed";
   EXPECT_TRUE(records[0].usage.estimated);
