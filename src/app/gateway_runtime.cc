@@ -91,6 +91,8 @@ Status GatewayRuntime::start() {
     so.port = i == 0 ? config_->listen_port : port_;  // port 0: the others join the first's port
     so.max_body_bytes = config_->max_body_bytes;
     so.write_timeout = config_->clients.write_timeout;
+    so.idle_timeout = config_->clients.idle_timeout;
+    so.read_timeout = config_->clients.read_timeout;
     // The kernel spreads connections over the workers (SO_REUSEPORT): each takes its share of the cap.
     so.max_connections = std::max<std::size_t>(1, (config_->clients.max_connections + n - 1) / static_cast<std::size_t>(n));
     w->server = std::make_unique<HttpServer>(w->io, so, *w->gateway);

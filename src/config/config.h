@@ -203,6 +203,8 @@ struct ObservabilityConfig {
 // How the gateway treats its clients' connections.
 struct ClientLimits {
   std::chrono::milliseconds write_timeout{30000};  // a client that reads nothing for this long is cut off
+  std::chrono::milliseconds idle_timeout{120000};  // a kept-alive connection with no request begun
+  std::chrono::milliseconds read_timeout{60000};   // a request's head and body, from its first byte
   std::size_t max_connections = 10000;              // open client connections, all worker threads together
 };
 

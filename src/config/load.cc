@@ -336,8 +336,10 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
     }
   }
   if (auto c = root["clients"]; c.IsDefined() && r.expect_map(c, "clients")) {
-    r.check_keys(c, "clients", {"write_timeout_ms", "max_connections"});
+    r.check_keys(c, "clients", {"write_timeout_ms", "idle_timeout_ms", "read_timeout_ms", "max_connections"});
     if (auto v = r.integer(c, "write_timeout_ms", "clients", 100, 3600000)) cfg->clients.write_timeout = std::chrono::milliseconds(*v);
+    if (auto v = r.integer(c, "idle_timeout_ms", "clients", 100, 3600000)) cfg->clients.idle_timeout = std::chrono::milliseconds(*v);
+    if (auto v = r.integer(c, "read_timeout_ms", "clients", 100, 3600000)) cfg->clients.read_timeout = std::chrono::milliseconds(*v);
     if (auto v = r.integer(c, "max_connections", "clients", 1, 10000000)) cfg->clients.max_connections = static_cast<std::size_t>(*v);
   }
   if (auto l = root["ledger"]; l.IsDefined()) {

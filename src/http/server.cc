@@ -5,6 +5,7 @@
 #include <array>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/buffered_parse.h"
@@ -307,9 +308,15 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options_.max_body_bytes);
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-    stream.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
-    if (!ec && !parser.is_done() && !parse_buffered(parser, buffer, ec) && !ec) {
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (buffer.size() == 0) {
+      // Idle until the request's first bytes (the read Beast would make first).
+      stream.expires_after(options_.idle_timeout);
+      std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), nothrow);
+      buffer.commit(n);
+    }
+    if (!ec && !parse_buffered(parser, buffer, ec) && !ec) {
       stream.expires_after(options_.read_timeout);
       std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
     }

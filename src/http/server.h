@@ -22,8 +22,12 @@ struct ServerOptions {
   std::uint16_t port = 8080;  // 0 picks a free port; port() tells which
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 64 * 1024;
-  std::chrono::seconds idle_timeout{120};
-  std::chrono::seconds read_timeout{60};  // a request's bytes, once it has started
+  // A connection waiting for its next request's first byte is closed after
+  // idle_timeout; once a request has begun, its head and body must all arrive
+  // within read_timeout (nginx's client_header_timeout): a client that trickles
+  // a header a byte at a time holds its connection no longer than that.
+  std::chrono::milliseconds idle_timeout{120000};
+  std::chrono::milliseconds read_timeout{60000};
   // A response write that makes no progress for this long cuts the client
   // off (a client that stopped reading a stream holds no upstream call).
   std::chrono::milliseconds write_timeout{30000};

@@ -371,6 +371,29 @@ TEST(SlowClient, AStreamNobodyReadsIsCutAfterTheWriteTimeoutAndStillCharged) {
   EXPECT_GE(records[0].usage.completion_tokens, (8 << 20) / 4 - 1);
 }
 
+TEST(HostileClient, ATrickledHeaderIsClosedAfterTheReadTimeoutWhileAnIdleConnectionStays) {
+  HarnessOptions o;
+  o.top_extra = "clients: {read_timeout_ms: 400, idle_timeout_ms: 10000}\n";
+  Harness h(o);
+  RawClient idle(h.port());
+  RawClient slow(h.port());
+  ASSERT_TRUE(idle.connected() && slow.connected());
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(slow.send_all("GET /healthz HTTP/1.1\r\n"));
+  // One header line every 100 ms, each well inside the old whole-head deadline.
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - started < std::chrono::seconds(5)) {
+    closed = !slow.send_all("X-Slow: a\r\n") || slow.readable_within(100);
+  }
+  const auto held = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(closed) << "the trickling client was never closed";
+  EXPECT_GE(held, std::chrono::milliseconds(350));
+  EXPECT_LT(held, std::chrono::milliseconds(2500)) << "closed at the read timeout, not the idle one";
+  EXPECT_FALSE(idle.readable_within(200)) << "a connection with no request begun waits for the idle timeout";
+  ASSERT_TRUE(idle.send_all("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(idle.read_all().rfind("HTTP/1.1 200", 0), 0u);
+}
+
 TEST(HostileClient, ABodyOverTheLimitGetsA413TheClientCanRead) {
   Harness h;
   // 6 MB (the harness allows 64 KB) sent whole, as an SDK does, before reading the answer.
