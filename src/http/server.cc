@@ -15,6 +15,11 @@
 namespace fulcrum {
 namespace {
 
+// HTTP/1.1's one expectation: the client sends its body after "100 Continue".
+bool expects_continue(const http::request<http::string_body>& req) {
+  return req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue");
+}
+
 using net::use_awaitable;
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 
@@ -277,6 +282,19 @@ Task<void> HttpServer::accept_loop() {
   }
 }
 
+Task<boost::system::error_code> HttpServer::send_continue(beast::tcp_stream& stream) {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  beast::buffers_suffix<net::const_buffer> rest(net::buffer(kContinue));
+  auto ec = write_now(stream.socket(), rest);
+  if (!ec && beast::buffer_bytes(rest) > 0) {
+    stream.expires_after(options_.write_timeout);
+    std::tie(ec, std::ignore) = co_await net::async_write(stream, rest, nothrow);
+  }
+  // The body's time counts from the go-ahead.
+  stream.expires_after(options_.read_timeout);
+  co_return ec;
+}
+
 Task<void> HttpServer::reject_and_close(beast::tcp_stream& stream, int status, std::string why) {
   auto [code, json] = handler_.reject(status, why);
   http::response<http::string_body> res{static_cast<http::status>(code), 11};
@@ -318,7 +336,12 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
     }
     if (!ec && !parse_buffered(parser, buffer, ec) && !ec) {
       stream.expires_after(options_.read_timeout);
-      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
+      if (!parser.is_header_done()) std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, nothrow);
+      // A client that asked to be told before it sends its body (curl does for
+      // bodies over 1 MB) would otherwise wait a second for the go-ahead.
+      if (!ec && !parser.is_done() && expects_continue(parser.get())) ec = co_await send_continue(stream);
+      if (!ec && !parser.is_done() && !parse_buffered(parser, buffer, ec) && !ec)
+        std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
     }
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       // Built outside the co_await: g++ 12 destroys ?: temporaries there twice.

@@ -63,6 +63,8 @@ class HttpServer {
  private:
   Task<void> accept_loop();
   Task<void> session(beast::tcp_stream stream);
+  // "100 Continue", for a request whose client waits for it before its body.
+  Task<boost::system::error_code> send_continue(beast::tcp_stream& stream);
   // Answers a request that could not be read whole, then the caller closes.
   Task<void> reject_and_close(beast::tcp_stream& stream, int status, std::string why);
 

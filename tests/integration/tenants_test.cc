@@ -66,6 +66,7 @@ class RawClient {
     fd_ = -1;
   }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   // Sends everything; false when the connection broke (EPIPE, reset) before it all went.
   bool send_all(std::string_view bytes) {
     while (!bytes.empty()) {
@@ -392,6 +393,28 @@ TEST(HostileClient, ATrickledHeaderIsClosedAfterTheReadTimeoutWhileAnIdleConnect
   EXPECT_FALSE(idle.readable_within(200)) << "a connection with no request begun waits for the idle timeout";
   ASSERT_TRUE(idle.send_all("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   EXPECT_EQ(idle.read_all().rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// curl asks for the go-ahead before a body over 1 MB and, without one, waits a
+// second before it sends the body anyway.
+TEST(SlowClient, AClientExpectingContinueGetsItAtOnceAndATooLargeBodyIsRefusedBeforeItIsSent) {
+  Harness h;
+  const std::string body = R"({"model":"flash","messages":[{"role":"user","content":"hi"}]})";
+  RawClient client(h.port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send_all(post_head(body.size(), "Expect: 100-continue\r\nConnection: close\r\n")));
+  ASSERT_TRUE(client.readable_within(500)) << "no go-ahead: the client would wait";
+  char buf[64] = {};
+  const auto n = ::recv(client.fd(), buf, sizeof buf, 0);
+  EXPECT_EQ(std::string_view(buf, n > 0 ? static_cast<std::size_t>(n) : 0), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(client.send_all(body));
+  const auto answer = client.read_all(2000);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer.substr(0, 200);
+
+  RawClient big(h.port());  // the harness allows 64 KB
+  ASSERT_TRUE(big.send_all(post_head(1 << 20, "Expect: 100-continue\r\n")));
+  const auto refused = big.read_all(2000);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 413", 0), 0u) << "refused on its head, no go-ahead: " << refused.substr(0, 200);
 }
 
 TEST(HostileClient, ABodyOverTheLimitGetsA413TheClientCanRead) {
