@@ -14,6 +14,7 @@ enum class Errc {
   body_too_large,        // request body over the configured limit (413)
   not_found,             // unknown path (404)
   method_not_allowed,    // known path, wrong method (405)
+  unsupported_encoding,  // a compressed request body (415)
   missing_api_key,       // provider's api_key_env is unset (401)
   upstream_unreachable,  // resolve/connect/TLS failed or connection dropped (502)
   upstream_timeout,      // a configured timeout expired (504)

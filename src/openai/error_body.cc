@@ -19,6 +19,7 @@ Mapping mapping_for(Errc c) {
     case Errc::body_too_large: return {413, "invalid_request_error", "request_too_large"};
     case Errc::not_found: return {404, "invalid_request_error", "not_found"};
     case Errc::method_not_allowed: return {405, "invalid_request_error", "method_not_allowed"};
+    case Errc::unsupported_encoding: return {415, "invalid_request_error", "unsupported_content_encoding"};
     case Errc::missing_api_key: return {401, "authentication_error", "missing_upstream_api_key"};
     case Errc::upstream_unreachable: return {502, "upstream_error", "upstream_unreachable"};
     case Errc::upstream_timeout: return {504, "upstream_error", "upstream_timeout"};

@@ -1,5 +1,6 @@
 #include "proxy/gateway.h"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
 
 #include "core/client_text.h"
@@ -174,6 +175,14 @@ Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& reque
   const std::string path(request.target.substr(0, request.target.find('?')));
   const bool get = request.method == "GET" || request.method == "HEAD";
   const bool post = request.method == "POST";
+  if (const auto encoding = request.header("content-encoding");
+      post && !encoding.empty() && !boost::algorithm::iequals(encoding, "identity")) {
+    // Read as it is, a compressed body would be refused as "not valid JSON".
+    const auto e = make_error(Errc::unsupported_encoding, "Content-Encoding \"" + clip_client_text(encoding) +
+                                                              "\" is not supported: send the request body uncompressed");
+    co_await send_error(sink, e, {});
+    co_return;
+  }
   if (path == "/v1/chat/completions" || path == "/chat/completions") {
     if (post) {
       co_await serve_chat_completion(state, upstream_, request, sink);

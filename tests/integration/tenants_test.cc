@@ -417,6 +417,15 @@ TEST(SlowClient, AClientExpectingContinueGetsItAtOnceAndATooLargeBodyIsRefusedBe
   EXPECT_EQ(refused.rfind("HTTP/1.1 413", 0), 0u) << "refused on its head, no go-ahead: " << refused.substr(0, 200);
 }
 
+TEST(HostileClient, ACompressedBodyGetsA415NamingTheEncoding) {
+  Harness h;
+  auto r = h.chat(R"({"model":"flash","messages":[{"role":"user","content":"hi"}]})", {{"content-encoding", "gzip"}});
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_NE(r.body.find("\"code\":\"unsupported_content_encoding\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("Content-Encoding \\\"gzip\\\""), std::string::npos) << r.body;
+  EXPECT_EQ(h.chat(R"({"model":"flash","messages":[{"role":"user","content":"hi"}]})", {{"content-encoding", "identity"}}).status, 200);
+}
+
 TEST(HostileClient, ABodyOverTheLimitGetsA413TheClientCanRead) {
   Harness h;
   // 6 MB (the harness allows 64 KB) sent whole, as an SDK does, before reading the answer.
