@@ -16,7 +16,7 @@ namespace {
 
 // A count from the upstream, clamped to [0, 2^40] so that sums of them cannot overflow.
 std::int64_t int_or(const json::object& o, std::string_view name) {
-  constexpr std::int64_t kMax = kMaxReportedTokens;  // counts and max_tokens alike
+  constexpr std::int64_t kMax = kMaxTokenCount;  // counts and max_tokens alike
   const auto* v = o.if_contains(name);
   if (!v) return 0;
   if (v->is_int64()) return std::clamp<std::int64_t>(v->get_int64(), 0, kMax);

@@ -14,10 +14,10 @@ using MicroUsdPerMTok = std::int64_t;
 using PicoUsd = std::int64_t;
 
 // Bounds that keep every product and sum above inside int64: a token count
-// an upstream reports (beyond any model's window: larger is a broken or
-// hostile upstream, and is clamped), a configured price, and a budget. At the
-// bounds one answer costs at most 3 x 1e8 x 1e9 = 3e17 pico-USD.
-inline constexpr std::int64_t kMaxReportedTokens = 100'000'000;
+// (one an upstream reports, or a client's max_tokens: beyond any model's
+// window, so larger is broken or hostile, and is clamped), a configured price,
+// and a budget. At the bounds one answer costs at most 3 x 1e8 x 1e9 = 3e17 pico-USD.
+inline constexpr std::int64_t kMaxTokenCount = 100'000'000;
 inline constexpr MicroUsdPerMTok kMaxPricePerMTok = 1'000'000'000;  // $1,000 per 1M tokens
 inline constexpr PicoUsd kMaxBudget = 1'000'000'000'000'000'000;     // $1,000,000
 

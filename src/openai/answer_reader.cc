@@ -42,10 +42,10 @@ simdjson::dom::array array_of(element v) {
   return v.get(a) == simdjson::SUCCESS ? a : simdjson::dom::array{};
 }
 
-// A count: a non-negative number, clamped to kMaxReportedTokens (a hostile or
+// A count: a non-negative number, clamped to kMaxTokenCount (a hostile or
 // broken upstream's counts are clamped, not cast out of range); anything else is 0.
 std::int64_t count_of(element v) {
-  constexpr auto kMax = kMaxReportedTokens;
+  constexpr auto kMax = kMaxTokenCount;
   switch (v.type()) {
     case element_type::INT64: return std::clamp<std::int64_t>(v.get_int64().value_unsafe(), 0, kMax);
     case element_type::UINT64: {

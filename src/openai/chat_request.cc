@@ -1,11 +1,13 @@
 #include "openai/chat_request.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
 #include <boost/json.hpp>
 
 #include "core/json_parse.h"
+#include "core/money.h"
 
 namespace fulcrum {
 
@@ -31,10 +33,12 @@ void append_message_text(const boost::json::value& content, std::string& out) {
 }
 
 std::int64_t requested_max_tokens(const ChatRequest& request) {
+  // Clamped like any token count (core/money.h): a budget's worst case is
+  // max_tokens x price, which a client's 2^63 - 1 would overflow.
   for (const char* name : {"max_completion_tokens", "max_tokens"})
     if (auto it = request.body.find(name); it != request.body.end() && it->value().is_int64() &&
                                            it->value().get_int64() > 0)
-      return it->value().get_int64();
+      return std::min(it->value().get_int64(), kMaxTokenCount);
   return 0;
 }
 

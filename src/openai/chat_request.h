@@ -33,7 +33,7 @@ struct ChatRequest {
 };
 
 // The answer size the client asked for: `max_completion_tokens`, else
-// `max_tokens` (a positive integer); 0 when it names none.
+// `max_tokens` (a positive integer, at most kMaxTokenCount); 0 when it names none.
 std::int64_t requested_max_tokens(const ChatRequest& request);
 
 // Parses and validates: JSON object, non-empty `messages` of objects with a

@@ -13,7 +13,7 @@ std::int64_t int_field(const boost::json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end()) return 0;
   // A hostile or broken upstream's counts are clamped (core/money.h).
-  constexpr auto kMax = kMaxReportedTokens;
+  constexpr auto kMax = kMaxTokenCount;
   if (auto p = it->value().if_int64()) return std::clamp<std::int64_t>(*p, 0, kMax);
   if (auto p = it->value().if_uint64()) return *p > static_cast<std::uint64_t>(kMax) ? kMax : static_cast<std::int64_t>(*p);
   if (auto p = it->value().if_double()) return *p > 0 ? (*p < kMax ? static_cast<std::int64_t>(*p) : kMax) : 0;

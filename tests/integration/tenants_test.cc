@@ -336,6 +336,20 @@ TEST(Budget, DowngradeSendsWhatDoesNotFitToTheCheapestTier) {
   EXPECT_EQ(h.chat(pro, bearer("sk-r")).status, 429) << "on_budget: reject (the default)";
 }
 
+TEST(Budget, AnEnormousMaxTokensCannotWrapTheWorstCaseAroundToFit) {
+  // max_tokens x price overflowed int64 at 2^63 - 1 and could come out small or
+  // negative: the reservation then fit any budget.
+  Harness h(ops("ledger: {path: null}\nkeys:\n  team-m: {sha256: " + sha256_hex("sk-m") +
+                ", daily_budget_usd: 0.001}\n"));
+  for (const char* max : {"9223372036854775807", "4611686018427387904", "1844674407370955"}) {
+    auto r = h.chat(std::string(R"({"model":"flash","max_tokens":)") + max +
+                        R"(,"messages":[{"role":"user","content":"hi"}]})",
+                    bearer("sk-m"));
+    EXPECT_EQ(r.status, 429) << max << ": " << r.body;
+  }
+  EXPECT_TRUE(h.fake().requests().empty()) << "no call went upstream";
+}
+
 TEST(Budget, AFallbackToADearerTierMustFitTooAndIsRefusedWhenItDoesNot) {
   // flash fits, but its fallback pro does not: after flash fails, the request stops at the budget.
   Harness h(ops("ledger: {path: null}\nkeys:\n  team-f: {sha256: " + sha256_hex("sk-f") +

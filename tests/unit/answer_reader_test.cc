@@ -80,11 +80,11 @@ TEST(AnswerReader, ClampsAnAbsurdCountSoSumsAndPricesCannotOverflow) {
   const auto a = read_answer(R"({"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":1e300,"prompt_cache_hit_tokens":18446744073709551615}})",
                              AnswerPart::message, 0);
   ASSERT_TRUE(a && a->usage);
-  EXPECT_EQ(a->usage->prompt_tokens, kMaxReportedTokens);
-  EXPECT_EQ(a->usage->completion_tokens, kMaxReportedTokens);
-  EXPECT_EQ(a->usage->cache_hit_tokens, kMaxReportedTokens);
+  EXPECT_EQ(a->usage->prompt_tokens, kMaxTokenCount);
+  EXPECT_EQ(a->usage->completion_tokens, kMaxTokenCount);
+  EXPECT_EQ(a->usage->cache_hit_tokens, kMaxTokenCount);
   const Prices at_the_cap{kMaxPricePerMTok, kMaxPricePerMTok, kMaxPricePerMTok};
-  EXPECT_EQ(price_usage(*a->usage, at_the_cap).total(), 2 * kMaxReportedTokens * kMaxPricePerMTok);
+  EXPECT_EQ(price_usage(*a->usage, at_the_cap).total(), 2 * kMaxTokenCount * kMaxPricePerMTok);
 }
 
 TEST(AnswerReader, AKeyGivenTwiceCountsByItsLastValue) {
