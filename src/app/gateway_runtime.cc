@@ -29,8 +29,10 @@ namespace {
 
 // Everything a request reads, built from one config.
 Result<std::shared_ptr<const GatewayState>> build_state(const ConfigPtr& config, const GatewayServices& services,
+                                                        boost::asio::thread_pool* store_calls,
                                                         std::vector<std::string>& warnings) {
   auto state = std::make_shared<GatewayState>();
+  if (store_calls) state->store_calls = store_calls->get_executor();
   state->config = config;
   state->credentials = Credentials::from_environment(*config);
   state->stats = std::make_unique<TierStats>(*config);
@@ -74,7 +76,12 @@ Status GatewayRuntime::start() {
                                           std::to_string(config_->listen_port) +
                                           ": another process (another fulcrum?) is listening there; stop it, pick "
                                           "another port, or set listen_shared: true to share the port on purpose");
-  auto state = build_state(config_, services_, warnings_);
+  // A remote store's calls block their thread for a network round trip: they
+  // run here, several at once, never on an event loop.
+  const bool remote_store = (services_.store && services_.store->remote()) ||
+                            (services_.conversations && services_.conversations->remote());
+  if (remote_store) store_calls_ = std::make_unique<boost::asio::thread_pool>(kStoreCallThreads);
+  auto state = build_state(config_, services_, store_calls_.get(), warnings_);
   if (!state) return std::move(state).error();
   slot_ = std::make_shared<GatewayStateSlot>(std::move(state.value()));
 
@@ -114,7 +121,7 @@ Status GatewayRuntime::reload(ConfigPtr config) {
     spdlog::warn("reload: listen address changes need a restart; still listening on {}:{}", config_->listen_address,
                  port_);
   std::vector<std::string> warnings;
-  auto state = build_state(config, services_, warnings);
+  auto state = build_state(config, services_, store_calls_.get(), warnings);
   if (!state) return std::move(state).error();
   for (const auto& w : warnings) spdlog::warn("{}", w);
   slot_->set(std::move(state.value()));
@@ -159,8 +166,10 @@ void GatewayRuntime::stop() {
   // Lookups still running finish (each within the database's own timeouts)
   // before the event loops their answers are posted to go away.
   if (lookups_) lookups_->join();
+  if (store_calls_) store_calls_->join();
   workers_.clear();
   lookups_.reset();
+  store_calls_.reset();
 }
 
 }  // namespace fulcrum

@@ -73,6 +73,9 @@ class GatewayRuntime {
   GatewayServices services_;
   std::shared_ptr<GatewayStateSlot> slot_;
   std::unique_ptr<boost::asio::thread_pool> lookups_;  // see Gateway's constructor
+  // Calls on a remote state store (GatewayState::store_calls); null with the in-process one.
+  static constexpr int kStoreCallThreads = 16;
+  std::unique_ptr<boost::asio::thread_pool> store_calls_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::string> warnings_;
   std::uint16_t port_ = 0;

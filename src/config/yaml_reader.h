@@ -119,8 +119,12 @@ class Reader {
     }
     std::optional<MicroUsdPerMTok> v;
     if (n.IsScalar()) v = parse_price_per_mtok(n.Scalar());
-    if (!v) error(n, join(path, key), "expected a non-negative USD amount per 1M tokens with at most 6 decimals");
-    else if (*v > kMaxPricePerMTok) error(n, join(path, key), "is above the largest price fulcrum accepts, 1000 USD per 1M tokens"), v.reset();
+    if (!v) {
+      error(n, join(path, key), "expected a non-negative USD amount per 1M tokens with at most 6 decimals");
+    } else if (*v > kMaxPricePerMTok) {
+      error(n, join(path, key), "is above the largest price fulcrum accepts, 1000 USD per 1M tokens");
+      v.reset();
+    }
     return v;
   }
 

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/trace_context.h"
 #include "core/token_estimate.h"
+#include "http/run_elsewhere.h"
 #include "openai/answer_reader.h"
 #include "openai/chat_request.h"
 #include "openai/error_body.h"
@@ -122,10 +123,10 @@ class ChatCompletion {
   // Holds the worst case of the chosen tier (a cascade's two calls) on the
   // key's budget; with `on_budget: downgrade`, a tier that does not fit becomes
   // the cheapest tier alone. Error: the 429 (or 503).
-  std::optional<Error> reserve_budget(std::size_t& tier, std::vector<std::size_t>& plan);
+  Task<std::optional<Error>> reserve_budget(std::size_t& tier, std::vector<std::size_t>& plan);
   // Before each tier is called: holds what its worst case (plus what earlier
   // attempts were billed) exceeds the hold by. Error: the 429.
-  std::optional<Error> cover(std::size_t tier);
+  Task<std::optional<Error>> cover(std::size_t tier);
   std::string worst_case_why(std::size_t tier) const;
   std::int64_t max_tokens() const;
   // A billed call whose usage never came (cut off, timed out): its prompt, estimated.
@@ -135,8 +136,40 @@ class ChatCompletion {
   // the next request at once, to any thread or replica): charges the key's
   // budget and limits with the request's final cost, and tells the feedback
   // store to expect feedback on it.
+  Task<void> settle_before_reply();
+  // The same, where the request cannot wait (it ends, or is torn down): with
+  // a remote store the charge is made without waiting for it.
   void settle();
+  // Marks the request settled and tells the feedback store; true when the
+  // key's charges are still to be made (charge() makes them).
+  bool begin_settle();
+  auto charge() const {
+    return [admission = state_.admission.get(), key = key_, reservation = reservation_, estimate = prompt_estimate_,
+            used = record_.usage.prompt_tokens + record_.usage.completion_tokens, cost = record_.cost,
+            at = record_.unix_ms] { admission->settle(*key, reservation, estimate, used, cost, at); };
+  }
   void finish(int status);
+
+  // A call on the state store, awaited: on the store's threads when it is
+  // remote, else in place. The call may read this request's members: the
+  // request waits for it.
+  template <class Call>
+  Task<std::invoke_result_t<Call&>> on_store(Call call) {
+    if (!state_.store_calls) co_return call();
+    if constexpr (std::is_void_v<std::invoke_result_t<Call&>>) {
+      auto done = [call = std::move(call)]() mutable { call(); return true; };
+      co_await run_elsewhere(*state_.store_calls, std::move(done));
+    } else {
+      co_return co_await run_elsewhere(*state_.store_calls, std::move(call));
+    }
+  }
+  // A call on the state store, not awaited (the request may end first): it
+  // must own what it reads; the state it runs against is kept alive for it.
+  template <class Call>
+  void store_later(Call call) const {
+    if (!state_.store_calls) return call();
+    net::post(*state_.store_calls, [keep = state_.weak_from_this().lock(), call = std::move(call)]() mutable { call(); });
+  }
 
   const GatewayState& state_;
   const Config& config_;
@@ -219,14 +252,19 @@ void ChatCompletion::account_cut_off(std::size_t tier) {
   account(tier, usage);
 }
 
-void ChatCompletion::settle() {
-  if (settled_) return;
+bool ChatCompletion::begin_settle() {
+  if (settled_) return false;
   settled_ = true;
   if (state_.feedback && !record_.tier.empty()) state_.feedback->expect(record_.id, FeedbackTarget{record_.tier, record_.key});
-  if (!key_) return;
-  state_.admission->settle(*key_, reservation_, prompt_estimate_,
-                           record_.usage.prompt_tokens + record_.usage.completion_tokens, record_.cost,
-                           record_.unix_ms);
+  return key_ != nullptr;
+}
+
+void ChatCompletion::settle() {
+  if (begin_settle()) store_later(charge());
+}
+
+Task<void> ChatCompletion::settle_before_reply() {
+  if (begin_settle()) co_await on_store(charge());
 }
 
 std::int64_t ChatCompletion::max_tokens() const {
@@ -261,39 +299,44 @@ std::string ChatCompletion::worst_case_why(std::size_t tier) const {
          " prompt tokens and max_tokens " + std::to_string(max_tokens());
 }
 
-std::optional<Error> ChatCompletion::reserve_budget(std::size_t& tier, std::vector<std::size_t>& plan) {
-  if (!key_ || !key_->daily_budget) return std::nullopt;
+Task<std::optional<Error>> ChatCompletion::reserve_budget(std::size_t& tier, std::vector<std::size_t>& plan) {
+  if (!key_ || !key_->daily_budget) co_return std::nullopt;
   const PicoUsd need = cascade_ ? worst_case(cascade_->cheap) + worst_case(cascade_->strong) : worst_case(tier);
-  auto held = state_.admission->reserve(*key_, need, record_.unix_ms, worst_case_why(tier));
+  auto hold = [&, why = worst_case_why(tier)] { return state_.admission->reserve(*key_, need, record_.unix_ms, why); };
+  auto held = co_await on_store(hold);
   if (held) {
     reservation_ = *held;
-    return std::nullopt;
+    co_return std::nullopt;
   }
-  if (held.error().code != Errc::budget_exceeded || !key_->downgrade_on_budget) return held.error();
+  if (held.error().code != Errc::budget_exceeded || !key_->downgrade_on_budget) co_return held.error();
   // The tier whose worst case is cheapest, alone: no cascade, no fallback that costs more.
   std::size_t cheapest = tier;
   for (std::size_t t = 0; t < config_.tiers.size(); ++t)
     if (worst_case(t) < worst_case(cheapest)) cheapest = t;
-  auto again = state_.admission->reserve(*key_, worst_case(cheapest), record_.unix_ms, worst_case_why(cheapest));
-  if (!again) return again.error();
+  auto hold_cheapest = [&, why = worst_case_why(cheapest)] {
+    return state_.admission->reserve(*key_, worst_case(cheapest), record_.unix_ms, why);
+  };
+  auto again = co_await on_store(hold_cheapest);
+  if (!again) co_return again.error();
   reservation_ = *again;
   reason_ += "; budget: downgraded from " + config_.tiers[tier].name + " to " + config_.tiers[cheapest].name +
              " (its worst case fits what is left of key " + key_->name + "'s daily budget)";
   cascade_.reset();
   tier = cheapest;
   plan = {cheapest};
-  return std::nullopt;
+  co_return std::nullopt;
 }
 
-std::optional<Error> ChatCompletion::cover(std::size_t tier) {
-  if (!key_ || !key_->daily_budget || escalated_) return std::nullopt;  // a cascade's strong call is held already
+Task<std::optional<Error>> ChatCompletion::cover(std::size_t tier) {
+  if (!key_ || !key_->daily_budget || escalated_) co_return std::nullopt;  // a cascade's strong call is held already
   // What earlier attempts were billed stays paid: the hold must cover it and this tier's worst case.
   const PicoUsd more = record_.cost + worst_case(tier) - reservation_.amount;
-  if (more <= 0) return std::nullopt;
-  auto held = state_.admission->reserve(*key_, more, record_.unix_ms, worst_case_why(tier));
-  if (!held) return held.error();
+  if (more <= 0) co_return std::nullopt;
+  auto hold = [&, why = worst_case_why(tier)] { return state_.admission->reserve(*key_, more, record_.unix_ms, why); };
+  auto held = co_await on_store(hold);
+  if (!held) co_return held.error();
   reservation_.amount += held->amount;
-  return std::nullopt;
+  co_return std::nullopt;
 }
 
 void ChatCompletion::finish(int status) {
@@ -311,7 +354,8 @@ void ChatCompletion::finish(int status) {
   record_.overhead_ms = record_.total_ms - std::chrono::duration<double, std::milli>(upstream_wait_).count();
   settle();
   // The tier that answered is the one the conversation's next turns keep.
-  if (status == 200 && sticky_keys_ && !record_.cache_hit) state_.sticky->remember(*sticky_keys_, record_.tier);
+  if (status == 200 && sticky_keys_ && !record_.cache_hit)
+    store_later([sticky = state_.sticky.get(), keys = *sticky_keys_, tier = record_.tier] { sticky->remember(keys, tier); });
   if (state_.observer) state_.observer->on_request_done(record_);
 }
 
@@ -319,7 +363,7 @@ Task<void> ChatCompletion::fail(const Error& e) {
   record_.error = e.code == Errc::client_closed ? sink_.why_gone() : e.message;
   const auto http_error = to_http_error(e);
   if (e.code != Errc::client_closed) {
-    settle();
+    co_await settle_before_reply();
     auto headers = base_headers();
     if (http_error.retry_after_s >= 0) headers.emplace_back("retry-after", std::to_string(http_error.retry_after_s));
     co_await sink_.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
@@ -362,7 +406,8 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
   request_.emplace(std::move(parsed.value()));
   if (key_) {
     prompt_estimate_ = (request_->prompt_size() + 3) / 4;
-    auto admitted = state_.admission->admit(*key_, prompt_estimate_, record_.unix_ms);
+    auto admit = [&] { return state_.admission->admit(*key_, prompt_estimate_, record_.unix_ms); };
+    auto admitted = co_await on_store(admit);
     if (!admitted) {
       prompt_estimate_ = 0;  // not counted: nothing to settle
       const auto e = admitted.error();
@@ -391,7 +436,8 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     std::optional<StickyRoutes::Previous> previous;
     if (state_.sticky) {
       sticky_keys_ = StickyRoutes::keys(*request_, key_ ? key_->name : std::string_view());
-      previous = state_.sticky->previous(*sticky_keys_);
+      auto look_up = [&] { return state_.sticky->previous(*sticky_keys_); };
+      previous = co_await on_store(look_up);
     }
     const auto previous_tier = previous ? config_.tier_index(previous->tier) : std::nullopt;  // gone since a reload: none
     if (previous_tier && previous->keep) {
@@ -426,7 +472,8 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
                                        http_request.header);
     cache_tier_ = tier;
     if (cache_key_) {
-      if (auto hit = state_.cache->get(*cache_key_)) {
+      auto look_up = [&] { return state_.cache->get(*cache_key_); };
+      if (auto hit = co_await on_store(look_up)) {
         record_.cache_hit = true;
         record_.tier = config_.tiers[tier].name;
         record_.upstream_model = config_.tiers[tier].model;
@@ -436,7 +483,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
         record_.ttfb_ms = ms_between(t0_, Clock::now());
         std::string body = std::move(*hit);
         const std::string_view json_type = "application/json";  // no literal inside co_await (g++ 12)
-        settle();
+        co_await settle_before_reply();
         co_await sink_.send(200, std::move(headers), std::move(body), json_type);
         finish(200);
         co_return;
@@ -446,7 +493,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
 
   auto plan = plan_for(tier);
   body_bytes_ = static_cast<std::int64_t>(http_request.body.size());
-  if (auto refused = reserve_budget(tier, plan)) {
+  if (auto refused = co_await reserve_budget(tier, plan)) {
     record_.tier = config_.tiers[tier].name;
     record_.reason = reason_;
     co_await fail(*refused);
@@ -464,7 +511,7 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     const auto t = step->tier;
     if (step->move != AttemptPlan::Move::retry) {
       describe(*step, tier);
-      if (auto refused = cover(t)) {  // a fallback to a dearer tier must fit the budget too
+      if (auto refused = co_await cover(t)) {  // a fallback to a dearer tier must fit the budget too
         last = std::move(refused);
         break;
       }
@@ -651,8 +698,11 @@ Task<AttemptOutcome> ChatCompletion::deliver_whole(std::size_t tier, UpstreamRes
   // (on any thread) must find it, and a paid-for answer is worth keeping even
   // if this client went away meanwhile.
   // Only the answer of the tier the key names: a fallback's or an escalation's is not that tier's.
-  if (cache_key_ && tier == cache_tier_ && !escalated_) state_.cache->put(*cache_key_, body.value());
-  settle();
+  if (cache_key_ && tier == cache_tier_ && !escalated_) {
+    auto store = [&] { state_.cache->put(*cache_key_, body.value()); };
+    co_await on_store(store);
+  }
+  co_await settle_before_reply();
   co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
   finish(200);
   co_return AttemptOutcome{};
@@ -754,7 +804,7 @@ Task<AttemptOutcome> ChatCompletion::deliver_stream(std::size_t tier, UpstreamRe
     record_.error = broken->message;
     out += "data: " + openai_error_json(*broken) + "\n\n";
   }
-  settle();  // before the last bytes go out
+  co_await settle_before_reply();  // before the last bytes go out
   if (!broken || broken->code != Errc::client_closed) {
     co_await sink_.end_stream(out);
   } else {

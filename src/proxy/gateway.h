@@ -7,6 +7,7 @@
 // and its connection pools.
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "config/config.h"
 #include "http/exchange.h"
@@ -22,7 +23,7 @@
 
 namespace fulcrum {
 
-struct GatewayState {
+struct GatewayState : std::enable_shared_from_this<GatewayState> {
   ConfigPtr config;
   Credentials credentials;
   std::unique_ptr<Router> router;
@@ -34,6 +35,10 @@ struct GatewayState {
   std::unique_ptr<Admission> admission;  // gateway keys, budgets, rate limits; null (no keys): open gateway
   std::unique_ptr<ResponseCache> cache;  // null: no response cache
   std::unique_ptr<StickyRoutes> sticky;  // null: router.sticky off (or no state store)
+  // Set when the state store is remote (Redis): where calls on it run, so that
+  // an event loop, which every request on its worker shares, never waits on a
+  // round trip. Unset: calls run in place (the in-process store is a map).
+  std::optional<net::any_io_executor> store_calls;
   DashboardView* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
 };
 

@@ -99,6 +99,7 @@ class RedisStore final : public StateStore {
   }
 
   std::string describe() const override { return url_; }
+  bool remote() const override { return true; }
 
  private:
   Error error(const std::string& why) const { return make_error(Errc::unavailable, "state store " + url_ + ": " + why); }

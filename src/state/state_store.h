@@ -35,6 +35,9 @@ class StateStore {
   virtual Result<std::optional<std::string>> get_value(std::string_view key) = 0;
   virtual Status put_value(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) = 0;
   virtual std::string describe() const = 0;  // for logs: "local" or "redis://host:port"
+  // Whether a call waits on the network (Redis): the gateway then makes its
+  // calls off the event loops (GatewayState::store_calls).
+  virtual bool remote() const { return false; }
 };
 
 // In-process store: a mutex-guarded map; expired entries are swept as it

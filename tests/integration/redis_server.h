@@ -54,6 +54,9 @@ class RedisServer {
     }
   }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // A Redis that stops answering (SIGSTOP) and comes back (SIGCONT).
+  void pause() { kill(pid_, SIGSTOP); }
+  void resume() { kill(pid_, SIGCONT); }
 
  private:
   explicit RedisServer(int) {  // picks the port; starts nothing

@@ -551,6 +551,33 @@ TEST(Keys, LimitsSayWhenToComeBack) {
   EXPECT_GT(seen, 0);
 }
 
+// --- a slow Redis ------------------------------------------------------------------
+
+TEST(RedisStalled, ARequestWaitingOnRedisHoldsNoOtherRequest) {
+  RedisServer redis;
+  auto o = ops("ledger: {path: null}\nkeys:\n  team-s: {sha256: " + sha256_hex("sk-s") +
+               ", requests_per_minute: 1000, daily_budget_usd: 10}\nstate: {url: \"" + redis.url() +
+               "\", timeout_ms: 5000}\n");
+  o.threads = 1;  // one event loop: were the Redis calls made on it, nothing else would be served
+  Harness h(o);
+  ASSERT_EQ(h.chat(kChat, bearer("sk-s")).status, 200);
+  redis.pause();
+  auto keyed = std::async(std::launch::async, [&] { return h.chat(kChat, bearer("sk-s")); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // its first Redis call is waiting
+  const auto started = std::chrono::steady_clock::now();
+  auto other = std::async(std::launch::async, [&] { return http_call(h.port(), "GET", "/healthz", ""); });
+  const bool served = other.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  const auto waited = std::chrono::steady_clock::now() - started;
+  const bool keyed_waiting = keyed.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout;
+  redis.resume();  // before any check can end the test: a regression must fail, not hang
+  EXPECT_TRUE(served) << "/healthz waited for another request's Redis call";
+  EXPECT_LT(waited, std::chrono::seconds(1));
+  EXPECT_TRUE(keyed_waiting);
+  EXPECT_EQ(other.get().status, 200);
+  const auto answer = keyed.get();
+  EXPECT_EQ(answer.status, 200) << answer.body;
+}
+
 // --- Redis with a password -------------------------------------------------------
 
 TEST(RedisAuth, ThePasswordIsSentAndNeverShown) {
