@@ -10,7 +10,6 @@
 #include "core/clock.h"
 #include "core/trace_context.h"
 #include "core/token_estimate.h"
-#include "http/run_elsewhere.h"
 #include "openai/answer_reader.h"
 #include "openai/chat_request.h"
 #include "openai/error_body.h"
@@ -150,18 +149,11 @@ class ChatCompletion {
   }
   void finish(int status);
 
-  // A call on the state store, awaited: on the store's threads when it is
-  // remote, else in place. The call may read this request's members: the
-  // request waits for it.
+  // A call on the state store, awaited (see call_store). It may read this
+  // request's members: the request waits for it.
   template <class Call>
   Task<std::invoke_result_t<Call&>> on_store(Call call) {
-    if (!state_.store_calls) co_return call();
-    if constexpr (std::is_void_v<std::invoke_result_t<Call&>>) {
-      auto done = [call = std::move(call)]() mutable { call(); return true; };
-      co_await run_elsewhere(*state_.store_calls, std::move(done));
-    } else {
-      co_return co_await run_elsewhere(*state_.store_calls, std::move(call));
-    }
+    return call_store(state_, std::move(call));
   }
   // A call on the state store, not awaited (the request may end first): it
   // must own what it reads; the state it runs against is kept alive for it.

@@ -112,7 +112,8 @@ Task<void> Gateway::feedback(const GatewayState& state, const HttpRequest& reque
     }
     caller = key.value()->name;
     // Feedback counts against the key's requests_per_minute like a request does.
-    if (auto counted = state.admission->count_request(*key.value(), unix_ms_now()); !counted) {
+    auto count = [admission = state.admission.get(), key = key.value()] { return admission->count_request(*key, unix_ms_now()); };
+    if (auto counted = co_await call_store(state, count); !counted) {
       const auto e = counted.error();
       co_await send_error(sink, e);
       co_return;

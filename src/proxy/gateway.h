@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "http/exchange.h"
+#include "http/run_elsewhere.h"
 #include "http/upstream_client.h"
 #include "providers/credentials.h"
 #include "providers/tier_health.h"
@@ -41,6 +42,22 @@ struct GatewayState : std::enable_shared_from_this<GatewayState> {
   std::optional<net::any_io_executor> store_calls;
   DashboardView* dashboard = nullptr;  // null (no ledger): /dashboard answers 404
 };
+
+// A call on the state store, awaited: on GatewayState::store_calls when the
+// store is remote, else in place.
+template <class Call>
+Task<std::invoke_result_t<Call&>> call_store(const GatewayState& state, Call call) {
+  if (!state.store_calls) co_return call();
+  if constexpr (std::is_void_v<std::invoke_result_t<Call&>>) {
+    auto done = [call = std::move(call)]() mutable {
+      call();
+      return true;
+    };
+    co_await run_elsewhere(*state.store_calls, std::move(done));
+  } else {
+    co_return co_await run_elsewhere(*state.store_calls, std::move(call));
+  }
+}
 
 // The current GatewayState, swapped whole on a config reload. A request
 // takes the state once, at its start, and keeps it to its end, so a reload
