@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <cstdio>
 #include <future>
 #include <thread>
 
@@ -429,6 +430,32 @@ TEST(SlowClient, AClientExpectingContinueGetsItAtOnceAndATooLargeBodyIsRefusedBe
   ASSERT_TRUE(big.send_all(post_head(1 << 20, "Expect: 100-continue\r\n")));
   const auto refused = big.read_all(2000);
   EXPECT_EQ(refused.rfind("HTTP/1.1 413", 0), 0u) << "refused on its head, no go-ahead: " << refused.substr(0, 200);
+}
+
+TEST(HostileClient, AmbiguousOrForeignFramingGetsA400WithItsReason) {
+  Harness h;
+  const std::string body = R"({"model":"flash","messages":[{"role":"user","content":"hi"}]})";
+  const auto size = std::to_string(body.size());
+  char chunk_size[16];
+  std::snprintf(chunk_size, sizeof chunk_size, "%zx", body.size());
+  const std::pair<std::string, std::string> cases[] = {
+      // Request smuggling's two shapes: each must be refused, not read one way here and another upstream.
+      {"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + size +
+           "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk_size + "\r\n" + body + "\r\n0\r\n\r\n",
+       "bad Transfer-Encoding"},
+      {"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\nContent-Length: 5\r\n\r\n" + body,
+       "multiple Content-Length"},
+      {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "bad version"},
+      {std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11) + std::string(40, 'x'), "bad method"},
+  };
+  for (const auto& [request, reason] : cases) {
+    RawClient client(h.port());
+    ASSERT_TRUE(client.send_all(request));
+    const auto answer = client.read_all(2000);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << reason << ": " << answer.substr(0, 200);
+    EXPECT_NE(answer.find("malformed HTTP request: " + reason), std::string::npos) << answer;
+  }
+  EXPECT_TRUE(h.fake().requests().empty()) << "nothing reached the upstream";
 }
 
 TEST(HostileClient, ACompressedBodyGetsA415NamingTheEncoding) {
