@@ -123,6 +123,9 @@ class ChatCompletion {
   // key's budget; with `on_budget: downgrade`, a tier that does not fit becomes
   // the cheapest tier alone. Error: the 429 (or 503).
   Task<std::optional<Error>> reserve_budget(std::size_t& tier, std::vector<std::size_t>& plan);
+  // Whether the request's key has a daily budget (checked before the two
+  // calls above, which are coroutines: most requests need neither).
+  bool budgeted() const { return key_ && key_->daily_budget; }
   // Before each tier is called: holds what its worst case (plus what earlier
   // attempts were billed) exceeds the hold by. Error: the 429.
   Task<std::optional<Error>> cover(std::size_t tier);
@@ -135,9 +138,12 @@ class ChatCompletion {
   // the next request at once, to any thread or replica): charges the key's
   // budget and limits with the request's final cost, and tells the feedback
   // store to expect feedback on it.
+  // With a remote store (the call sites check, so that a request on the
+  // in-process store makes no coroutine frame for it):
   Task<void> settle_before_reply();
-  // The same, where the request cannot wait (it ends, or is torn down): with
-  // a remote store the charge is made without waiting for it.
+  // The same, in place with the in-process store; and where the request cannot
+  // wait (it ends, or is torn down): a remote store's charge is then made
+  // without waiting for it.
   void settle();
   // Marks the request settled and tells the feedback store; true when the
   // key's charges are still to be made (charge() makes them).
@@ -355,7 +361,8 @@ Task<void> ChatCompletion::fail(const Error& e) {
   record_.error = e.code == Errc::client_closed ? sink_.why_gone() : e.message;
   const auto http_error = to_http_error(e);
   if (e.code != Errc::client_closed) {
-    co_await settle_before_reply();
+    if (state_.store_calls) co_await settle_before_reply();
+    else settle();
     auto headers = base_headers();
     if (http_error.retry_after_s >= 0) headers.emplace_back("retry-after", std::to_string(http_error.retry_after_s));
     co_await sink_.send(http_error.status, std::move(headers), http_error.body, http_error.content_type);
@@ -475,7 +482,8 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
         record_.ttfb_ms = ms_between(t0_, Clock::now());
         std::string body = std::move(*hit);
         const std::string_view json_type = "application/json";  // no literal inside co_await (g++ 12)
-        co_await settle_before_reply();
+        if (state_.store_calls) co_await settle_before_reply();
+        else settle();
         co_await sink_.send(200, std::move(headers), std::move(body), json_type);
         finish(200);
         co_return;
@@ -485,7 +493,9 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
 
   auto plan = plan_for(tier);
   body_bytes_ = static_cast<std::int64_t>(http_request.body.size());
-  if (auto refused = co_await reserve_budget(tier, plan)) {
+  std::optional<Error> refused;
+  if (budgeted()) refused = co_await reserve_budget(tier, plan);
+  if (refused) {
     record_.tier = config_.tiers[tier].name;
     record_.reason = reason_;
     co_await fail(*refused);
@@ -503,8 +513,10 @@ Task<void> ChatCompletion::run(const HttpRequest& http_request) {
     const auto t = step->tier;
     if (step->move != AttemptPlan::Move::retry) {
       describe(*step, tier);
-      if (auto refused = co_await cover(t)) {  // a fallback to a dearer tier must fit the budget too
-        last = std::move(refused);
+      std::optional<Error> uncovered;
+      if (budgeted() && !escalated_) uncovered = co_await cover(t);  // a fallback to a dearer tier must fit too
+      if (uncovered) {
+        last = std::move(uncovered);
         break;
       }
       std::size_t history_fixes = 0;
@@ -694,7 +706,8 @@ Task<AttemptOutcome> ChatCompletion::deliver_whole(std::size_t tier, UpstreamRes
     auto store = [&] { state_.cache->put(*cache_key_, body.value()); };
     co_await on_store(store);
   }
-  co_await settle_before_reply();
+  if (state_.store_calls) co_await settle_before_reply();
+  else settle();
   co_await sink_.send(200, std::move(headers), std::move(body.value()), content_type);
   finish(200);
   co_return AttemptOutcome{};
@@ -796,7 +809,8 @@ Task<AttemptOutcome> ChatCompletion::deliver_stream(std::size_t tier, UpstreamRe
     record_.error = broken->message;
     out += "data: " + openai_error_json(*broken) + "\n\n";
   }
-  co_await settle_before_reply();  // before the last bytes go out
+  if (state_.store_calls) co_await settle_before_reply();  // before the last bytes go out
+  else settle();
   if (!broken || broken->code != Errc::client_closed) {
     co_await sink_.end_stream(out);
   } else {
