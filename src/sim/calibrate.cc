@@ -8,7 +8,7 @@
 
 namespace fulcrum {
 
-Result<Calibration> calibrate_threshold(const Workload& w, const std::vector<double>& values, std::size_t low,
+Result<CalibratedThreshold> calibrate_threshold(const Workload& w, const std::vector<double>& values, std::size_t low,
                                         std::size_t high, const CalibrationTarget& target) {
   const std::size_t n = w.rows.size();
   for (auto t : {low, high})
@@ -70,7 +70,7 @@ Result<Calibration> calibrate_threshold(const Workload& w, const std::vector<dou
     }
   }
   const auto k = *pick;
-  Calibration out;
+  CalibratedThreshold out;
   out.high_rows = k;
   if (k == 0) out.threshold = std::nextafter(values[order[0]], HUGE_VAL);
   else if (k == n) out.threshold = values[order[n - 1]];

@@ -17,7 +17,7 @@ struct CalibrationTarget {
   double requests_per_day = 0;  // daily_budget only
 };
 
-struct Calibration {
+struct CalibratedThreshold {
   double threshold = 0;
   std::size_t high_rows = 0;  // rows at or above it
 };
@@ -26,7 +26,7 @@ struct Calibration {
 // fewest strong calls that reach it; the budget target the best quality
 // within it. Fails when the target cannot be met on this workload (naming
 // the best that can), or when `low`/`high` have no outcomes in the data.
-Result<Calibration> calibrate_threshold(const Workload& w, const std::vector<double>& values, std::size_t low,
+Result<CalibratedThreshold> calibrate_threshold(const Workload& w, const std::vector<double>& values, std::size_t low,
                                         std::size_t high, const CalibrationTarget& target);
 
 }  // namespace fulcrum
