@@ -10,7 +10,7 @@ wait_line() {  # file pattern: wait until a line matches, 30 s at most (valgrind
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
 start_fake_upstream() {  # dir -> fake_port (not in $(...): its pid must reach the cleanup)
-  build/tests/fake_upstream 0 1 > "$1/fake.log" 2>&1 & pids+=($!)
+  "${FAKE_UPSTREAM_BIN:-build/tests/fake_upstream}" 0 1 > "$1/fake.log" 2>&1 & pids+=($!)
   wait_line "$1/fake.log" "listening on"
   fake_port=$(grep -oE '[0-9]+$' "$1/fake.log")
 }
