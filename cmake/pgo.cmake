@@ -20,9 +20,11 @@ if(FULCRUM_PGO)
   elseif(FULCRUM_PGO STREQUAL "use")
     # Code the training run did not reach (tests, commands, error paths) is
     # optimised as without a profile; a source edited after the profile was made
-    # is compiled without it, not refused.
-    add_compile_options(-fprofile-use=${FULCRUM_PGO_DIR} -fprofile-partial-training ${fulcrum_pgo_prefix}
-      -Wno-missing-profile -Wno-coverage-mismatch)
+    # is compiled without its part of it, not refused (-fprofile-correction: g++
+    # otherwise warns, and -Werror refuses, when an edited function's calls lost
+    # their counts).
+    add_compile_options(-fprofile-use=${FULCRUM_PGO_DIR} -fprofile-partial-training -fprofile-correction
+      ${fulcrum_pgo_prefix} -Wno-missing-profile -Wno-coverage-mismatch)
   else()
     message(FATAL_ERROR "FULCRUM_PGO must be generate, use or empty, not '${FULCRUM_PGO}'")
   endif()

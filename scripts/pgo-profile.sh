@@ -63,6 +63,6 @@ for f in "$run"/wrk-*.txt; do  # a profile of refusals would optimise the wrong 
 done
 kill -INT "$gateway"  # the profile is written when the gateway exits
 wait "$gateway" || { echo "pgo-profile: the instrumented gateway did not exit cleanly" >&2; cat "$run/fulcrum.log" >&2; exit 1; }
-find "$profile" -name '*.gcda' | grep -q . || { echo "pgo-profile: no profile was written to $profile" >&2; exit 1; }
+[ -n "$(find "$profile" -name '*.gcda' -print -quit)" ] || { echo "pgo-profile: no profile was written to $profile" >&2; exit 1; }
 touch "$profile/trained"
 echo "pgo-profile: profile written to $profile ($(awk '/requests in/ {s += $1} END {print s}' "$run"/wrk-*.txt) requests)"

@@ -42,9 +42,13 @@ bool set_policy(pid_t tid, int policy) {
 
 }  // namespace
 
-void BackgroundPriority::lower_self() {
+void BackgroundPriority::adopt_self() {
   tid_ = static_cast<pid_t>(syscall(SYS_gettid));
   allowed_ = may_raise_again();
+}
+
+void BackgroundPriority::lower_self() {
+  adopt_self();
   relax();
 }
 
@@ -59,6 +63,7 @@ void BackgroundPriority::relax() {
 
 #else
 
+void BackgroundPriority::adopt_self() {}
 void BackgroundPriority::lower_self() {}
 void BackgroundPriority::raise() {}
 void BackgroundPriority::relax() {}

@@ -20,7 +20,9 @@ namespace fulcrum {
 
 class BackgroundPriority {
  public:
-  // On the background thread: takes its id and lowers it, if it can be raised again.
+  // On the background thread: takes its id, leaving its priority as it is.
+  void adopt_self();
+  // On the background thread: adopt_self(), then lowers it, if it can be raised again.
   void lower_self();
   // From any thread: back to normal priority (a no-op unless lowered).
   void raise();

@@ -34,7 +34,7 @@ Ledger::Ledger(LedgerOptions options, std::unique_ptr<LedgerStore> store, std::u
       recent_(kRecentIds),
       raise_at_(std::clamp<std::size_t>(options_.queue_capacity / 4, 1, 2048)) {
   writer_ = std::thread([this] {
-    writer_priority_.lower_self();
+    writer_priority_.adopt_self();  // lowered only while it writes a batch (writer_loop)
     writer_loop();
   });
 }
@@ -68,9 +68,10 @@ bool Ledger::queued_locked() {
   // A writer starved of idle CPU (a busy machine) gets normal priority back
   // until it catches up: when its backlog is long, or has waited a second.
   if (wake) first_queued_at_ = std::chrono::steady_clock::now();
-  if (writer_priority_.lowered() && (queue_.size() + held_ >= raise_at_ ||
-                                     std::chrono::steady_clock::now() - first_queued_at_ > std::chrono::seconds(1)))
-    writer_priority_.raise();
+  if (queue_.size() + held_ >= raise_at_ || std::chrono::steady_clock::now() - first_queued_at_ > std::chrono::seconds(1)) {
+    behind_ = true;
+    if (writer_priority_.lowered()) writer_priority_.raise();
+  }
   return wake;
 }
 
@@ -152,6 +153,7 @@ Result<std::optional<FeedbackTarget>> Ledger::find_request(std::string_view requ
 void Ledger::flush() {
   writer_priority_.raise();
   std::unique_lock lock(mutex_);
+  behind_ = true;  // whoever flushes waits for it
   const auto target = enqueued_;
   wake_.notify_one();
   committed_cv_.wait(lock, [&] { return committed_ >= target; });
@@ -171,7 +173,11 @@ void Ledger::writer_loop() {
   LedgerBatch batch;
   for (;;) {
     bool stop = false;
+    bool behind = false;
     {
+      // Taken at normal priority only: a SCHED_IDLE thread preempted while
+      // holding mutex_ would keep every request thread that records a request
+      // waiting until a core went idle, which under full load can be long.
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       // Let a burst gather into one transaction: the flush interval is the
@@ -186,23 +192,25 @@ void Ledger::writer_loop() {
       stop = stopping_;
       // Reaching here late means the idle CPU ran out (a busy machine): this batch runs at normal priority.
       if (!batch.empty() && std::chrono::steady_clock::now() - first_queued_at_ > std::chrono::seconds(1))
-        writer_priority_.raise();
+        behind_ = true;
+      behind = behind_ || stopping_;
     }
     if (!batch.empty()) {
+      // The batch's work (most of the writer's) runs on idle CPU only, unless the writer is behind.
+      if (!behind) writer_priority_.relax();
       write_batch(batch);
+      writer_priority_.raise();
       const auto n = batch.size();
       batch.clear();
       // After a backlog, give its memory back rather than keep a batch that size for good.
       if (batch.requests.capacity_bytes() > kKeptBatchBytes) batch = LedgerBatch{};
-      bool caught_up = false;
       {
         std::lock_guard lock(mutex_);
         committed_ += n;
         held_ = 0;
-        caught_up = queue_.size() < raise_at_ / 4 && !stopping_;
+        if (queue_.size() < raise_at_ / 4) behind_ = false;  // caught up
       }
       committed_cv_.notify_all();
-      if (caught_up) writer_priority_.relax();
     }
     if (stop) {
       std::lock_guard lock(mutex_);

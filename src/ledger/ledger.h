@@ -107,8 +107,11 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   // Feedback on a fresh answer finds it here before its row is committed.
   RecentRequests recent_;
 
-  // The writer yields the CPU to requests; raised when its backlog reaches raise_at_ or waits 1 s.
+  // The writer writes its batches on idle CPU only (SCHED_IDLE), and at normal
+  // priority while it is behind: from when its backlog reaches raise_at_ or a
+  // record has waited 1 s, until the backlog is under raise_at_ / 4.
   BackgroundPriority writer_priority_;
+  bool behind_ = false;  // under mutex_
   std::size_t raise_at_;
   std::chrono::steady_clock::time_point first_queued_at_;  // of what waits in queue_, under mutex_
   std::thread writer_;

@@ -53,5 +53,19 @@ TEST(BackgroundPriority, ARaiseFromAnotherThreadHoldsUntilRelaxed) {
   EXPECT_TRUE(q.lowered());
 }
 
+TEST(BackgroundPriority, AdoptingLeavesTheThreadAsItIsUntilRelaxed) {
+  BackgroundPriority p;
+  std::promise<int> adopted, relaxed;
+  std::thread([&] {
+    p.adopt_self();
+    adopted.set_value(sched_getscheduler(0));
+    p.relax();
+    relaxed.set_value(sched_getscheduler(0));
+  }).join();
+  EXPECT_EQ(adopted.get_future().get(), SCHED_OTHER);
+  EXPECT_EQ(relaxed.get_future().get(), p.allowed() ? SCHED_IDLE : SCHED_OTHER);
+  EXPECT_EQ(p.lowered(), p.allowed());
+}
+
 }  // namespace
 }  // namespace fulcrum

@@ -1,6 +1,7 @@
 // The ledger (SQLite or PostgreSQL, off the request path), its reader and export, the
 // Prometheus exposition and the feedback body.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "config/load.h"
+#include "core/background_priority.h"
 #include "core/clock.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_reader.h"
@@ -192,6 +194,24 @@ TEST_F(LedgerTest, AFullDatabaseLosesRecordsCountedNeverBlocking) {
   ASSERT_TRUE((*reader)->query("SELECT COUNT(*) FROM requests", {}, [&](const SqlRow& row) { written = row.integer(0); }));
   EXPECT_GE(written, 100);
   EXPECT_EQ(static_cast<std::uint64_t>(written) + (*ledger)->write_errors(), 5000u);
+}
+
+TEST_F(LedgerTest, TheWriterWaitsForRecordsAtNormalPriority) {
+  // The writer takes the queue's lock when it wakes. At SCHED_IDLE, preempted
+  // there by any other thread, it would keep every request thread that records
+  // a request waiting until a core went idle: under full load, a stalled event
+  // loop. So it is lowered only while it writes a batch, outside the lock.
+  BackgroundPriority probe;
+  std::thread([&] { probe.lower_self(); }).join();
+  if (!probe.allowed()) GTEST_SKIP() << "this process may not return from SCHED_IDLE, so nothing is lowered";
+  auto ledger = open();
+  ledger->on_request_done(record("a", "flash", 200, 1, 1000));
+  ledger->flush();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // back in its wait
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    const auto tid = static_cast<pid_t>(std::stol(task.path().filename().string()));
+    EXPECT_NE(sched_getscheduler(tid), SCHED_IDLE) << "thread " << tid;
+  }
 }
 
 TEST_P(LedgerOnBothTest, CapturedPromptsJoinTheirLatestFeedbackAndExpire) {
