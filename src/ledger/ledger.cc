@@ -199,11 +199,11 @@ void Ledger::writer_loop() {
       // The batch's work (most of the writer's) runs on idle CPU only, unless the writer is behind.
       if (!behind) writer_priority_.relax();
       write_batch(batch);
-      writer_priority_.raise();
       const auto n = batch.size();
       batch.clear();
       // After a backlog, give its memory back rather than keep a batch that size for good.
       if (batch.requests.capacity_bytes() > kKeptBatchBytes) batch = LedgerBatch{};
+      writer_priority_.raise();
       {
         std::lock_guard lock(mutex_);
         committed_ += n;
@@ -236,6 +236,7 @@ void Ledger::write_batch(const LedgerBatch& batch) {
     if (available_.exchange(false))
       spdlog::error("{}; keeping {} records and trying again", written.error().message, batch.size());
     retries_.fetch_add(1, std::memory_order_relaxed);
+    writer_priority_.raise();  // mutex_ is taken at normal priority only (writer_loop); the retries stay there
     std::unique_lock lock(mutex_);
     if (stopping_) {
       const auto now = std::chrono::steady_clock::now();
