@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <sqlite3.h>
 
+#include "app/access_log.h"
 #include "config/load.h"
 #include "core/background_priority.h"
 #include "core/clock.h"
@@ -358,6 +359,45 @@ TEST_P(LedgerOnBothTest, ManyThreadsManyRecords) {
   ASSERT_TRUE(hours);
   ASSERT_EQ(hours->size(), 1u);
   EXPECT_EQ((*hours)[0].requests, 20000);
+}
+
+TEST(AccessLog, OneJsonLinePerRequestWithItsFieldsEscaped) {
+  auto r = record("req_1", "flash", 502, 1234567, 1000);
+  r.reason = "said \"no\"\nthen \\ \x01";  // quotes, a newline, a backslash, a control byte
+  r.error = "upstream 502";
+  r.stream = true;
+  r.attempts = 3;
+  r.ttfb_ms = 0.797101;
+  r.total_ms = 12.5;
+  r.overhead_ms = 0.25;
+  r.usage.cache_hit_tokens = 40;
+  r.usage.estimated = true;
+  const auto line = format_access_line(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << "one line: " << line;
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(line, ec);
+  ASSERT_FALSE(ec) << line;
+  const auto& o = v.as_object();
+  EXPECT_EQ(o.at("request_id").as_string(), "req_1");
+  EXPECT_EQ(o.at("model").as_string(), "auto");
+  EXPECT_EQ(o.at("tier").as_string(), "flash");
+  EXPECT_EQ(o.at("upstream_model").as_string(), "flash-model");
+  EXPECT_EQ(o.at("reason").as_string(), r.reason);
+  EXPECT_EQ(o.at("stream").as_bool(), true);
+  EXPECT_EQ(o.at("escalated").as_bool(), false);
+  EXPECT_EQ(o.at("status").as_int64(), 502);
+  EXPECT_EQ(o.at("attempts").as_int64(), 3);
+  EXPECT_EQ(o.at("prompt_tokens").as_int64(), 100);
+  EXPECT_EQ(o.at("cache_hit_tokens").as_int64(), 40);
+  EXPECT_EQ(o.at("completion_tokens").as_int64(), 20);
+  EXPECT_EQ(o.at("cost_usd").as_string(), format_usd(1234567));
+  EXPECT_EQ(o.at("cost_estimated").as_bool(), true);
+  EXPECT_EQ(o.at("ttfb_us").as_int64(), 797);
+  EXPECT_EQ(o.at("total_us").as_int64(), 12500);
+  EXPECT_EQ(o.at("overhead_us").as_int64(), 250);
+  EXPECT_EQ(o.at("error").as_string(), "upstream 502");
+  r.error.clear();
+  EXPECT_FALSE(boost::json::parse(format_access_line(r)).as_object().contains("error"));
 }
 
 TEST(ParseSince, DatesTimesAndSpans) {
