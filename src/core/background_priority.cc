@@ -47,11 +47,6 @@ void BackgroundPriority::adopt_self() {
   allowed_ = may_raise_again();
 }
 
-void BackgroundPriority::lower_self() {
-  adopt_self();
-  relax();
-}
-
 void BackgroundPriority::raise() {
   // exchange: of several threads raising at once, one makes the call.
   if (lowered_.exchange(false) && !set_policy(tid_, SCHED_OTHER)) lowered_ = true;
@@ -64,7 +59,6 @@ void BackgroundPriority::relax() {
 #else
 
 void BackgroundPriority::adopt_self() {}
-void BackgroundPriority::lower_self() {}
 void BackgroundPriority::raise() {}
 void BackgroundPriority::relax() {}
 

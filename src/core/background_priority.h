@@ -20,16 +20,15 @@ namespace fulcrum {
 
 class BackgroundPriority {
  public:
-  // On the background thread: takes its id, leaving its priority as it is.
+  // On the background thread: takes its id, leaving its priority as it is;
+  // relax() then lowers it.
   void adopt_self();
-  // On the background thread: adopt_self(), then lowers it, if it can be raised again.
-  void lower_self();
   // From any thread: back to normal priority (a no-op unless lowered).
   void raise();
-  // On the background thread, once its backlog is gone: lowered again after a raise().
+  // On the background thread: lowered (again), if it may be raised again later.
   void relax();
   bool lowered() const { return lowered_.load(std::memory_order_relaxed); }
-  // Whether lower_self() found the thread may be raised again (and so lowers it).
+  // Whether adopt_self() found the thread may be raised again (and so relax() lowers it).
   bool allowed() const { return allowed_.load(std::memory_order_relaxed); }
 
  private:

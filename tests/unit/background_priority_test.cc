@@ -16,7 +16,10 @@ int policy_of_thread_after(BackgroundPriority& priority, bool lower, bool raise_
   std::promise<void> lowered, raised;
   std::promise<int> policy;
   std::thread t([&] {
-    if (lower) priority.lower_self();
+    if (lower) {
+      priority.adopt_self();
+      priority.relax();
+    }
     lowered.set_value();
     raised.get_future().wait();
     if (relax) priority.relax();

@@ -203,7 +203,7 @@ TEST_F(LedgerTest, TheWriterWaitsForRecordsAtNormalPriority) {
   // a request waiting until a core went idle: under full load, a stalled event
   // loop. So it is lowered only while it writes a batch, outside the lock.
   BackgroundPriority probe;
-  std::thread([&] { probe.lower_self(); }).join();
+  std::thread([&] { probe.adopt_self(); }).join();
   if (!probe.allowed()) GTEST_SKIP() << "this process may not return from SCHED_IDLE, so nothing is lowered";
   auto ledger = open();
   ledger->on_request_done(record("a", "flash", 200, 1, 1000));
