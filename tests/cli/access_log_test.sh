@@ -7,13 +7,8 @@ bin="$1"; fake="$2"
 dir="$(mktemp -d)"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
-wait_line() {  # file pattern
-  for _ in $(seq 100); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "FAIL: no '$2' in $1:"; cat "$1"; exit 1
-}
-"$fake" 0 1 > "$dir/fake.log" 2>&1 & pids+=($!)
-wait_line "$dir/fake.log" "listening on"
-fake_port=$(grep -oE '[0-9]+$' "$dir/fake.log")
+source "$(dirname "$0")/../../bench/lib.sh"  # wait_line, start_fake_upstream, listening_port
+FAKE_UPSTREAM_BIN="$fake" start_fake_upstream "$dir"
 cat > "$dir/f.yaml" <<YAML
 threads: 1
 log: {access: true, level: warn}
@@ -24,7 +19,7 @@ router: {default: flash}
 YAML
 "$bin" serve --config "$dir/f.yaml" --listen 127.0.0.1:0 > "$dir/out.log" 2> "$dir/err.log" & gateway=$!; pids+=($gateway)
 wait_line "$dir/out.log" "listening on"
-port=$(grep -oE '127\.0\.0\.1:[0-9]+' "$dir/out.log" | head -1 | cut -d: -f2)
+port=$(listening_port "$dir/out.log")
 ids=()
 for i in $(seq 20); do
   ids+=("$(curl -sS -D - -o /dev/null "http://127.0.0.1:$port/v1/chat/completions" -H 'content-type: application/json' \
