@@ -61,6 +61,9 @@ OutcomeTrainOptions train_options(const LearnOptions& o) {
   opt.sgd.seed = o.seed;
   opt.gain_sgd.seed = o.seed;
   opt.features.hash_bits = o.hash_bits;
+  if (o.shape_weight) opt.shape_weight = *o.shape_weight;
+  if (o.hardness_weight) opt.hardness_weight = *o.hardness_weight;
+  if (o.familiarity_floor) opt.familiarity_floor = *o.familiarity_floor;
   return opt;
 }
 
@@ -223,6 +226,7 @@ struct ScoredRows {
   std::vector<const LabeledPrompt*> rows;
   std::vector<TierProbabilities> predicted;  // per row, from a model that never saw it
   std::vector<int> fold;                     // per row; -1 for a test set
+  std::vector<ScoreParts> parts;             // per row when --dump-scores asks for it
 };
 
 // Random routing's APGR over many draws: its mean and spread tell how noisy a set is.
@@ -360,6 +364,17 @@ int report_eval(const EvalCommand& cmd, const ModelPair& pair, const ScoredRows&
       o["p_weak"] = p_weak[i];
       o["p_strong"] = p_strong[i];
       o["fold"] = s.fold[i];
+      if (i < s.parts.size()) {
+        const auto& p = s.parts[i];
+        o["lexical_gain"] = p.lexical_gain;
+        o["prior_gain"] = p.prior_gain;
+        o["shape_margin"] = p.shape_margin;
+        o["familiarity"] = p.familiarity;
+        o["trigram_coverage"] = p.trigram_coverage;
+        boost::json::array shape;
+        for (double x : p.shape) shape.push_back(x);
+        o["shape"] = std::move(shape);
+      }
       out << boost::json::serialize(o) << '\n';
     }
   }
@@ -400,6 +415,7 @@ int run_eval_transfer(const EvalCommand& cmd) {
     s.rows.push_back(&r);
     s.predicted.push_back(model.probabilities(r.prompt, scratch));
     s.fold.push_back(-1);
+    if (!cmd.dump_scores_path.empty()) s.parts.push_back(model.parts(r.prompt, scratch));
   }
   return report_eval(cmd, train->pair, s);
 }
@@ -514,6 +530,11 @@ int run_eval(const EvalCommand& cmd) {
     s.description += "\n" + note + ", in each fold where it holds";
   s.predicted = held_out.predicted;
   s.fold = held_out.fold;
+  if (!cmd.dump_scores_path.empty()) {
+    std::vector<Feature> scratch;
+    for (std::size_t i = 0; i < s.rows.size(); ++i)
+      s.parts.push_back(held_out.models[static_cast<std::size_t>(s.fold[i])].parts(s.rows[i]->prompt, scratch));
+  }
   return report_eval(cmd, loaded->pair, s);
 }
 

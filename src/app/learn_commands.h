@@ -21,6 +21,8 @@ struct LearnOptions {
   // that answered. Its weak and strong tiers stand for the pair's models.
   std::string ledger_path;
   std::string weak_tier = "flash", strong_tier = "pro";
+  // The routing score's blend (OutcomeTrainOptions); unset: the shipped values.
+  std::optional<double> shape_weight, hardness_weight, familiarity_floor;
 };
 
 struct TrainCommand : LearnOptions {

@@ -31,6 +31,17 @@ std::string version_line() {
   return line;
 }
 
+// The routing score's blend, for tuning it (bench/RESULTS.md); unset: the shipped values.
+void add_blend_options(CLI::App* cmd, fulcrum::LearnOptions& o) {
+  cmd->add_option("--shape-weight", o.shape_weight, "the shape model's weight in the routing score")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--hardness-weight", o.hardness_weight, "P(weak tier fails)'s weight in the routing score")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--familiarity-floor", o.familiarity_floor,
+                  "the lexical part's least weight on a prompt unlike the training data (1: not scaled)")
+      ->check(CLI::Range(0.0, 1.0));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +73,7 @@ int main(int argc, char** argv) {
   train_cmd->add_flag("--keep-contaminated", train.keep_contaminated, "keep rows marked contaminated");
   train.hash_bits = 18;  // shipped models: 3 x 256 KiB
   train_cmd->add_option("--hash-bits", train.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
+  add_blend_options(train_cmd, train);
 
   fulcrum::TrainDomainsCommand train_domains;
   train_domains.hash_bits = 16;
@@ -90,6 +102,7 @@ int main(int argc, char** argv) {
                        "write the reliability diagram of both tiers' probabilities (SVG) here");
   eval_cmd->add_flag("--keep-contaminated", eval.keep_contaminated, "keep rows marked contaminated");
   eval_cmd->add_option("--hash-bits", eval.hash_bits, "2^N feature buckets per model")->check(CLI::Range(12, 24));
+  add_blend_options(eval_cmd, eval);
 
   fulcrum::RouteCommand route;
   auto* route_cmd = app.add_subcommand("route", "print the routing decision for a request body (or prompt) on stdin");

@@ -149,15 +149,24 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
     }
   }
   model.shape_ = ShapeModel::train(shapes, wins);
-  if (o.shape_weight > 0 || o.hardness_weight > 0) {
-    struct Moments {
-      double sum = 0, sq = 0;
-      void add(double x) { sum += x, sq += x * x; }
-      std::pair<double, double> mean_sd(double n) const {
-        const double mean = sum / n;
-        return {mean, std::sqrt(std::max(0.0, sq / n - mean * mean))};
-      }
-    } g, h, s;
+  {
+    // Phrase familiarity learns from every training prompt: each is what the
+    // per-tier models saw, and all but the set-aside ones what the gain models saw.
+    std::vector<PromptWords> words(rows.size());
+    std::vector<Feature> scratch;
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      extract_text_features(rows[i]->prompt, o.features, scratch, false, &words[i]);
+    model.familiarity_ = PhraseFamiliarity::train(words);
+  }
+  struct Moments {
+    double sum = 0, sq = 0;
+    void add(double x) { sum += x, sq += x * x; }
+    std::pair<double, double> mean_sd(double n) const {
+      const double mean = sum / n;
+      return {mean, std::sqrt(std::max(0.0, sq / n - mean * mean))};
+    }
+  } g, h, s;
+  {
     std::vector<Feature> scratch;
     for (std::size_t i = 0; i < gain_rows.size(); ++i) {
       PromptWords words;
@@ -167,18 +176,19 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
       h.add(1 - p.weak);
       s.add(model.shape_.margin(shapes[i]));
     }
-    const double n = static_cast<double>(gain_rows.size());
-    ScoreBlend b;
-    b.gain_sd = g.mean_sd(n).second;
-    std::tie(b.hardness_mean, b.hardness_sd) = h.mean_sd(n);
-    std::tie(b.shape_mean, b.shape_sd) = s.mean_sd(n);
-    // A part that does not vary on the training rows cannot be scaled: leave it out.
-    b.hardness_weight = b.hardness_sd > 1e-9 ? o.hardness_weight : 0;
-    b.shape_weight = b.shape_sd > 1e-9 ? o.shape_weight : 0;
-    if (b.hardness_sd <= 1e-9) b.hardness_sd = 1;
-    if (b.shape_sd <= 1e-9) b.shape_sd = 1;
-    model.blend_ = b;
   }
+  const double n = static_cast<double>(std::max<std::size_t>(gain_rows.size(), 1));
+  ScoreBlend b;
+  std::tie(b.gain_mean, b.gain_sd) = g.mean_sd(n);
+  std::tie(b.hardness_mean, b.hardness_sd) = h.mean_sd(n);
+  std::tie(b.shape_mean, b.shape_sd) = s.mean_sd(n);
+  // A part that does not vary on the training rows cannot be scaled: leave it out.
+  b.hardness_weight = b.hardness_sd > 1e-9 ? o.hardness_weight : 0;
+  b.shape_weight = b.shape_sd > 1e-9 ? o.shape_weight : 0;
+  if (b.hardness_sd <= 1e-9) b.hardness_sd = 1;
+  if (b.shape_sd <= 1e-9) b.shape_sd = 1;
+  b.familiarity_floor = std::clamp(o.familiarity_floor, 0.0, 1.0);
+  model.blend_ = b;
   return model;
 }
 
@@ -201,11 +211,30 @@ TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vect
 TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& features, double inv_norm,
                                               const PromptWords& words, const PromptWindow& text) const {
   auto p = lexical(features, inv_norm, words);
-  if (blend_.shape_weight > 0 || blend_.hardness_weight > 0) {
+  if (blend_.shape_weight > 0 || blend_.hardness_weight > 0 || blend_.familiarity_floor < 1) {
     const double shape = blend_.shape_weight > 0 ? shape_.margin(prompt_shape(text, words)) : blend_.shape_mean;
-    p.gain = std::clamp(blend_.apply(p.gain, p.weak, shape), -1.0, 1.0);
+    const double familiarity = blend_.familiarity_floor < 1 ? familiarity_.weight(words) : 1;
+    p.gain = std::clamp(blend_.apply(p.gain, p.weak, shape, familiarity), -1.0, 1.0);
   }
   return p;
+}
+
+ScoreParts OutcomeModel::parts(std::string_view prompt, std::vector<Feature>& scratch) const {
+  PromptWords words;
+  const auto window = PromptWindow::of(prompt);
+  const double inv_norm = extract_text_features(window, features_, scratch, /*normalize=*/false, &words);
+  ScoreParts out;
+  const auto mask = static_cast<std::uint32_t>(fused_.size() - 1);
+  double mg = 0;
+  for (const auto& f : scratch) mg += static_cast<double>(widen(fused_[f.index & mask])[2]) * f.value;
+  out.lexical_gain = 2 * gain_.calibrated(mg * inv_norm) - 1;
+  out.prior_gain = prior_ ? prior_->gain(words) : 0;
+  out.p_weak = lexical(scratch, inv_norm, words).weak;
+  out.shape = prompt_shape(window, words);
+  out.shape_margin = shape_.margin(out.shape);
+  out.familiarity = familiarity_.weight(words);
+  out.trigram_coverage = familiarity_.coverage(words);
+  return out;
 }
 
 TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, double inv_norm,
@@ -240,7 +269,7 @@ TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, do
 Status OutcomeModel::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return make_error(Errc::invalid_request, path + ": cannot write the model file");
-  out << "fulcrum-outcome-model 4\n" << pair_.weak << '\n' << pair_.strong << '\n'
+  out << "fulcrum-outcome-model 5\n" << pair_.weak << '\n' << pair_.strong << '\n'
       << features_.hash_bits << ' ' << features_.bigrams << ' ' << features_.char_ngrams << '\n';
   weak_.save(out);
   strong_.save(out);
@@ -261,6 +290,9 @@ Status OutcomeModel::save(const std::string& path) const {
   // Version 4 adds each tier's isotonic correction.
   weak_map_.save(out);
   strong_map_.save(out);
+  // Version 5 adds phrase familiarity, its floor and the gain's training mean.
+  out << "familiarity " << blend_.familiarity_floor << ' ' << blend_.gain_mean << '\n';
+  familiarity_.save(out);
   if (!out) return make_error(Errc::invalid_request, path + ": writing the model failed");
   return Ok{};
 }
@@ -270,8 +302,8 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
   if (!in) return make_error(Errc::invalid_request, path + ": cannot open the model file");
   std::string magic, weak, strong, shape;
   if (!std::getline(in, magic) || !magic.starts_with("fulcrum-outcome-model ") ||
-      magic.size() != std::string_view("fulcrum-outcome-model 1").size() || magic.back() < '1' || magic.back() > '4')
-    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 to 4)");
+      magic.size() != std::string_view("fulcrum-outcome-model 1").size() || magic.back() < '1' || magic.back() > '5')
+    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 to 5)");
   const int version = magic.back() - '0';
   FeatureOptions f;
   if (!std::getline(in, weak) || !std::getline(in, strong) || !std::getline(in, shape))
@@ -333,6 +365,18 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
       if (!loaded) return make_error(Errc::invalid_request, path + ": " + tier + " tier's " + loaded.error().message);
       *map = std::move(loaded.value());
     }
+  }
+  if (version >= 5) {
+    std::string line, word;
+    ScoreBlend& b = model.blend_;
+    if (!std::getline(in, line)) return make_error(Errc::invalid_request, path + ": missing the familiarity line");
+    std::istringstream fl(line);
+    if (!(fl >> word >> b.familiarity_floor >> b.gain_mean) || word != "familiarity" ||
+        !(b.familiarity_floor >= 0 && b.familiarity_floor <= 1) || !std::isfinite(b.gain_mean))
+      return make_error(Errc::invalid_request, path + ": bad familiarity line");
+    auto familiarity = PhraseFamiliarity::load(in);
+    if (!familiarity) return make_error(Errc::invalid_request, path + ": " + familiarity.error().message);
+    model.familiarity_ = std::move(familiarity.value());
   }
   return model;
 }

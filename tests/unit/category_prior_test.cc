@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -206,24 +207,84 @@ TEST(OutcomeModel, KeepsEachTiersIsotonicCorrectionWhenSaved) {
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_NEAR(loaded->probabilities(prompt, scratch).weak, p_weak, 0.005);
 
-  // The same file as version 3 (no isotonic lines) loads, with Platt's probability alone.
-  std::string v4;
+  // The same file as version 4 (no familiarity) and as version 3 (no isotonic
+  // lines either) loads, the latter with Platt's probability alone.
+  std::string v5;
   {
     std::ifstream in(path, std::ios::binary);
-    v4.assign(std::istreambuf_iterator<char>(in), {});
+    v5.assign(std::istreambuf_iterator<char>(in), {});
   }
+  const auto with_version = [](std::string file, char version) {
+    file[file.find('\n') - 1] = version;
+    return file;
+  };
+  const auto familiarity_at = v5.find("\nfamiliarity ");
+  ASSERT_NE(familiarity_at, std::string::npos);
+  const std::string v4 = with_version(v5.substr(0, familiarity_at + 1), '4');
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << v4;
+  auto without_familiarity = OutcomeModel::load(path);
+  ASSERT_TRUE(without_familiarity) << without_familiarity.error().message;
+  EXPECT_NEAR(without_familiarity->probabilities(prompt, scratch).weak, p_weak, 0.005);
   const auto at = v4.find("isotonic ");
   ASSERT_NE(at, std::string::npos);
   EXPECT_GT(std::stoi(v4.substr(at + 9)), 1) << "the weak tier's map has knots";
-  std::string v3 = v4.substr(0, at);
-  v3[v3.find('4')] = '3';
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << v3;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << with_version(v4.substr(0, at), '3');
   auto platt_only = OutcomeModel::load(path);
   ASSERT_TRUE(platt_only) << platt_only.error().message;
   EXPECT_NEAR(platt_only->probabilities(prompt, scratch).weak, 0.2, 0.05);
   // A version 4 file cut inside its isotonic lines does not load.
   std::ofstream(path, std::ios::binary | std::ios::trunc) << v4.substr(0, at + 12);
   EXPECT_FALSE(OutcomeModel::load(path));
+  std::remove(path.c_str());
+}
+
+TEST(OutcomeModel, ScalesWhatItLearnedFromWordsByThePromptsFamiliarity) {
+  const auto rows = three_categories();
+  OutcomeTrainOptions scaled;
+  scaled.features.hash_bits = 16;
+  scaled.familiarity_floor = 0;
+  OutcomeTrainOptions unscaled = scaled;
+  unscaled.familiarity_floor = 1;
+  const auto model = OutcomeModel::train(pointers(rows), kPair, scaled);
+  const auto plain = OutcomeModel::train(pointers(rows), kPair, unscaled);
+  std::vector<Feature> scratch;
+
+  // A prompt phrased as the training data is scored as without the scaling.
+  const std::string familiar = "the court ruled on statute 4 and the plaintiff appealed";
+  EXPECT_DOUBLE_EQ(model.parts(familiar, scratch).familiarity, 1.0);
+  EXPECT_DOUBLE_EQ(model.probabilities(familiar, scratch).gain, plain.probabilities(familiar, scratch).gain);
+  EXPECT_GT(model.probabilities(familiar, scratch).gain, 0.5);
+
+  // One that shares no phrase with it keeps only its shape's part: with a
+  // floor of 0, what the words say (law: escalate) is left out.
+  const std::string stranger = "please court a statute plaintiff, ruled appealed and";
+  const auto parts = model.parts(stranger, scratch);
+  EXPECT_DOUBLE_EQ(parts.familiarity, 0.0);
+  const auto& b = model.blend();
+  const double shape_only =
+      std::clamp(b.gain_mean + b.gain_sd * b.shape_weight * (parts.shape_margin - b.shape_mean) / b.shape_sd, -1.0, 1.0);
+  EXPECT_NEAR(model.probabilities(stranger, scratch).gain, shape_only, 1e-9);
+  EXPECT_GT(plain.probabilities(stranger, scratch).gain, shape_only + 0.1) << "its words alone say law";
+
+  // The scaling is saved with the model.
+  const std::string path = ::testing::TempDir() + "/outcome-familiarity-" + std::to_string(::getpid()) + ".model";
+  ASSERT_TRUE(model.save(path));
+  auto loaded = OutcomeModel::load(path);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  // (Within the precision of the saved weights.)
+  EXPECT_NEAR(loaded->probabilities(stranger, scratch).gain, model.probabilities(stranger, scratch).gain, 1e-3);
+  EXPECT_NEAR(loaded->probabilities(familiar, scratch).gain, model.probabilities(familiar, scratch).gain, 1e-3);
+  EXPECT_DOUBLE_EQ(loaded->parts(stranger, scratch).familiarity, 0.0);
+  // Cut inside the familiarity table, it does not load.
+  std::string file;
+  {
+    std::ifstream in(path, std::ios::binary);
+    file.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << file.substr(0, file.size() - 4096);
+  auto cut = OutcomeModel::load(path);
+  ASSERT_FALSE(cut);
+  EXPECT_NE(cut.error().message.find("familiarity"), std::string::npos) << cut.error().message;
   std::remove(path.c_str());
 }
 
