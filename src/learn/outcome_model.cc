@@ -213,8 +213,8 @@ TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& featur
   auto p = lexical(features, inv_norm, words);
   if (blend_.shape_weight > 0 || blend_.hardness_weight > 0 || blend_.familiarity_floor < 1) {
     const double shape = blend_.shape_weight > 0 ? shape_.margin(prompt_shape(text, words)) : blend_.shape_mean;
-    const double familiarity = blend_.familiarity_floor < 1 ? familiarity_.weight(words) : 1;
-    p.gain = std::clamp(blend_.apply(p.gain, p.weak, shape, familiarity), -1.0, 1.0);
+    p.familiarity = blend_.familiarity_floor < 1 ? familiarity_.weight(words) : 1;
+    p.gain = std::clamp(blend_.apply(p.gain, p.weak, shape, p.familiarity), -1.0, 1.0);
   }
   return p;
 }

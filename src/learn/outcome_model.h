@@ -107,6 +107,9 @@ struct TierProbabilities {
   double weak = 0;    // calibrated P(weak tier answers well)
   double strong = 0;  // calibrated P(strong tier answers well)
   double gain = 0;    // expected strong - weak score, in [-1, 1]: the routing score
+  // How much the prompt reads like the training prompts (PhraseFamiliarity::
+  // weight); 1 when the model does not scale by it.
+  double familiarity = 1;
 };
 
 class OutcomeModel {

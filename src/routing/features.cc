@@ -81,6 +81,7 @@ std::string RequestFeatures::to_json() const {
   opt("p_weak", p_weak);
   opt("p_strong", p_strong);
   opt("complexity", complexity);
+  opt("familiarity", familiarity);
   return boost::json::serialize(o);
 }
 
@@ -202,6 +203,7 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
       f.p_weak = p.weak;
       f.p_strong = p.strong;
       f.complexity = 10.0 * (1.0 - p.weak);
+      f.familiarity = p.familiarity;
     }
     if (predict_domain) {
       const auto p = domains_->predict(scratch, inv_norm);

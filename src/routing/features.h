@@ -44,6 +44,9 @@ struct RequestFeatures {
   std::optional<double> p_weak;      // P(weak tier answers well)
   std::optional<double> p_strong;    // P(strong tier answers well)
   std::optional<double> complexity;  // 0..10: 10 x (1 - p_weak)
+  // 0..1: how much the prompt reads like the model's training prompts; the
+  // parts of the score learned from words count less below 1 (explain only).
+  std::optional<double> familiarity;
 
   std::optional<double> number(FeatureId id) const;  // nullopt: unknown for this request
   std::string_view text(FeatureId id) const;         // task and domain

@@ -257,6 +257,10 @@ TEST(Router, ALongPromptIsReadFromABoundedSampleWithTheWholeTextsScore) {
   EXPECT_EQ(d->features.prompt_chars, static_cast<std::int64_t>(whole.size()));
   std::vector<Feature> scratch;
   EXPECT_DOUBLE_EQ(*d->features.score, model->probabilities(whole, scratch).gain);
+  // How much the words counted is explained with the score.
+  ASSERT_TRUE(d->features.familiarity);
+  EXPECT_DOUBLE_EQ(*d->features.familiarity, model->probabilities(whole, scratch).familiarity);
+  EXPECT_NE(d->features.to_json().find("\"familiarity\":"), std::string::npos);
   EXPECT_FALSE(d->features.has_code) << "'def ' sits 30,000 characters from either end";
   EXPECT_TRUE(d->features.has_math) << "'solve' is in the last turn";
   // The estimate is the sample's, scaled: the filler is one long word.
