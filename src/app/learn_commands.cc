@@ -67,6 +67,29 @@ OutcomeTrainOptions train_options(const LearnOptions& o) {
   return opt;
 }
 
+namespace {
+
+// What phrase familiarity (learn/phrase_familiarity.h) will do with this model.
+std::string familiarity_note(const OutcomeModel& model) {
+  const auto& f = model.familiarity();
+  char line[320];
+  if (model.blend().familiarity_floor >= 1)
+    std::snprintf(line, sizeof line, "phrase familiarity: off (--familiarity-floor 1)");
+  else if (!f.in_use())
+    std::snprintf(line, sizeof line,
+                  "phrase familiarity: not used: the median training prompt shares %.1f%% of its word trigrams with "
+                  "two others, too few to tell prompts like them from others",
+                  100 * f.reference());
+  else
+    std::snprintf(line, sizeof line,
+                  "phrase familiarity: the median training prompt shares %.1f%% of its word trigrams with two others; "
+                  "on a prompt that shares fewer, what the score learned from words counts down to %.0f%%",
+                  100 * f.reference(), 100 * model.blend().familiarity_floor);
+  return line;
+}
+
+}  // namespace
+
 // Says which categories training set aside (OutcomeTrainOptions::set_aside_z),
 // or nothing when none was.
 std::string set_aside_note(const std::vector<std::string>& categories, const ModelPair& pair,
@@ -165,6 +188,7 @@ int run_train(const TrainCommand& cmd) {
               loaded->pair.weak.c_str(), loaded->pair.strong.c_str(), cmd.out_path.c_str());
   if (const auto note = set_aside_note(model.set_aside(), loaded->pair, train_options(cmd)); !note.empty())
     std::printf("%s\n", note.c_str());
+  std::printf("%s\n", familiarity_note(model).c_str());
   if (const auto n = model.prior_categories())
     std::printf("category prior: %zu categories, %.0f%% of the routing score\n", n, 100 * model.prior_share());
   else
@@ -416,6 +440,14 @@ int run_eval_transfer(const EvalCommand& cmd) {
     s.predicted.push_back(model.probabilities(r.prompt, scratch));
     s.fold.push_back(-1);
     if (!cmd.dump_scores_path.empty()) s.parts.push_back(model.parts(r.prompt, scratch));
+  }
+  s.description += "\n" + familiarity_note(model);
+  if (model.blend().familiarity_floor < 1 && model.familiarity().in_use() && !s.predicted.empty()) {
+    double sum = 0;
+    for (const auto& p : s.predicted) sum += p.familiarity;
+    char line[96];
+    std::snprintf(line, sizeof line, "; the test prompts' mean familiarity %.2f", sum / static_cast<double>(s.predicted.size()));
+    s.description += line;
   }
   return report_eval(cmd, train->pair, s);
 }

@@ -133,6 +133,7 @@ class OutcomeModel {
   std::size_t prior_categories() const { return prior_ ? prior_->categories() : 0; }
   double prior_share() const { return prior_share_; }
   const ScoreBlend& blend() const { return blend_; }
+  const PhraseFamiliarity& familiarity() const { return familiarity_; }
   // The categories training set aside (empty for a loaded model).
   const std::vector<std::string>& set_aside() const { return set_aside_; }
 

@@ -9,9 +9,6 @@ namespace {
 
 constexpr std::size_t kBuckets = std::size_t{1} << PhraseFamiliarity::kHashBits;
 constexpr char kMagic[8] = {'F', 'L', 'C', 'R', 'F', 'A', 'M', '1'};
-// Below this reference share the training prompts hardly repeat a phrase, so
-// a new prompt's share says nothing about where it comes from: no weighting.
-constexpr double kMinReference = 0.02;
 
 std::uint32_t trigram_bucket(const PromptWords& w, std::size_t i) {
   std::uint64_t h = w.hash[i];
@@ -79,7 +76,7 @@ double PhraseFamiliarity::coverage(const PromptWords& words) const {
 }
 
 double PhraseFamiliarity::weight(const PromptWords& words) const {
-  if (bits_.empty() || reference_ < kMinReference || words.count < 3) return 1;
+  if (!in_use() || words.count < 3) return 1;
   return std::min(1.0, coverage(words) / reference_);
 }
 

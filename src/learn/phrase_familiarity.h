@@ -25,6 +25,9 @@ class PhraseFamiliarity {
  public:
   // One bit per hashed trigram: set when two training prompts or more contain it.
   static constexpr int kHashBits = 22;
+  // Below this reference share the training prompts hardly repeat a phrase, so
+  // a new prompt's share says nothing about where it comes from: weight 1.
+  static constexpr double kMinReference = 0.02;
 
   PhraseFamiliarity() = default;  // empty: every prompt weighs 1
   // `rows`: each training prompt's words (PromptWords, as the text features
@@ -40,6 +43,7 @@ class PhraseFamiliarity {
   // that share too few trigrams to tell their own kind from another).
   double weight(const PromptWords& words) const;
   double reference() const { return reference_; }
+  bool in_use() const { return !bits_.empty() && reference_ >= kMinReference; }
   bool empty() const { return bits_.empty(); }
 
   void save(std::ostream& out) const;
