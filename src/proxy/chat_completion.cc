@@ -62,11 +62,11 @@ int parse_retry_after(std::string_view v) {
 
 // Header values must be one line of visible ASCII.
 std::string header_safe(std::string_view s, std::size_t max = 300) {
-  std::string out;
-  for (char c : s) {
-    if (out.size() >= max) break;
-    out.push_back(c >= 0x20 && c < 0x7f ? c : ' ');
-  }
+  // Copied whole, then mended in place: a loop the compiler vectorises, where
+  // a push_back per byte cost ~10 instructions a byte on every response.
+  std::string out(s.substr(0, max));
+  for (char& c : out)
+    if (!(c >= 0x20 && c < 0x7f)) c = ' ';
   return out;
 }
 
@@ -220,6 +220,7 @@ bool ChatCompletion::judge(std::optional<double> confidence) {
 
 HeaderList ChatCompletion::base_headers() const {
   HeaderList h;
+  h.reserve(8);  // these six and the two a whole answer adds (cost, estimated)
   h.emplace_back("x-fulcrum-request-id", record_.id);
   if (!record_.tier.empty()) {  // a request rejected before routing has neither
     h.emplace_back("x-fulcrum-tier", record_.tier);
