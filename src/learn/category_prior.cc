@@ -7,6 +7,8 @@
 #include <map>
 #include <ostream>
 
+#include "learn/binary_io.h"
+
 namespace fulcrum {
 namespace {
 
@@ -27,15 +29,6 @@ PromptWords words_of(std::string_view prompt, std::vector<Feature>& scratch) {
   PromptWords words;
   extract_text_features(prompt, words_only, scratch, /*normalize=*/false, &words);
   return words;
-}
-
-template <class T>
-void write_pod(std::ostream& out, const T& v) {
-  out.write(reinterpret_cast<const char*>(&v), sizeof v);
-}
-template <class T>
-bool read_pod(std::istream& in, T& v) {
-  return static_cast<bool>(in.read(reinterpret_cast<char*>(&v), sizeof v));
 }
 
 }  // namespace

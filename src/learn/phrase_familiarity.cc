@@ -4,6 +4,8 @@
 #include <istream>
 #include <ostream>
 
+#include "learn/binary_io.h"
+
 namespace fulcrum {
 namespace {
 
@@ -18,15 +20,6 @@ std::uint32_t trigram_bucket(const PromptWords& w, std::size_t i) {
   h *= 0xBF58476D1CE4E5B9ULL;
   h ^= h >> 32;
   return static_cast<std::uint32_t>(h & (kBuckets - 1));
-}
-
-template <class T>
-void write_pod(std::ostream& out, const T& v) {
-  out.write(reinterpret_cast<const char*>(&v), sizeof v);
-}
-template <class T>
-bool read_pod(std::istream& in, T& v) {
-  return static_cast<bool>(in.read(reinterpret_cast<char*>(&v), sizeof v));
 }
 
 }  // namespace
