@@ -22,15 +22,6 @@ constexpr std::size_t kKnown = CategoryPrior::kLanes - 1;
 // A lane's sum over PromptWords::kMax words must fit 16 bits.
 static_assert(PromptWords::kMax * 255 <= 0xFFFF);
 
-PromptWords words_of(std::string_view prompt, std::vector<Feature>& scratch) {
-  FeatureOptions words_only;
-  words_only.bigrams = false;
-  words_only.char_ngrams = false;
-  PromptWords words;
-  extract_text_features(prompt, words_only, scratch, /*normalize=*/false, &words);
-  return words;
-}
-
 }  // namespace
 
 std::optional<CategoryPrior> CategoryPrior::train(const std::vector<const LabeledPrompt*>& rows, const ModelPair& pair,
@@ -62,7 +53,7 @@ std::optional<CategoryPrior> CategoryPrior::train(const std::vector<const Labele
     rows_in[lane] += 1;
     gain_sum[lane] += g;
     total_gain += g;
-    const PromptWords words = words_of(r->prompt, scratch);
+    const PromptWords words = prompt_words(r->prompt, scratch);
     for (std::size_t i = 0; i < words.count; ++i) ++counts[(words.hash[i] & kMask) * lanes + lane];
     words_in[lane] += static_cast<double>(words.count);
   }

@@ -152,10 +152,10 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   {
     // Phrase familiarity learns from every training prompt: each is what the
     // per-tier models saw, and all but the set-aside ones what the gain models saw.
-    std::vector<PromptWords> words(rows.size());
+    std::vector<PromptWords> words;
+    words.reserve(rows.size());
     std::vector<Feature> scratch;
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      extract_text_features(rows[i]->prompt, o.features, scratch, false, &words[i]);
+    for (const auto* r : rows) words.push_back(prompt_words(r->prompt, scratch));
     model.familiarity_ = PhraseFamiliarity::train(words);
   }
   struct Moments {
@@ -224,12 +224,8 @@ ScoreParts OutcomeModel::parts(std::string_view prompt, std::vector<Feature>& sc
   const auto window = PromptWindow::of(prompt);
   const double inv_norm = extract_text_features(window, features_, scratch, /*normalize=*/false, &words);
   ScoreParts out;
-  const auto mask = static_cast<std::uint32_t>(fused_.size() - 1);
-  double mg = 0;
-  for (const auto& f : scratch) mg += static_cast<double>(widen(fused_[f.index & mask])[2]) * f.value;
-  out.lexical_gain = 2 * gain_.calibrated(mg * inv_norm) - 1;
+  out.lexical_gain = 2 * gain_.calibrated(margins(scratch, inv_norm).gain) - 1;
   out.prior_gain = prior_ ? prior_->gain(words) : 0;
-  out.p_weak = lexical(scratch, inv_norm, words).weak;
   out.shape = prompt_shape(window, words);
   out.shape_margin = shape_.margin(out.shape);
   out.familiarity = familiarity_.weight(words);
@@ -237,8 +233,7 @@ ScoreParts OutcomeModel::parts(std::string_view prompt, std::vector<Feature>& sc
   return out;
 }
 
-TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, double inv_norm,
-                                        const PromptWords& words) const {
+OutcomeModel::Margins OutcomeModel::margins(const std::vector<Feature>& features, double inv_norm) const {
   // Masking a wider feature index gives exactly the index hashed at this width.
   const auto mask = static_cast<std::uint32_t>(fused_.size() - 1);
   // Two float accumulators over alternate features (independent add chains),
@@ -258,12 +253,16 @@ TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, do
     odd += widen(fused_[features[i + 1].index & mask]) * features[i + 1].value;
   }
   if (i < n) even += widen(fused_[features[i].index & mask]) * features[i].value;
-  const double mw = (static_cast<double>(even[0]) + odd[0]) * inv_norm;
-  const double ms = (static_cast<double>(even[1]) + odd[1]) * inv_norm;
-  const double mg = (static_cast<double>(even[2]) + odd[2]) * inv_norm;
-  double gain = 2 * gain_.calibrated(mg) - 1;
+  return {(static_cast<double>(even[0]) + odd[0]) * inv_norm, (static_cast<double>(even[1]) + odd[1]) * inv_norm,
+          (static_cast<double>(even[2]) + odd[2]) * inv_norm};
+}
+
+TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, double inv_norm,
+                                        const PromptWords& words) const {
+  const auto m = margins(features, inv_norm);
+  double gain = 2 * gain_.calibrated(m.gain) - 1;
   if (prior_) gain = (1 - prior_share_) * gain + prior_share_ * prior_->gain(words);
-  return {weak_map_.apply(weak_.calibrated(mw)), strong_map_.apply(strong_.calibrated(ms)), gain};
+  return {weak_map_.apply(weak_.calibrated(m.weak)), strong_map_.apply(strong_.calibrated(m.strong)), gain};
 }
 
 Status OutcomeModel::save(const std::string& path) const {

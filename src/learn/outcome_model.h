@@ -96,7 +96,6 @@ struct ScoreBlend {
 struct ScoreParts {
   double lexical_gain = 0;  // the gain model alone
   double prior_gain = 0;    // the category prior (0 without one)
-  double p_weak = 0;
   double shape_margin = 0;
   double familiarity = 1;  // PhraseFamiliarity::weight
   double trigram_coverage = 0;
@@ -145,6 +144,11 @@ class OutcomeModel {
                std::optional<CategoryPrior> prior, double prior_share);
   // The three models' and the prior's parts of the score, before the blend.
   TierProbabilities lexical(const std::vector<Feature>& features, double inv_norm, const PromptWords& words) const;
+  // The weak, strong and gain models' margins, in one pass over the fused rows.
+  struct Margins {
+    double weak, strong, gain;
+  };
+  Margins margins(const std::vector<Feature>& features, double inv_norm) const;
 
   ModelPair pair_;
   FeatureOptions features_;

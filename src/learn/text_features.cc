@@ -188,4 +188,13 @@ float extract_text_features(const PromptWindow& text, const FeatureOptions& opt,
   return inv;
 }
 
+PromptWords prompt_words(std::string_view text, std::vector<Feature>& scratch) {
+  FeatureOptions words_only;
+  words_only.bigrams = false;
+  words_only.char_ngrams = false;
+  PromptWords words;
+  extract_text_features(text, words_only, scratch, /*normalize=*/false, &words);
+  return words;
+}
+
 }  // namespace fulcrum

@@ -76,4 +76,8 @@ inline float extract_text_features(std::string_view text, const FeatureOptions& 
   return extract_text_features(PromptWindow::of(text), options, out, normalize, words);
 }
 
+// The prompt's word hashes alone, as the feature pass above gives them (the
+// same hashes whatever its options), with no bigram or character n-gram made.
+PromptWords prompt_words(std::string_view text, std::vector<Feature>& scratch);
+
 }  // namespace fulcrum
