@@ -15,6 +15,7 @@
 #include "config/load.h"
 #include "learn/category_prior.h"
 #include "learn/dataset.h"
+#include "learn/task_kind.h"
 #include "learn/text_features.h"
 #include "openai/chat_request.h"
 #include "routing/router.h"
@@ -189,6 +190,25 @@ void BM_CategoryPriorRealPrompts(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(prior->gain(words[next++ % words.size()]));
 }
 BENCHMARK(BM_CategoryPriorRealPrompts);
+
+// The task kind's share of a decision: one cue-table probe per word read
+// (learn/task_kind.h), on the words of the 256 real prompts and of the
+// 2,000-token prompt (its first 256 words).
+void BM_TaskKind(benchmark::State& state) {
+  std::vector<PromptWords> words;
+  std::vector<Feature> scratch;
+  for (const auto& body : real_bodies(256)) {
+    auto req = parse_chat_request(body);
+    words.emplace_back();
+    extract_text_features(req->prompt_text(), FeatureOptions{18, true, true}, scratch, false, &words.back());
+  }
+  words.emplace_back();
+  extract_text_features(parse_chat_request(body_tokens(2000))->prompt_text(), FeatureOptions{18, true, true}, scratch,
+                        false, &words.back());
+  std::size_t next = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(read_task_kind(words[next++ % words.size()]));
+}
+BENCHMARK(BM_TaskKind);
 
 // RSS before and after 1M decisions: per-request heap growth would show here.
 void BM_RouteMemoryOver1M(benchmark::State& state) {

@@ -64,6 +64,7 @@ OutcomeTrainOptions train_options(const LearnOptions& o) {
   if (o.shape_weight) opt.shape_weight = *o.shape_weight;
   if (o.hardness_weight) opt.hardness_weight = *o.hardness_weight;
   if (o.familiarity_floor) opt.familiarity_floor = *o.familiarity_floor;
+  if (o.kind_weight) opt.kind_weight = *o.kind_weight;
   return opt;
 }
 
@@ -72,9 +73,10 @@ namespace {
 // What phrase familiarity (learn/phrase_familiarity.h) will do with this model.
 std::string familiarity_note(const OutcomeModel& model) {
   const auto& f = model.familiarity();
+  const auto& b = model.blend();
   char line[320];
-  if (model.blend().familiarity_floor >= 1)
-    std::snprintf(line, sizeof line, "phrase familiarity: off (--familiarity-floor 1)");
+  if (!b.reads_familiarity())
+    std::snprintf(line, sizeof line, "phrase familiarity: off (--familiarity-floor 1 --kind-weight 0)");
   else if (!f.in_use())
     std::snprintf(line, sizeof line,
                   "phrase familiarity: not used: the median training prompt shares %.1f%% of its word trigrams with "
@@ -84,8 +86,16 @@ std::string familiarity_note(const OutcomeModel& model) {
     std::snprintf(line, sizeof line,
                   "phrase familiarity: the median training prompt shares %.1f%% of its word trigrams with two others; "
                   "on a prompt that shares fewer, what the score learned from words counts down to %.0f%%",
-                  100 * f.reference(), 100 * model.blend().familiarity_floor);
-  return line;
+                  100 * f.reference(), 100 * b.familiarity_floor);
+  std::string note = line;
+  if (f.in_use() && b.kind_weight > 0) {
+    std::snprintf(line, sizeof line,
+                  "\ntask kind: on such prompts the kind of work their words ask for (code, math, reasoning and "
+                  "extraction up; writing, role-play, chat and humanities down) counts up to %.2f x the score's spread",
+                  b.kind_weight);
+    note += line;
+  }
+  return note;
 }
 
 }  // namespace
@@ -395,6 +405,8 @@ int report_eval(const EvalCommand& cmd, const ModelPair& pair, const ScoredRows&
         o["shape_margin"] = p.shape_margin;
         o["familiarity"] = p.familiarity;
         o["trigram_coverage"] = p.trigram_coverage;
+        o["task_kind"] = p.task_kind.kind();
+        o["task_demand"] = p.task_kind.demand();
         boost::json::array shape;
         for (double x : p.shape) shape.push_back(x);
         o["shape"] = std::move(shape);
@@ -442,7 +454,7 @@ int run_eval_transfer(const EvalCommand& cmd) {
     if (!cmd.dump_scores_path.empty()) s.parts.push_back(model.parts(r.prompt, scratch));
   }
   s.description += "\n" + familiarity_note(model);
-  if (model.blend().familiarity_floor < 1 && model.familiarity().in_use() && !s.predicted.empty()) {
+  if (model.blend().reads_familiarity() && model.familiarity().in_use() && !s.predicted.empty()) {
     double sum = 0;
     for (const auto& p : s.predicted) sum += p.familiarity;
     char line[96];

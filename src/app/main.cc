@@ -40,6 +40,9 @@ void add_blend_options(CLI::App* cmd, fulcrum::LearnOptions& o) {
   cmd->add_option("--familiarity-floor", o.familiarity_floor,
                   "the lexical part's least weight on a prompt unlike the training data (1: not scaled)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--kind-weight", o.kind_weight,
+                  "the task kind's weight in the routing score on a prompt unlike the training data (0: not read)")
+      ->check(CLI::Range(0.0, 10.0));
 }
 
 }  // namespace

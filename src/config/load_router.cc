@@ -3,16 +3,18 @@
 #include <algorithm>
 #include <array>
 
+#include "core/task_kinds.h"
+
 namespace fulcrum {
 namespace {
 
-constexpr std::array<std::pair<FeatureId, std::string_view>, 14> kFeatures{{
+constexpr std::array<std::pair<FeatureId, std::string_view>, 15> kFeatures{{
     {FeatureId::task, "task"}, {FeatureId::domain, "domain"}, {FeatureId::domain_risk, "domain_risk"},
     {FeatureId::complexity, "complexity"}, {FeatureId::score, "score"}, {FeatureId::p_weak, "p_weak"},
     {FeatureId::p_strong, "p_strong"}, {FeatureId::error_cost_usd, "error_cost_usd"},
     {FeatureId::latency_budget_ms, "latency_budget_ms"}, {FeatureId::budget_usd, "budget_usd"},
     {FeatureId::prompt_tokens, "prompt_tokens"}, {FeatureId::message_count, "message_count"},
-    {FeatureId::has_code, "has_code"}, {FeatureId::has_math, "has_math"},
+    {FeatureId::has_code, "has_code"}, {FeatureId::has_math, "has_math"}, {FeatureId::task_kind, "task_kind"},
 }};
 
 std::string feature_list() {
@@ -54,7 +56,7 @@ void read_conditions(Reader& r, const YAML::Node& when, const std::string& path,
         }
         for (const auto& item : v) c.strings.push_back(item.Scalar());
         if (!text) {
-          r.error(v, vpath, "`in` applies to task and domain only");
+          r.error(v, vpath, "`in` applies to task, task_kind and domain only");
           return;
         }
       } else if (text) {
@@ -73,6 +75,15 @@ void read_conditions(Reader& r, const YAML::Node& when, const std::string& path,
           return;
         }
       }
+      // A kind the reader never gives would make the rule silently dead.
+      if (c.feature == FeatureId::task_kind)
+        for (const auto& s : c.strings)
+          if (std::find(kTaskKinds.begin(), kTaskKinds.end(), s) == kTaskKinds.end()) {
+            std::string kinds;
+            for (auto k : kTaskKinds) kinds += (kinds.empty() ? "" : ", ") + std::string(k);
+            r.error(v, vpath, "unknown task kind \"" + s + "\" (expected one of: " + kinds + ")");
+            return;
+          }
       out.push_back(std::move(c));
     };
     const auto& v = kv.second;
@@ -224,7 +235,9 @@ std::string_view feature_name(FeatureId id) {
   return "?";
 }
 
-bool is_text_feature(FeatureId id) { return id == FeatureId::task || id == FeatureId::domain; }
+bool is_text_feature(FeatureId id) {
+  return id == FeatureId::task || id == FeatureId::domain || id == FeatureId::task_kind;
+}
 
 void read_router_section(Reader& r, const YAML::Node& router, Config& cfg) {
   r.check_keys(router, "router", {"default", "aliases", "model", "prompt", "domains", "policies", "output_tokens_estimate",

@@ -13,11 +13,11 @@ namespace fulcrum {
 // Request features a rule may test, by name (see routing/features.h).
 enum class FeatureId {
   task, domain, domain_risk, complexity, score, p_weak, p_strong, error_cost_usd,
-  latency_budget_ms, budget_usd, prompt_tokens, message_count, has_code, has_math,
+  latency_budget_ms, budget_usd, prompt_tokens, message_count, has_code, has_math, task_kind,
 };
 std::optional<FeatureId> feature_by_name(std::string_view name);
 std::string_view feature_name(FeatureId id);
-bool is_text_feature(FeatureId id);  // task and domain compare as strings
+bool is_text_feature(FeatureId id);  // task, task_kind and domain compare as strings
 
 enum class CompareOp { eq, ne, gt, gte, lt, lte, in };
 

@@ -188,6 +188,7 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   if (b.hardness_sd <= 1e-9) b.hardness_sd = 1;
   if (b.shape_sd <= 1e-9) b.shape_sd = 1;
   b.familiarity_floor = std::clamp(o.familiarity_floor, 0.0, 1.0);
+  b.kind_weight = std::max(0.0, o.kind_weight);
   model.blend_ = b;
   return model;
 }
@@ -211,10 +212,11 @@ TierProbabilities OutcomeModel::probabilities(std::string_view prompt, std::vect
 TierProbabilities OutcomeModel::probabilities(const std::vector<Feature>& features, double inv_norm,
                                               const PromptWords& words, const PromptWindow& text) const {
   auto p = lexical(features, inv_norm, words);
-  if (blend_.shape_weight > 0 || blend_.hardness_weight > 0 || blend_.familiarity_floor < 1) {
+  p.task_kind = read_task_kind(words);
+  if (blend_.shape_weight > 0 || blend_.hardness_weight > 0 || blend_.reads_familiarity()) {
     const double shape = blend_.shape_weight > 0 ? shape_.margin(prompt_shape(text, words)) : blend_.shape_mean;
-    p.familiarity = blend_.familiarity_floor < 1 ? familiarity_.weight(words) : 1;
-    p.gain = std::clamp(blend_.apply(p.gain, p.weak, shape, p.familiarity), -1.0, 1.0);
+    p.familiarity = blend_.reads_familiarity() ? familiarity_.weight(words) : 1;
+    p.gain = std::clamp(blend_.apply(p.gain, p.weak, shape, p.familiarity, p.task_kind.demand()), -1.0, 1.0);
   }
   return p;
 }
@@ -230,6 +232,7 @@ ScoreParts OutcomeModel::parts(std::string_view prompt, std::vector<Feature>& sc
   out.shape_margin = shape_.margin(out.shape);
   out.familiarity = familiarity_.weight(words);
   out.trigram_coverage = familiarity_.coverage(words);
+  out.task_kind = read_task_kind(words);
   return out;
 }
 
@@ -262,13 +265,17 @@ TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, do
   const auto m = margins(features, inv_norm);
   double gain = 2 * gain_.calibrated(m.gain) - 1;
   if (prior_) gain = (1 - prior_share_) * gain + prior_share_ * prior_->gain(words);
-  return {weak_map_.apply(weak_.calibrated(m.weak)), strong_map_.apply(strong_.calibrated(m.strong)), gain};
+  TierProbabilities p;
+  p.weak = weak_map_.apply(weak_.calibrated(m.weak));
+  p.strong = strong_map_.apply(strong_.calibrated(m.strong));
+  p.gain = gain;
+  return p;
 }
 
 Status OutcomeModel::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return make_error(Errc::invalid_request, path + ": cannot write the model file");
-  out << "fulcrum-outcome-model 5\n" << pair_.weak << '\n' << pair_.strong << '\n'
+  out << "fulcrum-outcome-model 6\n" << pair_.weak << '\n' << pair_.strong << '\n'
       << features_.hash_bits << ' ' << features_.bigrams << ' ' << features_.char_ngrams << '\n';
   weak_.save(out);
   strong_.save(out);
@@ -292,6 +299,8 @@ Status OutcomeModel::save(const std::string& path) const {
   // Version 5 adds phrase familiarity, its floor and the gain's training mean.
   out << "familiarity " << blend_.familiarity_floor << ' ' << blend_.gain_mean << '\n';
   familiarity_.save(out);
+  // Version 6 adds the task kind's weight.
+  out << "task-kind " << blend_.kind_weight << '\n';
   if (!out) return make_error(Errc::invalid_request, path + ": writing the model failed");
   return Ok{};
 }
@@ -301,8 +310,8 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
   if (!in) return make_error(Errc::invalid_request, path + ": cannot open the model file");
   std::string magic, weak, strong, shape;
   if (!std::getline(in, magic) || !magic.starts_with("fulcrum-outcome-model ") ||
-      magic.size() != std::string_view("fulcrum-outcome-model 1").size() || magic.back() < '1' || magic.back() > '5')
-    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 to 5)");
+      magic.size() != std::string_view("fulcrum-outcome-model 1").size() || magic.back() < '1' || magic.back() > '6')
+    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 to 6)");
   const int version = magic.back() - '0';
   FeatureOptions f;
   if (!std::getline(in, weak) || !std::getline(in, strong) || !std::getline(in, shape))
@@ -376,6 +385,14 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
     auto familiarity = PhraseFamiliarity::load(in);
     if (!familiarity) return make_error(Errc::invalid_request, path + ": " + familiarity.error().message);
     model.familiarity_ = std::move(familiarity.value());
+  }
+  if (version >= 6) {
+    std::string line, word;
+    if (!std::getline(in, line)) return make_error(Errc::invalid_request, path + ": missing the task-kind line");
+    std::istringstream kl(line);
+    ScoreBlend& b = model.blend_;
+    if (!(kl >> word >> b.kind_weight) || word != "task-kind" || !std::isfinite(b.kind_weight) || b.kind_weight < 0)
+      return make_error(Errc::invalid_request, path + ": bad task-kind line (want \"task-kind <weight >= 0>\")");
   }
   return model;
 }

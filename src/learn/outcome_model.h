@@ -16,6 +16,7 @@
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
 #include "learn/phrase_familiarity.h"
+#include "learn/task_kind.h"
 #include "learn/shape_model.h"
 
 namespace fulcrum {
@@ -68,6 +69,14 @@ struct OutcomeTrainOptions {
   // 1-3 (bench/RESULTS.md, session 15): every transfer rose, 5-fold MMLU and
   // GSM8K fell by at most 0.004. 1 turns the scaling off.
   double familiarity_floor = 0.5;
+  // The routing score adds, in units of the gain score's spread, `kind_weight`
+  // x the prompt's task-kind demand (learn/task_kind.h: +1 for code, math,
+  // reasoning, extraction, -1 for writing, role-play, chat, humanities) x
+  // (1 - its phrase familiarity): where the prompt is unlike the training
+  // data, what is known about kinds of work speaks for what the words could
+  // not teach. Chosen over the six yardsticks, seeds 1-3 (bench/RESULTS.md,
+  // session 16). 0 leaves it out.
+  double kind_weight = 1.0;
 };
 
 // The categories OutcomeTrainOptions::set_aside_z sets aside.
@@ -82,14 +91,17 @@ struct ScoreBlend {
   double hardness_mean = 0, hardness_sd = 1;
   double shape_mean = 0, shape_sd = 1;
   double familiarity_floor = 1;  // 1: the lexical parts are not scaled
+  double kind_weight = 0;        // 0: the task kind is not read (version 5 files and before)
   // `familiarity`: PhraseFamiliarity::weight of the prompt, in [0, 1]; it
-  // scales the parts learned from words (the gain and P(weak fails)), not the shape.
-  double apply(double gain, double p_weak, double shape_margin, double familiarity) const {
+  // scales the parts learned from words (the gain and P(weak fails)), not the
+  // shape, and the task kind's `demand` (TaskKindReading::demand) by its complement.
+  double apply(double gain, double p_weak, double shape_margin, double familiarity, double demand) const {
     const double lexical_weight = familiarity_floor + (1 - familiarity_floor) * familiarity;
     return gain_mean + lexical_weight * (gain - gain_mean) +
            gain_sd * (lexical_weight * hardness_weight * ((1 - p_weak) - hardness_mean) / hardness_sd +
-                      shape_weight * (shape_margin - shape_mean) / shape_sd);
+                      shape_weight * (shape_margin - shape_mean) / shape_sd + kind_weight * demand * (1 - familiarity));
   }
+  bool reads_familiarity() const { return familiarity_floor < 1 || kind_weight > 0; }
 };
 
 // The routing score's parts before the blend, for `fulcrum eval --dump-scores`.
@@ -100,6 +112,7 @@ struct ScoreParts {
   double familiarity = 1;  // PhraseFamiliarity::weight
   double trigram_coverage = 0;
   ShapeVector shape{};
+  TaskKindReading task_kind;
 };
 
 struct TierProbabilities {
@@ -109,6 +122,7 @@ struct TierProbabilities {
   // How much the prompt reads like the training prompts (PhraseFamiliarity::
   // weight); 1 when the model does not scale by it.
   double familiarity = 1;
+  TaskKindReading task_kind;  // read whenever the probabilities are
 };
 
 class OutcomeModel {

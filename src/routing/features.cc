@@ -12,6 +12,7 @@
 #include "core/token_estimate.h"
 #include "learn/domain_classifier.h"
 #include "learn/outcome_model.h"
+#include "learn/task_kind.h"
 #include "learn/text_features.h"
 
 namespace fulcrum {
@@ -46,6 +47,7 @@ std::optional<double> RequestFeatures::number(FeatureId id) const {
     case FeatureId::has_code: return has_code ? 1.0 : 0.0;
     case FeatureId::has_math: return has_math ? 1.0 : 0.0;
     case FeatureId::task:
+    case FeatureId::task_kind:
     case FeatureId::domain: return std::nullopt;
   }
   return std::nullopt;
@@ -53,6 +55,7 @@ std::optional<double> RequestFeatures::number(FeatureId id) const {
 
 std::string_view RequestFeatures::text(FeatureId id) const {
   if (id == FeatureId::task) return task;
+  if (id == FeatureId::task_kind) return task_kind;
   if (id == FeatureId::domain) return domain;
   return {};
 }
@@ -67,6 +70,7 @@ std::string RequestFeatures::to_json() const {
   o["has_code"] = has_code;
   o["has_math"] = has_math;
   o["task"] = task;
+  o["task_kind"] = task_kind;
   o["domain"] = domain;
   o["domain_source"] = domain_source;
   o["domain_confidence"] = domain_confidence ? boost::json::value(*domain_confidence) : boost::json::value(nullptr);
@@ -196,7 +200,7 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
     FeatureOptions opt = model_ ? model_->feature_options() : domains_->feature_options();
     if (model_ && predict_domain) opt.hash_bits = std::max(opt.hash_bits, domains_->feature_options().hash_bits);
     const auto window = PromptWindow::of(text, sample.total_chars);
-    const double inv_norm = extract_text_features(window, opt, scratch, /*normalize=*/false, model_ ? &words : nullptr);
+    const double inv_norm = extract_text_features(window, opt, scratch, /*normalize=*/false, &words);
     if (model_) {
       const auto p = model_->probabilities(scratch, inv_norm, words, window);
       f.score = p.gain;
@@ -204,6 +208,9 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
       f.p_strong = p.strong;
       f.complexity = 10.0 * (1.0 - p.weak);
       f.familiarity = p.familiarity;
+      f.task_kind = p.task_kind.kind();
+    } else {
+      f.task_kind = read_task_kind(words).kind();
     }
     if (predict_domain) {
       const auto p = domains_->predict(scratch, inv_norm);

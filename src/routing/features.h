@@ -32,6 +32,10 @@ struct RequestFeatures {
   bool has_code = false;
   bool has_math = false;
   std::string task;
+  // The kind of work the prompt's words ask for (learn/task_kind.h; one of
+  // kTaskKinds, or empty: no cue word), read when a learned or domain model
+  // is configured.
+  std::string_view task_kind;
   std::string domain;
   std::string domain_source;                // "declared", "predicted" or empty
   std::optional<double> domain_confidence;  // of a predicted domain
@@ -49,7 +53,7 @@ struct RequestFeatures {
   std::optional<double> familiarity;
 
   std::optional<double> number(FeatureId id) const;  // nullopt: unknown for this request
-  std::string_view text(FeatureId id) const;         // task and domain
+  std::string_view text(FeatureId id) const;         // task, task_kind and domain
   std::string to_json() const;
 };
 

@@ -209,18 +209,18 @@ TEST(OutcomeModel, KeepsEachTiersIsotonicCorrectionWhenSaved) {
 
   // The same file as version 4 (no familiarity) and as version 3 (no isotonic
   // lines either) loads, the latter with Platt's probability alone.
-  std::string v5;
+  std::string v6;
   {
     std::ifstream in(path, std::ios::binary);
-    v5.assign(std::istreambuf_iterator<char>(in), {});
+    v6.assign(std::istreambuf_iterator<char>(in), {});
   }
   const auto with_version = [](std::string file, char version) {
     file[file.find('\n') - 1] = version;
     return file;
   };
-  const auto familiarity_at = v5.find("\nfamiliarity ");
+  const auto familiarity_at = v6.find("\nfamiliarity ");
   ASSERT_NE(familiarity_at, std::string::npos);
-  const std::string v4 = with_version(v5.substr(0, familiarity_at + 1), '4');
+  const std::string v4 = with_version(v6.substr(0, familiarity_at + 1), '4');
   std::ofstream(path, std::ios::binary | std::ios::trunc) << v4;
   auto without_familiarity = OutcomeModel::load(path);
   ASSERT_TRUE(without_familiarity) << without_familiarity.error().message;
@@ -285,6 +285,63 @@ TEST(OutcomeModel, ScalesWhatItLearnedFromWordsByThePromptsFamiliarity) {
   auto cut = OutcomeModel::load(path);
   ASSERT_FALSE(cut);
   EXPECT_NE(cut.error().message.find("familiarity"), std::string::npos) << cut.error().message;
+  std::remove(path.c_str());
+}
+
+TEST(OutcomeModel, LeansOnTheTaskKindWhereThePromptIsUnfamiliar) {
+  const auto rows = three_categories();
+  OutcomeTrainOptions with_kind;
+  with_kind.features.hash_bits = 16;
+  with_kind.kind_weight = 1;
+  OutcomeTrainOptions without_kind = with_kind;
+  without_kind.kind_weight = 0;
+  const auto model = OutcomeModel::train(pointers(rows), kPair, with_kind);
+  const auto plain = OutcomeModel::train(pointers(rows), kPair, without_kind);
+  const auto& b = model.blend();
+  ASSERT_GT(b.gain_sd, 0);
+  std::vector<Feature> scratch;
+
+  // A prompt phrased as the training data: what its words taught decides,
+  // though it names a kind ("weekend": chat).
+  const std::string familiar = "hello friend how was your weekend 3";
+  ASSERT_DOUBLE_EQ(model.parts(familiar, scratch).familiarity, 1.0);
+  EXPECT_EQ(model.probabilities(familiar, scratch).task_kind.kind(), "chat");
+  EXPECT_DOUBLE_EQ(model.probabilities(familiar, scratch).gain, plain.probabilities(familiar, scratch).gain);
+
+  // Prompts that share no phrase with it move by the weight x the score's
+  // spread x their demand: code up, a poem down.
+  for (const std::string stranger : {"debug this python code for me", "a haiku on autumn rain please"}) {
+    const auto p = model.probabilities(stranger, scratch);
+    ASSERT_DOUBLE_EQ(p.familiarity, 0.0) << stranger;
+    const double demand = p.task_kind.demand();
+    ASSERT_NE(demand, 0.0) << stranger;
+    EXPECT_NEAR(p.gain - plain.probabilities(stranger, scratch).gain, b.gain_sd * demand, 1e-9) << stranger;
+  }
+
+  // The weight is saved with the model (version 6); a version 5 file has none.
+  const std::string path = ::testing::TempDir() + "/outcome-kind-" + std::to_string(::getpid()) + ".model";
+  ASSERT_TRUE(model.save(path));
+  auto loaded = OutcomeModel::load(path);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_DOUBLE_EQ(loaded->blend().kind_weight, 1.0);
+  std::string file;
+  {
+    std::ifstream in(path, std::ios::binary);
+    file.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto kind_at = file.rfind("task-kind ");
+  ASSERT_NE(kind_at, std::string::npos);
+  std::string v5 = file.substr(0, kind_at);
+  v5[v5.find('\n') - 1] = '5';
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << v5;
+  auto old = OutcomeModel::load(path);
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_DOUBLE_EQ(old->blend().kind_weight, 0.0);
+  // A bad weight is refused, naming the line.
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << file.substr(0, kind_at) << "task-kind -1\n";
+  auto bad = OutcomeModel::load(path);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("task-kind"), std::string::npos) << bad.error().message;
   std::remove(path.c_str());
 }
 

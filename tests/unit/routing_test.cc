@@ -227,6 +227,42 @@ TEST(Router, ThresholdLevelsOnTheLearnedScore) {
   EXPECT_GT(*dh->features.complexity, *de->features.complexity);
 }
 
+// Rules can test the kind of work a prompt asks for (learn/task_kind.h),
+// read from the same words the learned model reads; the decision explains it.
+TEST(Router, RulesTestThePromptsTaskKind) {
+  auto router = build_router(load("router:\n  default: flash\n  model: " + train_tiny_model() +
+                                  "\n  policies:\n    - type: rules\n      rules:\n"
+                                  "        - {when: {task_kind: [code, math]}, tier: pro}\n"
+                                  "        - {when: {task_kind: writing}, tier: flash}\n"));
+  ASSERT_TRUE(router) << router.error().message;
+  auto code = parse_chat_request(R"({"messages":[{"role":"user","content":"Fix the bug in my Python function"}]})");
+  auto poem = parse_chat_request(R"({"messages":[{"role":"user","content":"Write a poem for my mother"}]})");
+  auto plain = parse_chat_request(R"({"messages":[{"role":"user","content":"What is the capital of France?"}]})");
+  ASSERT_TRUE(code && poem && plain);
+  auto dc = (*router)->route(RouteInput{*code, nullptr, "c"});
+  auto dp = (*router)->route(RouteInput{*poem, nullptr, "p"});
+  auto dn = (*router)->route(RouteInput{*plain, nullptr, "n"});
+  ASSERT_TRUE(dc && dp && dn);
+  EXPECT_EQ(dc->features.task_kind, "code");
+  EXPECT_EQ(dc->tier_index, 1u) << dc->reason;
+  EXPECT_NE(dc->features.to_json().find("\"task_kind\":\"code\""), std::string::npos);
+  EXPECT_EQ(dp->features.task_kind, "writing");
+  EXPECT_EQ(dp->tier_index, 0u) << dp->reason;
+  EXPECT_EQ(dn->features.task_kind, "");
+  EXPECT_EQ(dn->tier_index, 0u) << "no rule matched: the default";
+
+  // A kind the reader never gives is refused with its path.
+  auto e = errors_of(R"(router:
+  default: flash
+  policies:
+    - type: rules
+      rules:
+        - {when: {task_kind: [code, poetry]}, tier: pro}
+)");
+  EXPECT_TRUE(contains(e, "router.policies[0].rules[0].when.task_kind: unknown task kind \"poetry\" (expected one of: code, math"))
+      << (e.empty() ? "" : e[0]);
+}
+
 // A long prompt is read from a bounded sample (FeatureExtractor::prompt_sample):
 // the same score as the model gives the whole text, its exact length, and
 // markers looked for in its first and last kSampleChars only.
