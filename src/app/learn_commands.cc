@@ -65,6 +65,7 @@ OutcomeTrainOptions train_options(const LearnOptions& o) {
   if (o.hardness_weight) opt.hardness_weight = *o.hardness_weight;
   if (o.familiarity_floor) opt.familiarity_floor = *o.familiarity_floor;
   if (o.kind_weight) opt.kind_weight = *o.kind_weight;
+  if (o.set_aside_z) opt.set_aside_z = *o.set_aside_z;
   return opt;
 }
 

@@ -22,7 +22,7 @@ struct LearnOptions {
   std::string ledger_path;
   std::string weak_tier = "flash", strong_tier = "pro";
   // The routing score's blend (OutcomeTrainOptions); unset: the shipped values.
-  std::optional<double> shape_weight, hardness_weight, familiarity_floor, kind_weight;
+  std::optional<double> shape_weight, hardness_weight, familiarity_floor, kind_weight, set_aside_z;
 };
 
 struct TrainCommand : LearnOptions {

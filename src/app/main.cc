@@ -43,6 +43,9 @@ void add_blend_options(CLI::App* cmd, fulcrum::LearnOptions& o) {
   cmd->add_option("--kind-weight", o.kind_weight,
                   "the task kind's weight in the routing score on a prompt unlike the training data (0: not read)")
       ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--set-aside-z", o.set_aside_z,
+                  "set aside categories whose mean gain + Z standard errors is below zero (0: keep every category)")
+      ->check(CLI::Range(0.0, 100.0));
 }
 
 }  // namespace

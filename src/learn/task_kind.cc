@@ -14,7 +14,8 @@ constexpr std::array<std::string_view, kTaskKinds.size()> kCueWords{
     "function git github golang html implement implementation import integer ios java javascript json kotlin "
     "kubernetes library linux loop module node npm numpy pandas php pip powershell program programming python "
     "queries query react recursion refactor regex regexp ruby runtime rust script server shell spring sql "
-    "stacktrace swift syntax terminal thread typescript unittest vba yaml",
+    "stacktrace swift syntax terminal thread typescript unittest vba yaml const def void printf println elif "
+    "lambda struct null boolean int char malloc nullptr",
     // math
     "algebra angle arithmetic calculate calculus circle compute derivative differentiate divisible eigenvalue "
     "equation equations expected factorial fraction fractions geometry integer integers integral integrate lemma "
