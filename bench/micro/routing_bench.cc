@@ -167,6 +167,19 @@ void BM_RouteDecisionRealPrompts(benchmark::State& state) {
 }
 BENCHMARK(BM_RouteDecisionRealPrompts);
 
+// The words the text features hash of each body's prompt (the shipped model's options).
+std::vector<PromptWords> words_of(const std::vector<std::string>& bodies) {
+  std::vector<PromptWords> words;
+  std::vector<Feature> scratch;
+  for (const auto& body : bodies) {
+    auto req = parse_chat_request(body);
+    if (!req) std::abort();
+    words.emplace_back();
+    extract_text_features(req->prompt_text(), FeatureOptions{18, true, true}, scratch, false, &words.back());
+  }
+  return words;
+}
+
 // The category prior's share of a decision on real prompts: naive Bayes over
 // each prompt's first 256 words, with the prior trained on the MMLU rows.
 void BM_CategoryPriorRealPrompts(benchmark::State& state) {
@@ -179,13 +192,7 @@ void BM_CategoryPriorRealPrompts(benchmark::State& state) {
   for (const auto& r : data->rows) rows.push_back(&r);
   auto pair = choose_pair(*data);
   const auto prior = CategoryPrior::train(rows, *pair, CategoryPriorOptions{});
-  std::vector<PromptWords> words;
-  std::vector<Feature> scratch;
-  for (const auto& body : real_bodies(256)) {
-    auto req = parse_chat_request(body);
-    words.emplace_back();
-    extract_text_features(req->prompt_text(), FeatureOptions{18, true, true}, scratch, false, &words.back());
-  }
+  const auto words = words_of(real_bodies(256));
   std::size_t next = 0;
   for (auto _ : state) benchmark::DoNotOptimize(prior->gain(words[next++ % words.size()]));
 }
@@ -195,16 +202,9 @@ BENCHMARK(BM_CategoryPriorRealPrompts);
 // (learn/task_kind.h), on the words of the 256 real prompts and of the
 // 2,000-token prompt (its first 256 words).
 void BM_TaskKind(benchmark::State& state) {
-  std::vector<PromptWords> words;
-  std::vector<Feature> scratch;
-  for (const auto& body : real_bodies(256)) {
-    auto req = parse_chat_request(body);
-    words.emplace_back();
-    extract_text_features(req->prompt_text(), FeatureOptions{18, true, true}, scratch, false, &words.back());
-  }
-  words.emplace_back();
-  extract_text_features(parse_chat_request(body_tokens(2000))->prompt_text(), FeatureOptions{18, true, true}, scratch,
-                        false, &words.back());
+  auto bodies = real_bodies(256);
+  bodies.push_back(body_tokens(2000));
+  const auto words = words_of(bodies);
   std::size_t next = 0;
   for (auto _ : state) benchmark::DoNotOptimize(read_task_kind(words[next++ % words.size()]));
 }

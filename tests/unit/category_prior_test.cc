@@ -37,6 +37,11 @@ std::vector<LabeledPrompt> three_categories() {
   return rows;
 }
 
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
 std::vector<const LabeledPrompt*> pointers(const std::vector<LabeledPrompt>& rows) {
   std::vector<const LabeledPrompt*> out;
   for (const auto& r : rows) out.push_back(&r);
@@ -152,11 +157,7 @@ TEST(OutcomeModel, AddsTheCategoryPriorAndKeepsItWhenSaved) {
   std::vector<LabeledPrompt> one_category = rows;
   for (auto& r : one_category) r.category.clear();
   ASSERT_TRUE(OutcomeModel::train(pointers(one_category), kPair, opt).save(path));
-  std::string v3;
-  {
-    std::ifstream in(path, std::ios::binary);
-    v3.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string v3 = file_text(path);
   const std::string none = "category-prior none\n";
   const auto at = v3.find(none);
   ASSERT_NE(at, std::string::npos);
@@ -209,11 +210,7 @@ TEST(OutcomeModel, KeepsEachTiersIsotonicCorrectionWhenSaved) {
 
   // The same file as version 4 (no familiarity) and as version 3 (no isotonic
   // lines either) loads, the latter with Platt's probability alone.
-  std::string v6;
-  {
-    std::ifstream in(path, std::ios::binary);
-    v6.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string v6 = file_text(path);
   const auto with_version = [](std::string file, char version) {
     file[file.find('\n') - 1] = version;
     return file;
@@ -276,11 +273,7 @@ TEST(OutcomeModel, ScalesWhatItLearnedFromWordsByThePromptsFamiliarity) {
   EXPECT_NEAR(loaded->probabilities(familiar, scratch).gain, model.probabilities(familiar, scratch).gain, 1e-3);
   EXPECT_DOUBLE_EQ(loaded->parts(stranger, scratch).familiarity, 0.0);
   // Cut inside the familiarity table, it does not load.
-  std::string file;
-  {
-    std::ifstream in(path, std::ios::binary);
-    file.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string file = file_text(path);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << file.substr(0, file.size() - 4096);
   auto cut = OutcomeModel::load(path);
   ASSERT_FALSE(cut);
@@ -324,11 +317,7 @@ TEST(OutcomeModel, LeansOnTheTaskKindWhereThePromptIsUnfamiliar) {
   auto loaded = OutcomeModel::load(path);
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_DOUBLE_EQ(loaded->blend().kind_weight, 1.0);
-  std::string file;
-  {
-    std::ifstream in(path, std::ios::binary);
-    file.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string file = file_text(path);
   const auto kind_at = file.rfind("task-kind ");
   ASSERT_NE(kind_at, std::string::npos);
   std::string v5 = file.substr(0, kind_at);
