@@ -16,8 +16,8 @@
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
 #include "learn/phrase_familiarity.h"
-#include "learn/task_kind.h"
 #include "learn/shape_model.h"
+#include "learn/task_kind.h"
 
 namespace fulcrum {
 

@@ -13,7 +13,8 @@
 // The lists were written from what chat prompts of each kind say, and pruned
 // of words every kind uses ("explain", "list", "step", "text"), which made the
 // reading alone rank judged outcomes better on every set
-// (bench/RESULTS.md, session 16). Thread-safe; no allocation after first use.
+// (bench/RESULTS.md, session 16). Thread-safe; reading PromptWords allocates
+// nothing after the first call, which builds the cue table.
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -37,6 +38,6 @@ struct TaskKindReading {
 // Reads the words the text features hashed (PromptWords: the first words of
 // the prompt's head and tail window).
 TaskKindReading read_task_kind(const PromptWords& words);
-TaskKindReading read_task_kind(std::string_view prompt);
+TaskKindReading read_task_kind(std::string_view prompt);  // hashes the words first (tools, tests)
 
 }  // namespace fulcrum
