@@ -43,7 +43,7 @@ constexpr std::array<std::string_view, kTaskKinds.size()> kCueWords{
 };
 
 // Open addressing on the words' 32-bit hashes (the text features' own, so a
-// prompt's words are looked up without hashing them again): ~400 cue words in
+// prompt's words are looked up without hashing them again): ~270 cue words in
 // 1,024 slots, a few probes at most.
 class CueTable {
  public:
