@@ -52,6 +52,8 @@ grep -q '^User=fulcrum$' /usr/lib/systemd/system/fulcrum.service || fail "the un
 build/tests/fake_upstream 0 1 > "$work/fake.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do grep -q "listening on" "$work/fake.log" && break; sleep 0.1; done
 fake_port=$(grep -oE '[0-9]+$' "$work/fake.log")
+# The shipped example's calibrated threshold, so the check follows a retrained model.
+threshold=$(grep -oE 'at: [0-9.]+' examples/deepseek-v4.yaml | head -1 | cut -d' ' -f2)
 cat > "$work/fulcrum.yaml" <<YAML
 providers:
   fake: {base_url: "http://127.0.0.1:$fake_port/v1"}
@@ -61,7 +63,7 @@ tiers:
 router:
   default: flash
   model: /usr/share/fulcrum/models/routellm-mixtral-gpt4.model
-  policies: [{type: threshold, on: score, below: flash, levels: [{at: 0.16937813, tier: pro}]}]
+  policies: [{type: threshold, on: score, below: flash, levels: [{at: $threshold, tier: pro}]}]
 ledger: {path: /var/lib/fulcrum/deb-test-ledger.db}
 log: {access: false}
 YAML
