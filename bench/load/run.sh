@@ -11,7 +11,7 @@
 # At one connection (bench/load/run.sh 10 1 5) it measures what public gateway benchmarks call
 # added latency: fulcrum's added p50 and p99 over a direct call, against nginx's.
 # (FULCRUM_BIN=path runs another fulcrum binary, for A/B comparisons; FULCRUM_LEDGER=off turns
-# the ledger off, to see its share.)
+# the ledger off, to see its share; FULCRUM_FLUSH_MS=N sets the ledger's flush_ms.)
 # Needs: a Release build (scripts/setup.sh), nginx-light, wrk, node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -56,7 +56,7 @@ for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && 
 curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" || { echo "nginx did not start:" >&2; cat "$out/nginx/error.log" >&2; exit 1; }
 
 # On, as by default: the bench pays for it. FULCRUM_LEDGER=off measures the hop without it.
-ledger="{path: \"$out/ledger.db\"}"
+ledger="{path: \"$out/ledger.db\"${FULCRUM_FLUSH_MS:+, flush_ms: $FULCRUM_FLUSH_MS}}"
 [ "${FULCRUM_LEDGER:-on}" = off ] && ledger="{path: null}"
 write_gateway_config "$out/fulcrum.yaml" "$ledger"
 "${FULCRUM_BIN:-build/src/fulcrum}" serve --config "$out/fulcrum.yaml" --listen 127.0.0.1:0 > "$out/fulcrum.log" 2>&1 & fulcrum_pid=$!; pids+=($fulcrum_pid)

@@ -46,8 +46,10 @@ void Ledger::close() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    work_.store(kWorkUrgent, std::memory_order_relaxed);
   }
-  wake_.notify_all();
+  work_.notify_all();
+  wake_.notify_all();  // a retry's back-off (write_batch)
   if (writer_.joinable()) writer_.join();
   std::lock_guard lock(mutex_);
   closed_ = true;
@@ -65,6 +67,8 @@ bool Ledger::admit_locked() {
 bool Ledger::queued_locked() {
   ++enqueued_;
   const bool wake = queue_.size() == 1;  // the writer sleeps only on an empty queue: one wake-up per burst
+  queued_.store(queue_.size(), std::memory_order_relaxed);
+  if (wake && work_.load(std::memory_order_relaxed) == kWorkNone) work_.store(kWorkQueued, std::memory_order_relaxed);
   // A writer starved of idle CPU (a busy machine) gets normal priority back
   // until it catches up: when its backlog is long, or has waited a second.
   if (wake) first_queued_at_ = std::chrono::steady_clock::now();
@@ -96,7 +100,7 @@ void Ledger::on_request_done(const RequestRecord& record) {
       wake = queued_locked();
     }
   }
-  if (wake) wake_.notify_one();
+  if (wake) work_.notify_one();
 }
 
 std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedback) {
@@ -111,7 +115,7 @@ std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedb
       auto replaced = std::exchange(recent->verdict, verdict);
       const bool wake = enqueue_feedback_locked(feedback);
       lock.unlock();
-      if (wake) wake_.notify_one();
+      if (wake) work_.notify_one();
       return replaced;
     }
   }
@@ -132,7 +136,7 @@ std::optional<FeedbackRecord::Verdict> Ledger::store(const FeedbackRecord& feedb
     if (auto* recent = recent_.find(feedback.request_id)) recent->verdict = verdict;
     wake = enqueue_feedback_locked(feedback);
   }
-  if (wake) wake_.notify_one();
+  if (wake) work_.notify_one();
   return replaced;
 }
 
@@ -155,7 +159,8 @@ void Ledger::flush() {
   std::unique_lock lock(mutex_);
   behind_ = true;  // whoever flushes waits for it
   const auto target = enqueued_;
-  wake_.notify_one();
+  work_.store(kWorkUrgent, std::memory_order_relaxed);
+  work_.notify_one();
   committed_cv_.wait(lock, [&] { return committed_ >= target; });
 }
 
@@ -171,22 +176,27 @@ std::size_t Ledger::queue_depth() const {
 
 void Ledger::writer_loop() {
   LedgerBatch batch;
+  bool behind = false;
   for (;;) {
+    // The writer sleeps, wakes and gathers a burst at idle priority: woken at
+    // normal priority it preempted the request path twice a batch, which at
+    // one connection was most of what the ledger added to the p99
+    // (bench/RESULTS.md, session 17). It waits on work_, not on mutex_.
+    if (!behind) writer_priority_.relax();
+    work_.wait(kWorkNone, std::memory_order_acquire);
+    // Let a burst gather into one transaction: the flush interval is the
+    // longest a record waits before its commit starts.
+    if (work_.load(std::memory_order_acquire) != kWorkUrgent && queued_.load(std::memory_order_relaxed) < 256)
+      std::this_thread::sleep_for(options_.flush_interval);
+    // mutex_ is taken at normal priority only: a SCHED_IDLE thread preempted
+    // while holding it would keep every request thread that records a request
+    // waiting until a core went idle, which under full load can be long.
+    writer_priority_.raise();
     bool stop = false;
-    bool behind = false;
     {
-      // Taken at normal priority only: a SCHED_IDLE thread preempted while
-      // holding mutex_ would keep every request thread that records a request
-      // waiting until a core went idle, which under full load can be long.
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      // Let a burst gather into one transaction: the flush interval is the
-      // longest a record waits before its commit starts.
-      if (!stopping_ && queue_.size() < 256) {
-        lock.unlock();
-        std::this_thread::sleep_for(options_.flush_interval);
-        lock.lock();
-      }
+      std::lock_guard lock(mutex_);
+      work_.store(kWorkNone, std::memory_order_relaxed);
+      queued_.store(0, std::memory_order_relaxed);
       std::swap(batch, queue_);
       held_ = batch.size();
       stop = stopping_;
@@ -209,12 +219,14 @@ void Ledger::writer_loop() {
         committed_ += n;
         held_ = 0;
         if (queue_.size() < raise_at_ / 4) behind_ = false;  // caught up
+        behind = behind_;
       }
       committed_cv_.notify_all();
     }
     if (stop) {
       std::lock_guard lock(mutex_);
       if (queue_.empty()) return;
+      work_.store(kWorkUrgent, std::memory_order_relaxed);  // what came in during the stop, at once
     }
   }
 }
