@@ -67,8 +67,8 @@ bool Ledger::admit_locked() {
 bool Ledger::queued_locked() {
   ++enqueued_;
   const bool wake = queue_.size() == 1;  // the writer sleeps only on an empty queue: one wake-up per burst
-  queued_.store(queue_.size(), std::memory_order_relaxed);
-  if (wake && work_.load(std::memory_order_relaxed) == kWorkNone) work_.store(kWorkQueued, std::memory_order_relaxed);
+  if (queue_.size() >= kGatherLimit) work_.store(kWorkUrgent, std::memory_order_relaxed);
+  else if (wake && work_.load(std::memory_order_relaxed) == kWorkNone) work_.store(kWorkQueued, std::memory_order_relaxed);
   // A writer starved of idle CPU (a busy machine) gets normal priority back
   // until it catches up: when its backlog is long, or has waited a second.
   if (wake) first_queued_at_ = std::chrono::steady_clock::now();
@@ -186,8 +186,7 @@ void Ledger::writer_loop() {
     work_.wait(kWorkNone, std::memory_order_acquire);
     // Let a burst gather into one transaction: the flush interval is the
     // longest a record waits before its commit starts.
-    if (work_.load(std::memory_order_acquire) != kWorkUrgent && queued_.load(std::memory_order_relaxed) < 256)
-      std::this_thread::sleep_for(options_.flush_interval);
+    if (work_.load(std::memory_order_acquire) != kWorkUrgent) std::this_thread::sleep_for(options_.flush_interval);
     // mutex_ is taken at normal priority only: a SCHED_IDLE thread preempted
     // while holding it would keep every request thread that records a request
     // waiting until a core went idle, which under full load can be long.
@@ -196,7 +195,6 @@ void Ledger::writer_loop() {
     {
       std::lock_guard lock(mutex_);
       work_.store(kWorkNone, std::memory_order_relaxed);
-      queued_.store(0, std::memory_order_relaxed);
       std::swap(batch, queue_);
       held_ = batch.size();
       stop = stopping_;

@@ -94,10 +94,11 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   // What the writer has to do: set under mutex_ (so a record queued after the
   // writer took the queue always leaves it set), waited on and cleared by the
   // writer, which never waits on mutex_ to sleep (writer_loop).
-  static constexpr std::uint32_t kWorkNone = 0, kWorkQueued = 1, kWorkUrgent = 2;  // urgent: a flush, or stop
+  // Urgent: a flush, a stop, or a burst of kGatherLimit records: written without gathering more.
+  static constexpr std::uint32_t kWorkNone = 0, kWorkQueued = 1, kWorkUrgent = 2;
+  static constexpr std::size_t kGatherLimit = 256;
   std::atomic<std::uint32_t> work_{kWorkNone};
-  std::atomic<std::size_t> queued_{0};  // queue_'s size when last set, for the writer to read without mutex_
-  std::condition_variable wake_;        // ends a retry's back-off at shutdown (write_batch)
+  std::condition_variable wake_;  // ends a retry's back-off at shutdown (write_batch)
   std::condition_variable committed_cv_;
   LedgerBatch queue_;
   std::size_t held_ = 0;         // items the writer took and has not finished with
