@@ -1,10 +1,14 @@
-# Shared by the load benchmarks (sourced; run from the repository root): the
-# fake upstream, the one-worker gateway config they compare, and a wait for a
+# Shared by the load benchmarks, the PGO training run and the .deb test (sourced; run from the
+# repository root): the fake upstream, the one-worker gateway config they compare, and a wait for a
 # process's "listening on" line. The sourcing script owns `pids` (killed at exit).
 
 wait_line() {  # file pattern: wait until a line matches, 30 s at most (valgrind starts slowly)
   for _ in $(seq 300); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   echo "timeout waiting for $2 in $1" >&2; cat "$1" >&2; exit 1
+}
+
+shipped_threshold() {  # the calibrated score threshold of examples/deepseek-v4.yaml's first level
+  grep -oE 'at: [0-9.]+' examples/deepseek-v4.yaml | head -1 | cut -d' ' -f2
 }
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }

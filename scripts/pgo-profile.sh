@@ -28,10 +28,10 @@ run="$(mktemp -d /tmp/fulcrum-pgo.XXXXXX)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$run"; }
 trap cleanup EXIT
-source bench/lib.sh  # wait_line, start_fake_upstream, listening_port
+source bench/lib.sh  # wait_line, start_fake_upstream, listening_port, shipped_threshold
 FAKE_UPSTREAM_BIN="$dir/tests/fake_upstream" start_fake_upstream "$run"
 key_sha=$(printf %s sk-fulcrum-training | sha256sum | cut -d' ' -f1)
-threshold=$(grep -oE 'at: [0-9.]+' examples/deepseek-v4.yaml | head -1 | cut -d' ' -f2)
+threshold=$(shipped_threshold)
 cat > "$run/fulcrum.yaml" <<YAML
 threads: 1
 log: {access: false, level: warn}

@@ -53,7 +53,7 @@ build/tests/fake_upstream 0 1 > "$work/fake.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do grep -q "listening on" "$work/fake.log" && break; sleep 0.1; done
 fake_port=$(grep -oE '[0-9]+$' "$work/fake.log")
 # The shipped example's calibrated threshold, so the check follows a retrained model.
-threshold=$(grep -oE 'at: [0-9.]+' examples/deepseek-v4.yaml | head -1 | cut -d' ' -f2)
+threshold=$(source bench/lib.sh && shipped_threshold)
 cat > "$work/fulcrum.yaml" <<YAML
 providers:
   fake: {base_url: "http://127.0.0.1:$fake_port/v1"}
