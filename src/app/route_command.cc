@@ -87,7 +87,9 @@ int run_route(const RouteCommand& cmd) {
     std::cout << boost::json::serialize(out) << '\n';
     return 0;
   }
-  auto decision = (*router)->route(RouteInput{*request, lookup, "fulcrum-route"});
+  RouteInput route_input{*request, lookup, "fulcrum-route"};
+  route_input.every_feature = cmd.explain;
+  auto decision = (*router)->route(route_input);
   if (!decision) {
     std::cerr << "fulcrum: " << decision.error().message << '\n';
     return 1;

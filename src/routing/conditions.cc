@@ -20,14 +20,15 @@ const char* op_text(CompareOp op) {
 
 // Appends "feature value op operand" to `why` when the condition holds.
 bool holds(const Condition& c, const RequestFeatures& f, std::string& why) {
-  const auto name = std::string(feature_name(c.feature));
+  const auto name = feature_name(c.feature);
   if (is_text_feature(c.feature)) {
     const auto value = f.text(c.feature);
     bool match = false;
     for (const auto& s : c.strings) match = match || value == s;
     const bool ok = c.op == CompareOp::ne ? !match : match;
-    if (ok) why += name + " " + std::string(value) + (c.op == CompareOp::ne ? " != " : " in ") + c.strings.front() +
-                   (c.strings.size() > 1 ? ",..." : "");
+    if (ok)
+      why.append(name).append(" ").append(value).append(c.op == CompareOp::ne ? " != " : " in ")
+          .append(c.strings.front()).append(c.strings.size() > 1 ? ",..." : "");
     return ok;
   }
   const auto v = f.number(c.feature);
@@ -42,7 +43,7 @@ bool holds(const Condition& c, const RequestFeatures& f, std::string& why) {
     case CompareOp::lte: ok = *v <= c.number; break;
     case CompareOp::in: ok = false; break;
   }
-  if (ok) why += name + " " + fmt(*v) + " " + op_text(c.op) + " " + fmt(c.number);
+  if (ok) why.append(name).append(" ").append(fmt(*v)).append(" ").append(op_text(c.op)).append(" ").append(fmt(c.number));
   return ok;
 }
 

@@ -44,8 +44,8 @@ std::optional<double> RequestFeatures::number(FeatureId id) const {
     case FeatureId::budget_usd: return budget_usd;
     case FeatureId::prompt_tokens: return static_cast<double>(prompt_tokens_estimate);
     case FeatureId::message_count: return static_cast<double>(message_count);
-    case FeatureId::has_code: return has_code ? 1.0 : 0.0;
-    case FeatureId::has_math: return has_math ? 1.0 : 0.0;
+    case FeatureId::has_code: return has_code ? std::optional<double>(*has_code ? 1.0 : 0.0) : std::nullopt;
+    case FeatureId::has_math: return has_math ? std::optional<double>(*has_math ? 1.0 : 0.0) : std::nullopt;
     case FeatureId::task:
     case FeatureId::task_kind:
     case FeatureId::domain: return std::nullopt;
@@ -67,8 +67,8 @@ std::string RequestFeatures::to_json() const {
   o["prompt_tokens_estimate"] = prompt_tokens_estimate;
   o["request_chars"] = request_chars;
   o["max_output_tokens"] = max_output_tokens;
-  o["has_code"] = has_code;
-  o["has_math"] = has_math;
+  o["has_code"] = has_code ? boost::json::value(*has_code) : boost::json::value(nullptr);
+  o["has_math"] = has_math ? boost::json::value(*has_math) : boost::json::value(nullptr);
   o["task"] = task;
   o["task_kind"] = task_kind;
   o["domain"] = domain;
@@ -87,6 +87,20 @@ std::string RequestFeatures::to_json() const {
   opt("complexity", complexity);
   opt("familiarity", familiarity);
   return boost::json::serialize(o);
+}
+
+FeatureExtractor::FeatureExtractor(const RouterConfig& config, const OutcomeModel* model,
+                                   const DomainClassifier* domains)
+    : config_(config), model_(model), domains_(domains) {
+  const auto reads_markers = [](const std::vector<Condition>& when) {
+    return std::any_of(when.begin(), when.end(), [](const Condition& c) {
+      return c.feature == FeatureId::has_code || c.feature == FeatureId::has_math;
+    });
+  };
+  for (const auto& p : config_.policies) {
+    conditions_read_markers_ = conditions_read_markers_ || reads_markers(p.when);
+    for (const auto& r : p.rules) conditions_read_markers_ = conditions_read_markers_ || reads_markers(r.when);
+  }
 }
 
 FeatureExtractor::PromptSample FeatureExtractor::prompt_sample(const ChatRequest& request) const {
@@ -139,7 +153,8 @@ FeatureExtractor::PromptSample FeatureExtractor::prompt_sample(const ChatRequest
   return sample;
 }
 
-Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, const HeaderLookup& header) const {
+Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, const HeaderLookup& header,
+                                                  bool every_feature) const {
   RequestFeatures f;
   if (auto it = request.body.find("messages"); it != request.body.end()) f.message_count = it->value().as_array().size();
   const auto sample = prompt_sample(request);
@@ -151,15 +166,20 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
         static_cast<double>(f.prompt_tokens_estimate) * static_cast<double>(sample.total_chars) / static_cast<double>(text.size())));
   f.request_chars = request.prompt_size();
   f.max_output_tokens = requested_max_tokens(request);
-  // A cut sample's two halves are searched apart: no marker spans the cut.
-  const auto halves = sample.cut() ? std::array{text.substr(0, kSampleChars), text.substr(kSampleChars)}
-                                   : std::array{text, std::string_view()};
-  for (const auto part : halves) {
-    f.has_code = f.has_code || part.find("```") != std::string_view::npos ||
-                 part.find("#include") != std::string_view::npos || part.find("};") != std::string_view::npos ||
-                 contains_common(part, "def ") || contains_common(part, "function ");
-    f.has_math = f.has_math || part.find('=') != std::string_view::npos || part.find('^') != std::string_view::npos ||
-                 part.find("\\frac") != std::string_view::npos || contains_common(part, "solve");
+  if (conditions_read_markers_ || every_feature) {
+    // A cut sample's two halves are searched apart: no marker spans the cut.
+    const auto halves = sample.cut() ? std::array{text.substr(0, kSampleChars), text.substr(kSampleChars)}
+                                     : std::array{text, std::string_view()};
+    bool code = false, math = false;
+    for (const auto part : halves) {
+      code = code || part.find("```") != std::string_view::npos || part.find("#include") != std::string_view::npos ||
+             part.find("};") != std::string_view::npos || contains_common(part, "def ") ||
+             contains_common(part, "function ");
+      math = math || part.find('=') != std::string_view::npos || part.find('^') != std::string_view::npos ||
+             part.find("\\frac") != std::string_view::npos || contains_common(part, "solve");
+    }
+    f.has_code = code;
+    f.has_math = math;
   }
 
   // Declared values: a header wins over the same name in metadata. Clipped:

@@ -29,8 +29,11 @@ struct RequestFeatures {
   // max_completion_tokens; 0: none).
   std::int64_t request_chars = 0;
   std::int64_t max_output_tokens = 0;
-  bool has_code = false;
-  bool has_math = false;
+  // The code and math markers, looked for only when a condition reads them
+  // or the decision is explained (a scan of up to 16 KB of text that most
+  // configs never use); nullopt: not looked for.
+  std::optional<bool> has_code;
+  std::optional<bool> has_math;
   std::string task;
   // The kind of work the prompt's words ask for (learn/task_kind.h; one of
   // kTaskKinds, or empty: no cue word), read when a learned or domain model
@@ -62,12 +65,13 @@ using HeaderLookup = std::function<std::string_view(std::string_view)>;
 // Extracts features; thread-safe (const). `model` may be null.
 class FeatureExtractor {
  public:
-  FeatureExtractor(const RouterConfig& config, const OutcomeModel* model, const DomainClassifier* domains)
-      : config_(config), model_(model), domains_(domains) {}
+  FeatureExtractor(const RouterConfig& config, const OutcomeModel* model, const DomainClassifier* domains);
 
   // Fails (invalid_request naming the header or metadata field) when a
-  // declared number does not parse.
-  Result<RequestFeatures> extract(const ChatRequest& request, const HeaderLookup& header) const;
+  // declared number does not parse. `every_feature`: also those no configured
+  // condition reads (for explaining the decision).
+  Result<RequestFeatures> extract(const ChatRequest& request, const HeaderLookup& header,
+                                  bool every_feature = false) const;
 
   // The text the router reads: the configured roles' messages, last N of
   // them, joined by newlines; of a long one, only its first and last
@@ -87,6 +91,7 @@ class FeatureExtractor {
   const RouterConfig& config_;
   const OutcomeModel* model_;
   const DomainClassifier* domains_;
+  bool conditions_read_markers_ = false;  // has_code or has_math
 };
 
 }  // namespace fulcrum

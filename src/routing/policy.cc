@@ -1,6 +1,8 @@
 #include "routing/policy.h"
 
-#include <cstdio>
+#include <algorithm>
+#include <charconv>
+#include <string_view>
 
 namespace fulcrum {
 
@@ -16,14 +18,18 @@ std::unique_ptr<Policy> make_policy(const PolicyConfig& p, const Config& c) {
 }
 
 std::string fmt(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  std::string s(buf);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
+  // to_chars prints what "%.*f" does, several times faster: reasons are
+  // written on every routing decision.
+  // (The largest double has 309 digits before the point.)
+  char buf[400];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, std::clamp(digits, 0, 17));
+  if (ec != std::errc()) return "?";
+  std::string_view s(buf, static_cast<std::size_t>(end - buf));
+  if (s.find('.') != std::string_view::npos) {
+    while (s.back() == '0') s.remove_suffix(1);
+    if (s.back() == '.') s.remove_suffix(1);
   }
-  return s;
+  return std::string(s);
 }
 
 }  // namespace fulcrum

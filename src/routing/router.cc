@@ -24,7 +24,7 @@ class PolicyRouter final : public Router {
   }
 
   Result<RoutingDecision> route(const RouteInput& in) const override {
-    auto f = features_.extract(in.request, in.header);
+    auto f = features_.extract(in.request, in.header, in.every_feature);
     if (!f) return std::move(f).error();
     RouteContext ctx;
     ctx.request_hash = stable_hash(in.request_id);

@@ -28,6 +28,9 @@ struct RouteInput {
   // bills it at the miss price (expected-cost policies weigh it).
   std::optional<std::size_t> previous_tier = std::nullopt;
   std::int64_t cached_prefix_tokens = 0;
+  // Also measure the features no configured condition reads, to explain the
+  // decision with all of them (`fulcrum route --explain`).
+  bool every_feature = false;
 };
 
 struct RoutingDecision {

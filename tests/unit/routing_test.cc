@@ -195,6 +195,29 @@ TEST(Router, DeclaredFeaturesFromHeadersAndMetadata) {
   EXPECT_EQ(e.error().param, "x-fulcrum-latency-budget-ms");
 }
 
+TEST(Router, MeasuresTheCodeAndMathMarkersWhenAConditionReadsThem) {
+  // In a policy's `when:` as in a rule's: either makes every decision look.
+  for (const char* policies : {"[{type: rules, rules: [{name: code, when: {has_code: {eq: 1}}, tier: pro}]}]",
+                               "[{type: split, when: {has_math: {eq: 0}}, weights: {pro: 1}}]"}) {
+    auto c = load(std::string("router:\n  default: flash\n  policies: ") + policies + "\n");
+    ASSERT_TRUE(c) << policies;
+    auto router = build_router(c);
+    ASSERT_TRUE(router) << router.error().message;
+    auto code = parse_chat_request(R"({"messages":[{"role":"user","content":"why does `def f(x): x+1` fail?"}]})");
+    auto math = parse_chat_request(R"({"messages":[{"role":"user","content":"solve x^2 = 4"}]})");
+    ASSERT_TRUE(code && math);
+    auto a = (*router)->route(RouteInput{*code, nullptr, "a"});
+    auto b = (*router)->route(RouteInput{*math, nullptr, "b"});
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->features.has_code, true) << policies;
+    EXPECT_EQ(a->features.has_math, false) << policies;
+    EXPECT_EQ(b->features.has_code, false) << policies;
+    EXPECT_EQ(b->features.has_math, true) << policies;
+    EXPECT_EQ(a->tier_index, 1u) << policies << ": " << a->reason;
+    EXPECT_EQ(b->tier_index, 0u) << policies << ": " << b->reason;
+  }
+}
+
 namespace {
 std::string train_tiny_model() {
   const auto path = ::testing::TempDir() + "/tiny-" + std::to_string(::getpid()) + ".model";
@@ -288,7 +311,9 @@ TEST(Router, ALongPromptIsReadFromABoundedSampleWithTheWholeTextsScore) {
   auto req = parse_chat_request(boost::json::serialize(body));
   ASSERT_TRUE(req);
   const std::string whole = system + "\n" + first + "\n" + last;  // the system and user turns, joined
-  auto d = (*router)->route(RouteInput{*req, nullptr, "long"});
+  RouteInput explained{*req, nullptr, "long"};
+  explained.every_feature = true;
+  auto d = (*router)->route(explained);
   ASSERT_TRUE(d) << d.error().message;
   EXPECT_EQ(d->features.prompt_chars, static_cast<std::int64_t>(whole.size()));
   std::vector<Feature> scratch;
@@ -297,17 +322,25 @@ TEST(Router, ALongPromptIsReadFromABoundedSampleWithTheWholeTextsScore) {
   ASSERT_TRUE(d->features.familiarity);
   EXPECT_DOUBLE_EQ(*d->features.familiarity, model->probabilities(whole, scratch).familiarity);
   EXPECT_NE(d->features.to_json().find("\"familiarity\":"), std::string::npos);
-  EXPECT_FALSE(d->features.has_code) << "'def ' sits 30,000 characters from either end";
-  EXPECT_TRUE(d->features.has_math) << "'solve' is in the last turn";
+  ASSERT_TRUE(d->features.has_code && d->features.has_math);
+  EXPECT_FALSE(*d->features.has_code) << "'def ' sits 30,000 characters from either end";
+  EXPECT_TRUE(*d->features.has_math) << "'solve' is in the last turn";
   // The estimate is the sample's, scaled: the filler is one long word.
   EXPECT_NEAR(static_cast<double>(d->features.prompt_tokens_estimate), static_cast<double>(estimate_tokens(whole)),
               0.1 * static_cast<double>(estimate_tokens(whole)));
 
   // A prompt within two samples is read whole, as before.
   auto short_req = parse_chat_request(R"({"messages":[{"role":"user","content":"def f(): return 1"}]})");
-  auto ds = (*router)->route(RouteInput{*short_req, nullptr, "short"});
+  RouteInput short_explained{*short_req, nullptr, "short"};
+  short_explained.every_feature = true;
+  auto ds = (*router)->route(short_explained);
   ASSERT_TRUE(ds);
-  EXPECT_TRUE(ds->features.has_code);
+  EXPECT_EQ(ds->features.has_code, true);
+  // No condition of this config reads the markers: unexplained, they are not looked for.
+  auto unexplained = (*router)->route(RouteInput{*short_req, nullptr, "short"});
+  ASSERT_TRUE(unexplained);
+  EXPECT_FALSE(unexplained->features.has_code.has_value());
+  EXPECT_NE(unexplained->features.to_json().find("\"has_code\":null"), std::string::npos);
   EXPECT_DOUBLE_EQ(*ds->features.score, model->probabilities("def f(): return 1", scratch).gain);
 }
 

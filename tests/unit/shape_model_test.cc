@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -36,6 +37,53 @@ TEST(PromptShape, CountsWhatAPromptAsksFor) {
   const auto l = shape_of(long_prompt);
   EXPECT_NEAR(std::expm1(l[1]), 3.0 * static_cast<double>(long_prompt.size()) / 16, 40);  // words
   EXPECT_NEAR(l[6], 1.0 / 3, 0.01);  // commas per word
+}
+
+// The counting rules byte by byte, to check the 64-bytes-at-a-time pass.
+std::array<double, 7> counts_byte_by_byte(std::string_view text) {
+  enum { kOther, kLetter, kDigit, kBlank, kStop };
+  auto cls = [](unsigned char c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return kLetter;
+    if (c >= '0' && c <= '9') return kDigit;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return kBlank;
+    if (c == '.' || c == '!' || c == '?') return kStop;
+    return kOther;
+  };
+  std::array<double, 7> n{};  // words, capitalised, numbers, sentences, commas, lines, letters
+  int prev = kBlank;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    const unsigned char c = i < text.size() ? static_cast<unsigned char>(text[i]) : ' ';
+    const int k = cls(c);
+    if (k == kLetter && prev != kLetter) n[0] += 1, n[1] += (c >= 'A' && c <= 'Z');
+    if (k == kDigit && prev != kDigit && prev != kStop) n[2] += 1;
+    if (k == kBlank && prev == kStop) n[3] += 1;
+    n[4] += c == ',';
+    n[5] += c == '\n';
+    n[6] += k == kLetter;
+    prev = k;
+  }
+  return n;
+}
+
+TEST(PromptShape, CountsAsTheRulesSayOnAnyBytes) {
+  // Texts of every length around the 64-byte blocks, from an alphabet dense in
+  // the classes' edges (letters, digits, stops, blanks, bytes >= 0x80, NUL).
+  const std::string alphabet = std::string("aZz@[`{09/:. ,!?\t\r\nA\x80\xff\xe9-_", 26) + std::string(1, '\0');
+  std::mt19937 rng(7);
+  for (std::size_t len = 0; len < 700; ++len) {
+    std::string text;
+    for (std::size_t i = 0; i < len; ++i) text += alphabet[rng() % alphabet.size()];
+    const auto want = counts_byte_by_byte(text);
+    const auto got = shape_of(text);
+    ASSERT_EQ(got[1], std::log1p(want[0])) << "words, length " << len;
+    const double per_word = want[0] > 0 ? 1 / want[0] : 0;
+    ASSERT_EQ(got[3], want[1] * per_word) << "capitalised, length " << len;
+    ASSERT_EQ(got[4], std::log1p(want[2])) << "numbers, length " << len;
+    ASSERT_EQ(got[5], want[3] * per_word) << "sentences, length " << len;
+    ASSERT_EQ(got[6], want[4] * per_word) << "commas, length " << len;
+    ASSERT_EQ(got[7], std::log1p(want[5])) << "lines, length " << len;
+    ASSERT_EQ(got[8], want[6] * per_word) << "letters, length " << len;
+  }
 }
 
 TEST(ShapeModel, LearnsWhichShapeWinsAndKeepsItWhenSaved) {
