@@ -599,3 +599,20 @@ TEST(Cascade, ConfigErrors) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+namespace {
+
+TEST(PolicyReason, PrintsNumbersAsPrintfFixedWithoutTrailingZeros) {
+  EXPECT_EQ(fmt(0.5), "0.5");
+  EXPECT_EQ(fmt(2.0), "2");
+  EXPECT_EQ(fmt(1234.5678, 2), "1234.57");
+  EXPECT_EQ(fmt(-0.1234), "-0.123");
+  EXPECT_EQ(fmt(0.0004), "0");
+  EXPECT_EQ(fmt(950.0, 0), "950");
+  EXPECT_EQ(fmt(0.000123, 6), "0.000123");
+  EXPECT_EQ(fmt(1e300).size(), 301u);
+}
+
+}  // namespace
+}  // namespace fulcrum
