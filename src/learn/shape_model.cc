@@ -179,14 +179,18 @@ ShapeVector prompt_shape(const PromptWindow& text, const PromptWords& words) {
     scale = static_cast<double>(text.total_chars) / static_cast<double>(text.head.size() + text.tail.size());
   }
   // Distinct words among the first PromptWords::kMax the text features read
-  // (their hashes, in a bitset: a collision undercounts by one).
-  std::uint64_t seen[1024 / 64] = {};
-  for (std::size_t k = 0; k < words.count; ++k) {
-    const std::uint32_t bit = (words.hash[k] * 0x9E3779B1u) >> 22;  // 10 bits
-    const std::uint64_t mask = std::uint64_t{1} << (bit & 63);
-    n.distinct += (seen[bit >> 6] & mask) == 0;
-    seen[bit >> 6] |= mask;
+  // (their hashes, a byte per 10-bit bucket: a collision undercounts by one).
+  // Marking with plain stores and counting the marks after: a bitset's
+  // read-modify-write chained each word to the last store to its 64 buckets.
+  alignas(16) std::uint8_t seen[1024] = {};
+  for (std::size_t k = 0; k < words.count; ++k) seen[(words.hash[k] * 0x9E3779B1u) >> 22] = 1;
+  std::uint32_t marks = 0;
+  for (std::size_t k = 0; k < sizeof seen; k += 8) {
+    std::uint64_t eight;
+    std::memcpy(&eight, seen + k, sizeof eight);
+    marks += static_cast<std::uint32_t>((eight * 0x0101010101010101ULL) >> 56);  // the sum of its eight 0/1 bytes
   }
+  n.distinct = marks;
   // Sizes as logs, the rest as shares of the words: a share stays in its
   // training range on a prompt far shorter than any training row ("hi, how
   // are you?"), where correlated log counts extrapolated the wrong way.
