@@ -143,6 +143,8 @@ constexpr PairTables kPairs = [] {
   return t;
 }();
 
+// At most 65,535 bytes a call (the 16-bit lanes would overflow): a window's
+// head or tail (learn/text_features.h) is far less.
 void count_shape(std::string_view text, ShapeCounts& n) {
   std::uint64_t first = 0, second = 0;
   unsigned prev = kSpace;
