@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/buffered_parse.h"
+#include "http/socket_deadline.h"
 #include "http/wire_format.h"
 #include "http/write_now.h"
 
@@ -105,9 +106,9 @@ class ClientCloseWatch {
 // The session's side of an exchange: writes Beast responses onto the socket.
 class SessionSink final : public ResponseSink {
  public:
-  SessionSink(beast::tcp_stream& stream, ClientCloseWatch& watch, bool keep_alive, unsigned version, bool head,
-              std::chrono::milliseconds write_timeout)
-      : stream_(stream), watch_(watch), keep_alive_(keep_alive), version_(version), head_(head), write_timeout_(write_timeout) {}
+  SessionSink(tcp::socket& socket, SocketDeadline& deadline, ClientCloseWatch& watch, bool keep_alive, unsigned version,
+              bool head, std::chrono::milliseconds write_timeout)
+      : socket_(socket), deadline_(deadline), watch_(watch), keep_alive_(keep_alive), version_(version), head_(head), write_timeout_(write_timeout) {}
   ~SessionSink() override { stop_watching(); }
 
   Task<bool> send(int status, HeaderList headers, std::string body, std::string_view content_type) override {
@@ -165,8 +166,7 @@ class SessionSink final : public ResponseSink {
   }
 
   // A write the client must take within write_timeout_; on timeout the
-  // stream closes the socket, which also wakes the close watch (cancelling
-  // the upstream call). No timer runs between writes: a stream may wait on
+  // deadline closes the socket, and the failed write cancels the upstream call. No timer runs between writes: a stream may wait on
   // its upstream for as long as the upstream's own timeouts allow.
   // Most writes fit in the socket's send buffer: they are tried at once, with
   // no timer and no suspension; only the rest of a write that does not fit
@@ -175,12 +175,12 @@ class SessionSink final : public ResponseSink {
   Task<bool> write_bounded(const Buffers& buffers) {
     if (failed()) co_return false;
     beast::buffers_suffix<Buffers> rest(buffers);
-    auto ec = write_now(stream_.socket(), rest);
+    auto ec = write_now(socket_, rest);
     if (!ec && beast::buffer_bytes(rest) > 0) {
-      stream_.expires_after(write_timeout_);
-      std::tie(ec, std::ignore) = co_await net::async_write(stream_, rest, nothrow);
-      stream_.expires_never();
-      if (ec == beast::error::timeout) {
+      deadline_.expires_after(write_timeout_);
+      std::tie(ec, std::ignore) = co_await net::async_write(socket_, rest, nothrow);
+      deadline_.expires_never();
+      if (ec && deadline_.expired()) {
         spdlog::info("client took nothing for {} ms: connection closed", write_timeout_.count());
         cut_off_ = true;
       }
@@ -189,7 +189,8 @@ class SessionSink final : public ResponseSink {
     co_return !ec;
   }
 
-  beast::tcp_stream& stream_;
+  tcp::socket& socket_;
+  SocketDeadline& deadline_;
   ClientCloseWatch& watch_;
   bool keep_alive_;
   unsigned version_;
@@ -275,53 +276,54 @@ Task<void> HttpServer::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     ++open_connections_;
-    net::co_spawn(io_, session(beast::tcp_stream(std::move(socket))), [this](std::exception_ptr) {
+    net::co_spawn(io_, session(std::move(socket)), [this](std::exception_ptr) {
       --open_connections_;
       connection_freed_.cancel();
     });
   }
 }
 
-Task<boost::system::error_code> HttpServer::send_continue(beast::tcp_stream& stream) {
+Task<boost::system::error_code> HttpServer::send_continue(tcp::socket& socket, SocketDeadline& deadline) {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   beast::buffers_suffix<net::const_buffer> rest(net::buffer(kContinue));
-  auto ec = write_now(stream.socket(), rest);
+  auto ec = write_now(socket, rest);
   if (!ec && beast::buffer_bytes(rest) > 0) {
-    stream.expires_after(options_.write_timeout);
-    std::tie(ec, std::ignore) = co_await net::async_write(stream, rest, nothrow);
+    deadline.expires_after(options_.write_timeout);
+    std::tie(ec, std::ignore) = co_await net::async_write(socket, rest, nothrow);
   }
   // The body's time counts from the go-ahead.
-  stream.expires_after(options_.read_timeout);
+  deadline.expires_after(options_.read_timeout);
   co_return ec;
 }
 
-Task<void> HttpServer::reject_and_close(beast::tcp_stream& stream, int status, std::string why) {
+Task<void> HttpServer::reject_and_close(tcp::socket& socket, SocketDeadline& deadline, int status, std::string why) {
   auto [code, json] = handler_.reject(status, why);
   http::response<http::string_body> res{static_cast<http::status>(code), 11};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::connection, "close");
   res.body() = std::move(json);
   res.prepare_payload();
-  stream.expires_after(options_.write_timeout);
-  co_await http::async_write(stream, res, nothrow);
+  deadline.expires_after(options_.write_timeout);
+  co_await http::async_write(socket, res, nothrow);
 }
 
-Task<void> HttpServer::linger_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+Task<void> HttpServer::linger_and_close(tcp::socket& socket, SocketDeadline& deadline, beast::flat_buffer& buffer) {
   boost::system::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
   buffer.clear();
   std::array<char, 16384> scratch;
-  stream.expires_after(options_.linger);
+  deadline.expires_after(options_.linger);
   while (!ec) {
     std::size_t n = 0;
-    std::tie(ec, n) = co_await stream.async_read_some(net::buffer(scratch), nothrow);
+    std::tie(ec, n) = co_await socket.async_read_some(net::buffer(scratch), nothrow);
   }
-  stream.close();
+  socket.close(ec);
 }
 
-Task<void> HttpServer::session(beast::tcp_stream stream) {
+Task<void> HttpServer::session(tcp::socket socket) {
   beast::flat_buffer buffer;
-  ClientCloseWatch watch(stream.socket());
+  SocketDeadline deadline(socket.get_executor(), socket);
+  ClientCloseWatch watch(socket);
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options_.max_body_bytes);
@@ -330,18 +332,18 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
     std::size_t n = 0;
     if (buffer.size() == 0) {
       // Idle until the request's first bytes (the read Beast would make first).
-      stream.expires_after(options_.idle_timeout);
-      std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), nothrow);
+      deadline.expires_after(options_.idle_timeout);
+      std::tie(ec, n) = co_await socket.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), nothrow);
       buffer.commit(n);
     }
     if (!ec && !parse_buffered(parser, buffer, ec) && !ec) {
-      stream.expires_after(options_.read_timeout);
-      if (!parser.is_header_done()) std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, nothrow);
+      deadline.expires_after(options_.read_timeout);
+      if (!parser.is_header_done()) std::tie(ec, n) = co_await http::async_read_header(socket, buffer, parser, nothrow);
       // A client that asked to be told before it sends its body (curl does for
       // bodies over 1 MB) would otherwise wait a second for the go-ahead.
-      if (!ec && !parser.is_done() && expects_continue(parser.get())) ec = co_await send_continue(stream);
+      if (!ec && !parser.is_done() && expects_continue(parser.get())) ec = co_await send_continue(socket, deadline);
       if (!ec && !parser.is_done() && !parse_buffered(parser, buffer, ec) && !ec)
-        std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
+        std::tie(ec, n) = co_await http::async_read(socket, buffer, parser, nothrow);
     }
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       // Built outside the co_await: g++ 12 destroys ?: temporaries there twice.
@@ -349,23 +351,23 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
       std::string why = body ? "the request body is larger than the limit of " +
                                    std::to_string(options_.max_body_bytes) + " bytes"
                              : std::string("the request headers are too large");
-      co_await reject_and_close(stream, body ? 413 : 431, std::move(why));
-      co_await linger_and_close(stream, buffer);
+      co_await reject_and_close(socket, deadline, body ? 413 : 431, std::move(why));
+      co_await linger_and_close(socket, deadline, buffer);
       co_return;
     }
     if (ec) {
       const bool client_went_away = ec == http::error::end_of_stream || ec == net::error::eof ||
-                                    ec == beast::error::timeout || ec == net::error::connection_reset ||
+                                    deadline.expired() || ec == net::error::connection_reset ||
                                     ec == net::error::operation_aborted;
       if (!client_went_away) {
         std::string why = "malformed HTTP request: " + ec.message();
-        co_await reject_and_close(stream, 400, std::move(why));
-        co_await linger_and_close(stream, buffer);
+        co_await reject_and_close(socket, deadline, 400, std::move(why));
+        co_await linger_and_close(socket, deadline, buffer);
         co_return;
       }
       break;
     }
-    stream.expires_never();
+    deadline.expires_never();
 
     auto& req = parser.get();
     HttpRequest view;
@@ -376,14 +378,14 @@ Task<void> HttpServer::session(beast::tcp_stream stream) {
       auto it = req.find(name);
       return it == req.end() ? std::string_view() : std::string_view(it->value());
     };
-    SessionSink sink(stream, watch, req.keep_alive(), req.version(), req.method() == http::verb::head, options_.write_timeout);
+    SessionSink sink(socket, deadline, watch, req.keep_alive(), req.version(), req.method() == http::verb::head, options_.write_timeout);
     co_await handler_.handle(view, sink);
     sink.stop_watching();
     if (sink.failed() || !req.keep_alive() || !sink.started()) break;
   }
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
 }
 
 }  // namespace fulcrum

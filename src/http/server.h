@@ -17,6 +17,8 @@
 
 namespace fulcrum {
 
+class SocketDeadline;
+
 struct ServerOptions {
   std::string address = "0.0.0.0";
   std::uint16_t port = 8080;  // 0 picks a free port; port() tells which
@@ -62,14 +64,14 @@ class HttpServer {
 
  private:
   Task<void> accept_loop();
-  Task<void> session(beast::tcp_stream stream);
+  Task<void> session(tcp::socket socket);
   // "100 Continue", for a request whose client waits for it before its body.
-  Task<boost::system::error_code> send_continue(beast::tcp_stream& stream);
+  Task<boost::system::error_code> send_continue(tcp::socket& socket, SocketDeadline& deadline);
   // Answers a request that could not be read whole, then the caller closes.
-  Task<void> reject_and_close(beast::tcp_stream& stream, int status, std::string why);
+  Task<void> reject_and_close(tcp::socket& socket, SocketDeadline& deadline, int status, std::string why);
 
   // Reads and drops the client's remaining bytes until it closes or `linger` passes.
-  Task<void> linger_and_close(beast::tcp_stream& stream, beast::flat_buffer& buffer);
+  Task<void> linger_and_close(tcp::socket& socket, SocketDeadline& deadline, beast::flat_buffer& buffer);
 
   net::io_context& io_;
   ServerOptions options_;

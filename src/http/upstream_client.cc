@@ -24,12 +24,12 @@ bool is_stale_connection_error(const boost::system::error_code& ec) {
 }
 
 // Over plain TCP the request is written at once (write_now.h); what does not
-// fit, and anything over TLS, waits under the stream's timeout.
+// fit, and anything over TLS, waits under the connection's deadline.
 Task<boost::system::error_code> write_all(UpstreamStream& stream, const std::array<net::const_buffer, 2>& bytes) {
   beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(bytes);
   boost::system::error_code ec;
   if (!stream.is_tls()) {
-    ec = write_now(stream.tcp().socket(), rest);
+    ec = write_now(stream.socket(), rest);
     if (ec || beast::buffer_bytes(rest) == 0) co_return ec;
   }
   std::tie(ec, std::ignore) = co_await net::async_write(stream, rest, nothrow);
@@ -103,6 +103,7 @@ UpstreamCall::UpstreamCall(std::shared_ptr<UpstreamPool> pool, std::unique_ptr<U
 UpstreamCall::~UpstreamCall() {
   abort_.clear();
   if (!conn_) return;
+  conn_->deadline.expires_never();  // an idle pooled connection waits without one
   const bool reusable = !aborted_ && !failed_ && parser_.is_done() && parser_.keep_alive() &&
                         conn_->buffer.size() == 0;
   if (reusable) ++conn_->requests_served;
@@ -126,7 +127,7 @@ void UpstreamCall::abort() {
 
 Error UpstreamCall::read_error(const boost::system::error_code& ec) const {
   if (aborted_ || abort_.aborted()) return make_error(Errc::client_closed, "the client closed the connection");
-  if (ec == beast::error::timeout)
+  if (conn_ && conn_->deadline.expired())
     return make_error(Errc::upstream_timeout, "the upstream did not finish its response within the total timeout");
   return make_error(Errc::upstream_unreachable, "the upstream connection failed mid-response: " + ec.message());
 }
@@ -139,7 +140,7 @@ Task<Result<bool>> UpstreamCall::read_some(std::string& out) {
   // What came with the head (a whole small answer, often) needs no read.
   boost::system::error_code ec;
   if (conn_->buffer.size() == 0 || (!parse_buffered(parser_, conn_->buffer, ec) && !ec && body.empty())) {
-    conn_->stream.tcp().expires_at(deadline_);
+    conn_->deadline.expires_at(deadline_);
     std::tie(ec, std::ignore) = co_await http::async_read_some(conn_->stream, conn_->buffer, parser_, nothrow);
     // The parser stops after each chunk of a chunked body. A burst of SSE events
     // usually arrives in one read: parse all of it now, so that the caller relays
@@ -209,23 +210,26 @@ Task<Result<std::unique_ptr<UpstreamConnection>>> UpstreamClient::connect(const 
     co_return make_error(Errc::upstream_unreachable, "cannot resolve " + p.host + ": " + rec.message());
   }
   auto conn = std::make_unique<UpstreamConnection>(p.tls ? UpstreamStream(ex_, tls_) : UpstreamStream(ex_));
-  auto& tcp_stream = conn->stream.tcp();
-  tcp_stream.expires_at(connect_deadline);
+  conn->deadline.expires_at(connect_deadline);
   abort.on_abort([s = &conn->stream] { s->close(); });
-  auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, nothrow);
+  // Each address is tried in turn (the socket reopened for it) until the deadline closes it.
+  const auto before_deadline = [d = &conn->deadline](const boost::system::error_code&, const tcp::endpoint&) {
+    return !d->expired();
+  };
+  auto [cec, ep] = co_await net::async_connect(conn->stream.socket(), endpoints, before_deadline, nothrow);
   if (abort.aborted()) co_return make_error(Errc::client_closed, "the client closed the connection");
-  if (cec == beast::error::timeout)
+  if (conn->deadline.expired())
     co_return make_error(Errc::upstream_timeout, "connecting to " + p.host + ":" + p.port + " took longer than " + ms(p.timeouts.connect));
   if (cec) co_return make_error(Errc::upstream_unreachable, "cannot connect to " + p.host + ":" + p.port + ": " + cec.message());
   boost::system::error_code ignored;
-  tcp_stream.socket().set_option(tcp::no_delay(true), ignored);
+  conn->stream.socket().set_option(tcp::no_delay(true), ignored);
   if (auto* tls = conn->stream.tls()) {
     if (!SSL_set_tlsext_host_name(tls->native_handle(), p.host.c_str()))
       co_return make_error(Errc::upstream_unreachable, "cannot set TLS SNI for " + p.host);
     tls->set_verify_callback(net::ssl::host_name_verification(p.host));
     auto [hec] = co_await tls->async_handshake(net::ssl::stream_base::client, nothrow);
     if (abort.aborted()) co_return make_error(Errc::client_closed, "the client closed the connection");
-    if (hec == beast::error::timeout)
+    if (conn->deadline.expired())
       co_return make_error(Errc::upstream_timeout, "the TLS handshake with " + p.host + " took longer than " + ms(p.timeouts.connect));
     if (hec) co_return make_error(Errc::upstream_unreachable, "TLS handshake with " + p.host + " failed: " + hec.message());
   }
@@ -268,7 +272,7 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::start(const Prov
       }
     }
 
-    conn->stream.tcp().expires_at(std::min(deadline, Clock::now() + p.timeouts.first_byte));
+    conn->deadline.expires_at(std::min(deadline, Clock::now() + p.timeouts.first_byte));
     auto call = std::make_unique<UpstreamCall>(pool, std::move(conn), deadline, abort);
     auto wec = co_await write_all(call->conn_->stream, request_bytes);
     boost::system::error_code hec = wec;
@@ -280,7 +284,7 @@ Task<Result<std::unique_ptr<UpstreamResponse>>> UpstreamClient::start(const Prov
     call->failed_ = true;
     if (abort.aborted()) co_return closed();
     if (reused && !call->parser_.got_some() && is_stale_connection_error(hec)) continue;
-    if (hec == beast::error::timeout)
+    if (call->conn_->deadline.expired())
       co_return make_error(Errc::upstream_timeout, "provider " + p.name + " sent no response head within " +
                                                        ms(std::min(p.timeouts.first_byte, p.timeouts.total)));
     co_return make_error(Errc::upstream_unreachable, "provider " + p.name + " (" + p.host + ":" + p.port +

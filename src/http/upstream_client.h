@@ -24,6 +24,7 @@
 #include "core/result.h"
 #include "http/asio.h"
 #include "http/upstream.h"
+#include "http/socket_deadline.h"
 #include "http/upstream_response.h"
 #include "http/upstream_stream.h"
 
@@ -33,8 +34,9 @@ class UpstreamPool;
 
 // An upstream connection with the state that survives between requests.
 struct UpstreamConnection {
-  explicit UpstreamConnection(UpstreamStream s) : stream(std::move(s)) {}
+  explicit UpstreamConnection(UpstreamStream s) : stream(std::move(s)), deadline(stream.get_executor(), stream.socket()) {}
   UpstreamStream stream;
+  SocketDeadline deadline;  // the connect, first-byte or total deadline of the call using it; none while idle
   beast::flat_buffer buffer;
   int requests_served = 0;
 };

@@ -2,6 +2,9 @@
 // streaming, accounting, retries, fallbacks, cooldowns, cancellation, errors.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 
@@ -127,6 +130,45 @@ TEST_F(GatewayTest, StreamCutBeforeUsageIsEstimatedAndEndsWithAnErrorEvent) {
   EXPECT_TRUE(records[0].usage.estimated);
   EXPECT_GT(records[0].usage.completion_tokens, 0);
   EXPECT_EQ(records[0].status, 502);
+}
+
+// A provider whose whole answer must come within 700 ms.
+HarnessOptions short_total_timeout() {
+  HarnessOptions o;
+  o.threads = 1;
+  o.more_providers =
+      "  short:\n    base_url: {FAKE}/v1\n    api_key_env: FULCRUM_TEST_KEY\n"
+      "    timeouts: {connect_ms: 1000, first_byte_ms: 1000, total_ms: 700}\n    retries: {max: 0}\n";
+  o.more_tiers = "  short:\n    provider: short\n    model: fake-short\n    price: {input: 1, output: 1}\n";
+  return o;
+}
+
+TEST(UpstreamDeadline, AStreamPastTheTotalTimeoutEndsWithATimeoutEvent) {
+  Harness h(short_total_timeout());
+  const auto started = std::chrono::steady_clock::now();
+  auto r = h.chat(body_with("short", R"({"chunks":30,"chunk_delay_ms":100})", true));  // 3 s of events
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(r.status, 200);
+  auto events = sse_data(r.body);
+  ASSERT_GE(events.size(), 2u) << r.body;
+  EXPECT_NE(events.back().find("upstream_timeout"), std::string::npos) << events.back();
+  EXPECT_NE(events.back().find("total timeout"), std::string::npos) << events.back();
+  EXPECT_GE(took, std::chrono::milliseconds(600));
+  EXPECT_LT(took, std::chrono::milliseconds(2500)) << "cut at the total timeout, not at the stream's end";
+  auto records = h.observer().wait_for(1);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].status, 504);
+}
+
+TEST(UpstreamDeadline, AnIdlePooledConnectionOutlivesItsLastCallsDeadline) {
+  Harness h(short_total_timeout());
+  auto first = h.chat(body_with("short", ""));
+  ASSERT_EQ(first.status, 200) << first.body;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // past the first call's total deadline
+  auto second = h.chat(body_with("short", R"({"chunks":3})", true));
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.body.find("error"), std::string::npos) << second.body;
+  EXPECT_EQ(h.fake().connections_accepted(), 1) << "the idle connection was closed, or not reused";
 }
 
 TEST_F(GatewayTest, NonStreamWithoutUsageIsEstimated) {

@@ -410,6 +410,30 @@ TEST(HostileClient, ATrickledHeaderIsClosedAfterTheReadTimeoutWhileAnIdleConnect
   EXPECT_EQ(idle.read_all().rfind("HTTP/1.1 200", 0), 0u);
 }
 
+TEST(SlowClient, AKeptAliveConnectionIsClosedAfterTheIdleTimeoutUnlessItKeepsAsking) {
+  HarnessOptions o;
+  o.top_extra = "clients: {idle_timeout_ms: 500}\n";
+  Harness h(o);
+  RawClient client(h.port());
+  ASSERT_TRUE(client.connected());
+  // A request every 200 ms for 1.6 s, past three idle timeouts: each moves the deadline on.
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(client.send_all("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")) << "request " << i;
+    ASSERT_TRUE(client.readable_within(1000)) << "request " << i;
+    char buf[4096];
+    const auto n = ::recv(client.fd(), buf, sizeof buf, 0);
+    ASSERT_GT(n, 12) << "closed while in use, at request " << i;
+    EXPECT_EQ(std::string_view(buf, 12), "HTTP/1.1 200");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // Then it falls quiet: closed at the idle timeout.
+  const auto quiet = std::chrono::steady_clock::now();
+  EXPECT_EQ(client.read_all(3000), "");
+  const auto waited = std::chrono::steady_clock::now() - quiet;
+  EXPECT_GE(waited, std::chrono::milliseconds(250)) << "closed before the idle timeout";
+  EXPECT_LT(waited, std::chrono::milliseconds(2000)) << "not closed at the idle timeout";
+}
+
 // curl asks for the go-ahead before a body over 1 MB and, without one, waits a
 // second before it sends the body anyway.
 TEST(SlowClient, AClientExpectingContinueGetsItAtOnceAndATooLargeBodyIsRefusedBeforeItIsSent) {
