@@ -727,7 +727,7 @@ Task<AttemptOutcome> ChatCompletion::deliver_stream(std::size_t tier, UpstreamRe
     }
     record_.ttfb_ms = ms_between(t0_, Clock::now());
   }
-  StreamAccounting relay(request_->client_wants_usage);
+  StreamAccounting relay(request_->client_wants_usage, held);  // a held stream is judged on its logprobs
   bool costed = false;
   auto cost_comment = [&]() -> std::string {
     Usage usage = relay.usage();

@@ -6,6 +6,30 @@
 
 namespace fulcrum {
 
+namespace {
+
+// The backlog's bound: past it, the kept events are counted and dropped.
+constexpr std::size_t kBacklogBytes = 16 * 1024;
+
+// Whether a chunk's JSON may hold a usage object: a "usage" key whose value
+// opens an object. Cheap, and never wrong in the direction that matters: a
+// usage object cannot be written without this text, but for a key spelled
+// with \u escapes, so any escape sends the chunk to the parser too. A false
+// alarm (the text in a nested object) only costs a parse.
+bool may_hold_usage(std::string_view data) {
+  for (std::size_t at = data.find("\"usage\""); at != std::string_view::npos; at = data.find("\"usage\"", at + 1)) {
+    std::size_t i = at + 7;
+    while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i;
+    if (i == data.size() || data[i] != ':') continue;
+    ++i;
+    while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i;
+    if (i < data.size() && data[i] == '{') return true;
+  }
+  return data.find("\\u") != std::string_view::npos;
+}
+
+}  // namespace
+
 void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
                                 const std::function<std::string()>& cost_comment) {
   if (saw_done_) return;  // the stream ended at [DONE]: anything after it is not relayed, nor charged twice
@@ -19,7 +43,22 @@ void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
     out.append(ev.raw);
     return;
   }
-  const auto chunk = read_answer(ev.data, AnswerPart::delta, kMaxLogprobs - std::min(kMaxLogprobs, logprobs_.size()));
+  if (!wants_logprobs_ && !may_hold_usage(ev.data)) {
+    // Its characters count only if usage never comes: keep it for then.
+    if (!saw_usage_) {
+      if (ev.data.size() > kBacklogBytes) {
+        if (const auto chunk = read_answer(ev.data, AnswerPart::delta, 0)) answer_code_points_ += chunk->answer_code_points;
+      } else {
+        if (backlog_.size() + ev.data.size() > kBacklogBytes) count_backlog();
+        backlog_.append(ev.data);
+        backlog_ends_.push_back(static_cast<std::uint32_t>(backlog_.size()));
+      }
+    }
+    out.append(ev.raw);
+    return;
+  }
+  const auto chunk = read_answer(ev.data, AnswerPart::delta,
+                                 wants_logprobs_ ? kMaxLogprobs - std::min(kMaxLogprobs, logprobs_.size()) : 0);
   if (!chunk) {  // not ours to judge: relay as is
     out.append(ev.raw);
     return;
@@ -29,11 +68,29 @@ void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
   if (chunk->usage) {
     usage_ = *chunk->usage;
     saw_usage_ = true;
+    backlog_.clear();  // usage came: the kept characters will not be needed
+    backlog_ends_.clear();
     // fulcrum asked for this chunk on its own account; a client that did not
     // ask for it might not expect a chunk without choices.
     if (!client_wants_usage_ && chunk->choices_empty) return;
   }
   out.append(ev.raw);
+}
+
+void StreamAccounting::count_backlog() {
+  std::size_t begin = 0;
+  for (const auto end : backlog_ends_) {
+    const std::string_view data(backlog_.data() + begin, end - begin);
+    if (const auto chunk = read_answer(data, AnswerPart::delta, 0)) answer_code_points_ += chunk->answer_code_points;
+    begin = end;
+  }
+  backlog_.clear();
+  backlog_ends_.clear();
+}
+
+std::int64_t StreamAccounting::answer_code_points() {
+  count_backlog();
+  return answer_code_points_;
 }
 
 void StreamAccounting::feed(std::string_view bytes, std::string& out,

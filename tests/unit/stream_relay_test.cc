@@ -101,3 +101,48 @@ TEST(StreamAccounting, CountsWhatAWholeAnswerWouldCount) {
 }
 
 }  // namespace fulcrum
+
+namespace fulcrum {
+
+// Events without usage are counted only when usage never comes; the count must
+// not depend on that laziness: many small events (past the backlog's bound),
+// a big one, and usage written with spaces or an escaped key.
+TEST(StreamAccounting, CountsEveryEventWhenUsageNeverComesWhateverTheirSizes) {
+  std::string stream;
+  for (int i = 0; i < 600; ++i)
+    stream += "data: {\"choices\":[{\"delta\":{\"content\":\"abcd\"}}],\"usage\":null}\n\n";
+  stream += "data: {\"choices\":[{\"delta\":{\"content\":\"" + std::string(40000, 'x') + "\"}}]}\n\n";
+  stream += "data: {\"choices\":[{\"delta\":{\"content\":\"said \\\"usage\\\": {\"}}]}\n\n";  // the text, in a string
+  StreamAccounting acc(false);
+  auto out = relay(stream, 1000, acc);
+  EXPECT_EQ(out, stream);
+  EXPECT_FALSE(acc.saw_usage());
+  EXPECT_EQ(acc.answer_code_points(), 600 * 4 + 40000 + 15);
+}
+
+TEST(StreamAccounting, FindsUsageHoweverItIsWritten) {
+  for (const std::string usage : {R"("usage" : { "prompt_tokens": 5, "completion_tokens": 2 })",
+                                  R"("\u0075sage":{"prompt_tokens":5,"completion_tokens":2})"}) {
+    StreamAccounting acc(false);
+    auto out = relay("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: {\"choices\":[]," + usage +
+                         "}\n\ndata: [DONE]\n\n",
+                     4096, acc);
+    EXPECT_TRUE(acc.saw_usage()) << usage;
+    EXPECT_EQ(acc.usage().prompt_tokens, 5) << usage;
+    EXPECT_EQ(out.find("prompt_tokens"), std::string::npos) << "the usage-only chunk the client did not ask for";
+  }
+}
+
+TEST(StreamAccounting, ReadsLogprobsOnlyForACascade) {
+  const std::string stream =
+      "data: {\"choices\":[{\"delta\":{\"content\":\"a\"},\"logprobs\":{\"content\":[{\"logprob\":-0.5}]}}]}\n\n";
+  StreamAccounting judged(false, true), relayed(false);
+  relay(stream, 4096, judged);
+  relay(stream, 4096, relayed);
+  EXPECT_EQ(judged.logprobs(), std::vector<double>{-0.5});
+  EXPECT_TRUE(relayed.logprobs().empty());
+  EXPECT_EQ(judged.answer_code_points(), 1);
+  EXPECT_EQ(relayed.answer_code_points(), 1);
+}
+
+}  // namespace fulcrum
