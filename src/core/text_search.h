@@ -16,9 +16,10 @@
 
 namespace fulcrum {
 
-inline bool contains_common(std::string_view text, std::string_view needle) {
+// Where `needle` first occurs in `text` at or after `from`, or npos.
+inline std::size_t find_common(std::string_view text, std::string_view needle, std::size_t from = 0) {
   const std::size_t n = text.size(), m = needle.size();
-  std::size_t i = 0;
+  std::size_t i = from;
 #if defined(__SSE2__)
   if (m >= 2) {
     const __m128i first = _mm_set1_epi8(needle[0]), second = _mm_set1_epi8(needle[1]);
@@ -29,12 +30,16 @@ inline bool contains_common(std::string_view text, std::string_view needle) {
       auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, second))));
       for (; hits != 0; hits &= hits - 1) {
         const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(hits));
-        if (at + m <= n && std::memcmp(text.data() + at, needle.data(), m) == 0) return true;
+        if (at + m <= n && std::memcmp(text.data() + at, needle.data(), m) == 0) return at;
       }
     }
   }
 #endif
-  return text.find(needle, i) != std::string_view::npos;
+  return text.find(needle, i);
+}
+
+inline bool contains_common(std::string_view text, std::string_view needle) {
+  return find_common(text, needle) != std::string_view::npos;
 }
 
 }  // namespace fulcrum

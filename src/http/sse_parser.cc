@@ -2,7 +2,30 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace fulcrum {
+namespace {
+
+// The first '\n' or '\r' in [p, end), or end. Sixteen bytes a step: a byte
+// loop here cost several instructions a byte, most of a streamed answer's relay.
+const char* find_line_end(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  for (; end - p >= 16; p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const int hits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+    if (hits != 0) return p + __builtin_ctz(static_cast<unsigned>(hits));
+  }
+#endif
+  while (p < end && *p != '\n' && *p != '\r') ++p;
+  return p;
+}
+
+}  // namespace
 
 void SseParser::feed(std::string_view bytes) {
   if (event_start_ > 0) {
@@ -30,15 +53,8 @@ void SseParser::take_line(std::string_view line) {
 
 bool SseParser::next(SseEvent& out) {
   while (true) {
-    // The line's end: memchr scans a vector at a time, where a byte loop took
-    // several instructions a byte (most of a streamed answer's relay cost).
     const std::size_t n = buf_.size();
-    const char* from = buf_.data() + scan_;
-    const char* end = buf_.data() + n;
-    const auto* lf = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(end - from)));
-    const char* stop = lf ? lf : end;
-    if (const auto* cr = static_cast<const char*>(std::memchr(from, '\r', static_cast<std::size_t>(stop - from)))) stop = cr;
-    const auto i = static_cast<std::size_t>(stop - buf_.data());
+    const auto i = static_cast<std::size_t>(find_line_end(buf_.data() + scan_, buf_.data() + n) - buf_.data());
     if (i == n) {
       scan_ = n;
       return false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text_search.h"
 #include "openai/answer_reader.h"
 
 namespace fulcrum {
@@ -17,15 +18,16 @@ constexpr std::size_t kBacklogBytes = 16 * 1024;
 // with \u escapes, so any escape sends the chunk to the parser too. A false
 // alarm (the text in a nested object) only costs a parse.
 bool may_hold_usage(std::string_view data) {
-  for (std::size_t at = data.find("\"usage\""); at != std::string_view::npos; at = data.find("\"usage\"", at + 1)) {
-    std::size_t i = at + 7;
+  constexpr std::string_view kKey = "\"usage\"";
+  for (auto at = find_common(data, kKey); at != std::string_view::npos; at = find_common(data, kKey, at + 1)) {
+    std::size_t i = at + kKey.size();
     while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i;
     if (i == data.size() || data[i] != ':') continue;
     ++i;
     while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i;
     if (i < data.size() && data[i] == '{') return true;
   }
-  return data.find("\\u") != std::string_view::npos;
+  return contains_common(data, "\\u");
 }
 
 }  // namespace

@@ -47,6 +47,24 @@ TEST(SseParser, SplitsEventsAndKeepsRawBytesUnderEverySplit) {
   }
 }
 
+// Lines longer than a vector step, ending in each of the three line ends at every offset.
+TEST(SseParser, FindsLineEndsAtEveryOffsetOfLongLines) {
+  const char* const ends[] = {"\n", "\r\n", "\r"};
+  std::string input;
+  std::vector<std::string> expected;
+  for (std::size_t len = 0; len < 70; ++len) {
+    const std::string value(len, static_cast<char>('a' + len % 26));
+    const char* end = ends[len % 3];
+    input += "data: " + value + end + end;
+    expected.push_back(value);
+  }
+  for (std::size_t piece : {1u, 5u, 16u, 17u, 64u, 100000u}) {
+    auto events = parse_in_pieces(input, piece);
+    ASSERT_EQ(events.size(), expected.size()) << "piece size " << piece;
+    for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(events[i].data, expected[i]) << "line " << i;
+  }
+}
+
 TEST(SseParser, HoldsAnUnterminatedEvent) {
   SseParser p;
   p.feed("data: partial");

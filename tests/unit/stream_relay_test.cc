@@ -122,7 +122,8 @@ TEST(StreamAccounting, CountsEveryEventWhenUsageNeverComesWhateverTheirSizes) {
 
 TEST(StreamAccounting, FindsUsageHoweverItIsWritten) {
   for (const std::string usage : {R"("usage" : { "prompt_tokens": 5, "completion_tokens": 2 })",
-                                  R"("\u0075sage":{"prompt_tokens":5,"completion_tokens":2})"}) {
+                                  R"("\u0075sage":{"prompt_tokens":5,"completion_tokens":2})",
+                                  R"("x":{"usage":null,"y":"usage"},"usage":{"prompt_tokens":5,"completion_tokens":2})"}) {
     StreamAccounting acc(false);
     auto out = relay("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: {\"choices\":[]," + usage +
                          "}\n\ndata: [DONE]\n\n",
