@@ -1,6 +1,6 @@
 # Shared by the load benchmarks, the PGO training run and the .deb test (sourced; run from the
-# repository root): the fake upstream, the one-worker gateway config they compare, and a wait for a
-# process's "listening on" line. The sourcing script owns `pids` (killed at exit).
+# repository root): the fake upstream, the one-worker gateway and nginx configs they compare, and a
+# wait for a process's "listening on" line. The sourcing script owns `pids` (killed at exit).
 
 wait_line() {  # file pattern: wait until a line matches, 30 s at most (valgrind starts slowly)
   for _ in $(seq 300); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
@@ -30,6 +30,33 @@ tiers:
   flash: {provider: fake, model: fake-flash, price: {input: 0.14, cached_input: 0.0028, output: 0.28}}
 router: {default: flash}
 YAML
+}
+
+write_nginx_config() {  # dir port [extra top-level lines]: one nginx worker proxying to the fake upstream
+  mkdir -p "$1/nginx"
+  cat > "$1/nginx.conf" <<NGINX
+${3:-}
+worker_processes 1;
+daemon off;
+pid $1/nginx/nginx.pid;
+error_log $1/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $1/nginx/body;
+  proxy_temp_path $1/nginx/proxy;
+  upstream fake { server 127.0.0.1:$fake_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$2;
+    location / {
+      proxy_pass http://fake;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGINX
 }
 
 listening_port() {  # log -> the port of its "listening on 127.0.0.1:PORT" line

@@ -28,29 +28,7 @@ source bench/lib.sh
 start_fake_upstream "$out"
 
 nginx_port=$(free_port)
-mkdir -p "$out/nginx"
-cat > "$out/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $out/nginx/nginx.pid;
-error_log $out/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $out/nginx/body;
-  proxy_temp_path $out/nginx/proxy;
-  upstream fake { server 127.0.0.1:$fake_port; keepalive 128; }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / {
-      proxy_pass http://fake;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
-  }
-}
-NGINX
+write_nginx_config "$out" "$nginx_port"
 nginx -c "$out/nginx.conf" -e "$out/nginx/error.log" & pids+=($!)
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break; sleep 0.1; done
 curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" || { echo "nginx did not start:" >&2; cat "$out/nginx/error.log" >&2; exit 1; }

@@ -166,8 +166,9 @@ class SessionSink final : public ResponseSink {
   }
 
   // A write the client must take within write_timeout_; on timeout the
-  // deadline closes the socket, and the failed write cancels the upstream call. No timer runs between writes: a stream may wait on
-  // its upstream for as long as the upstream's own timeouts allow.
+  // deadline closes the socket, and the failed write cancels the upstream
+  // call. No deadline runs between writes: a stream may wait on its upstream
+  // for as long as the upstream's own timeouts allow.
   // Most writes fit in the socket's send buffer: they are tried at once, with
   // no timer and no suspension; only the rest of a write that does not fit
   // waits, under the timeout.
