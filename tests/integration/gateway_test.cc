@@ -1,6 +1,10 @@
 // The gateway in-process against the scriptable fake upstream: forwarding,
 // streaming, accounting, retries, fallbacks, cooldowns, cancellation, errors.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -169,6 +173,43 @@ TEST(UpstreamDeadline, AnIdlePooledConnectionOutlivesItsLastCallsDeadline) {
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(second.body.find("error"), std::string::npos) << second.body;
   EXPECT_EQ(h.fake().connections_accepted(), 1) << "the idle connection was closed, or not reused";
+}
+
+// A listener whose accept queue is full: the kernel drops further SYNs, so a
+// connect to it neither succeeds nor fails until the caller gives up.
+TEST(UpstreamDeadline, AConnectThatHangsEndsAtTheConnectTimeout) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor full(io, {boost::asio::ip::make_address("127.0.0.1"), 0}, true);
+  full.listen(0);
+  // Non-blocking connects (Asio's connect would wait for each): the first fill the queue.
+  std::vector<int> fill;
+  for (int i = 0; i < 4; ++i) {
+    fill.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(full.local_endpoint().port());
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::connect(fill.back(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  struct CloseAll {
+    std::vector<int>& fds;
+    ~CloseAll() {
+      for (int fd : fds) ::close(fd);
+    }
+  } close_all{fill};
+  HarnessOptions o;
+  o.more_providers = "  hung:\n    base_url: http://127.0.0.1:" + std::to_string(full.local_endpoint().port()) +
+                     "/v1\n    api_key_env: FULCRUM_TEST_KEY\n"
+                     "    timeouts: {connect_ms: 400, first_byte_ms: 1000, total_ms: 5000}\n    retries: {max: 0}\n";
+  o.more_tiers = "  hung:\n    provider: hung\n    model: x\n    price: {input: 1, output: 1}\n";
+  Harness h(o);
+  const auto started = std::chrono::steady_clock::now();
+  auto r = h.chat(body_with("hung", ""));
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_NE(r.body.find("took longer than 400 ms"), std::string::npos) << r.body;
+  EXPECT_GE(took, std::chrono::milliseconds(350));
+  EXPECT_LT(took, std::chrono::milliseconds(3000));
 }
 
 TEST_F(GatewayTest, NonStreamWithoutUsageIsEstimated) {
