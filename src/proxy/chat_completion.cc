@@ -783,6 +783,7 @@ Task<AttemptOutcome> ChatCompletion::deliver_stream(std::size_t tier, UpstreamRe
         co_return AttemptOutcome::escalate();
       }
       held = false;
+      relay.stop_reading_logprobs();  // judged: the rest of the stream is relayed as any other
       if (!co_await sink_.begin_stream(200, base_headers(), "text/event-stream")) {
         call.abort();
         co_return make_error(Errc::client_closed, "the client closed the connection");

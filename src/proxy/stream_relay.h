@@ -43,8 +43,10 @@ class StreamAccounting {
   // What the answer says (openai/answer_reader.h), to estimate usage from when none comes.
   std::int64_t answer_code_points();
   // Logprobs of the first answer tokens of choice 0, in order (at most kMaxLogprobs);
-  // only when constructed with `wants_logprobs`.
+  // only when constructed with `wants_logprobs`, until stop_reading_logprobs().
   const std::vector<double>& logprobs() const { return logprobs_; }
+  // The verdict is given: later events are parsed only when they carry usage.
+  void stop_reading_logprobs() { wants_logprobs_ = false; }
 
  private:
   void on_event(const SseEvent& ev, std::string& out, const std::function<std::string()>& cost_comment);
