@@ -43,8 +43,7 @@ class SocketDeadline {
   tcp::socket& socket_;
   net::steady_timer timer_;
   Clock::time_point deadline_ = Clock::time_point::max();
-  Clock::time_point armed_at_ = Clock::time_point::max();  // the pending wait's expiry
-  bool waiting_ = false;
+  Clock::time_point armed_at_ = Clock::time_point::max();  // the pending wait's expiry; `never`: none pending
   bool expired_ = false;
   std::uint64_t generation_ = 0;  // tells the current wait's handler from a superseded one
   // False once this object is gone: a handler already queued must not touch it.

@@ -19,13 +19,16 @@ constexpr std::size_t kBacklogBytes = 16 * 1024;
 // alarm (the text in a nested object) only costs a parse.
 bool may_hold_usage(std::string_view data) {
   constexpr std::string_view kKey = "\"usage\"";
+  // The first byte at or after `i` that is not JSON whitespace (data.size() if none).
+  const auto skip_blanks = [&](std::size_t i) {
+    while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i;
+    return i;
+  };
   for (auto at = find_common(data, kKey); at != std::string_view::npos; at = find_common(data, kKey, at + 1)) {
-    std::size_t i = at + kKey.size();
-    while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i;
-    if (i == data.size() || data[i] != ':') continue;
-    ++i;
-    while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r')) ++i;
-    if (i < data.size() && data[i] == '{') return true;
+    const std::size_t colon = skip_blanks(at + kKey.size());
+    if (colon == data.size() || data[colon] != ':') continue;
+    const std::size_t value = skip_blanks(colon + 1);
+    if (value < data.size() && data[value] == '{') return true;
   }
   return contains_common(data, "\\u");
 }
@@ -49,7 +52,7 @@ void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
     // Its characters count only if usage never comes: keep it for then.
     if (!saw_usage_) {
       if (ev.data.size() > kBacklogBytes) {
-        if (const auto chunk = read_answer(ev.data, AnswerPart::delta, 0)) answer_code_points_ += chunk->answer_code_points;
+        count(ev.data);
       } else {
         if (backlog_.size() + ev.data.size() > kBacklogBytes) count_backlog();
         backlog_.append(ev.data);
@@ -79,11 +82,14 @@ void StreamAccounting::on_event(const SseEvent& ev, std::string& out,
   out.append(ev.raw);
 }
 
+void StreamAccounting::count(std::string_view data) {
+  if (const auto chunk = read_answer(data, AnswerPart::delta, 0)) answer_code_points_ += chunk->answer_code_points;
+}
+
 void StreamAccounting::count_backlog() {
   std::size_t begin = 0;
   for (const auto end : backlog_ends_) {
-    const std::string_view data(backlog_.data() + begin, end - begin);
-    if (const auto chunk = read_answer(data, AnswerPart::delta, 0)) answer_code_points_ += chunk->answer_code_points;
+    count(std::string_view(backlog_.data() + begin, end - begin));
     begin = end;
   }
   backlog_.clear();

@@ -50,6 +50,7 @@ class StreamAccounting {
 
  private:
   void on_event(const SseEvent& ev, std::string& out, const std::function<std::string()>& cost_comment);
+  void count(std::string_view data);  // adds an event's characters to answer_code_points_
   void count_backlog();
 
   bool client_wants_usage_;
