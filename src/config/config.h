@@ -152,7 +152,7 @@ struct LedgerConfig {
   // database this often (SQLite: it follows this process's own records).
   std::chrono::milliseconds dashboard_refresh{5000};
   std::size_t queue = 100000;  // records waiting to be written; more are dropped (and counted)
-  std::chrono::milliseconds flush{2};  // a burst of records gathers this long before its commit
+  std::chrono::milliseconds flush{20};  // a burst of records gathers this long (or to 256 records) before its commit
   std::int64_t max_size_mb = 0;        // > 0: the file stops growing here; later records are lost and counted
   // `capture: prompts` keeps each routed request's prompt text (its first
   // capture_max_chars bytes) beside its row, for `fulcrum train --ledger`;

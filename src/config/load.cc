@@ -365,8 +365,6 @@ ConfigLoadResult load_config_text(const std::string& yaml_text, const std::strin
         cfg->ledger.dashboard_refresh = std::chrono::milliseconds(*v);
       if (auto v = r.integer(l, "queue", "ledger", 1, 100000000)) cfg->ledger.queue = static_cast<std::size_t>(*v);
       if (auto v = r.integer(l, "flush_ms", "ledger", 0, 10000)) cfg->ledger.flush = std::chrono::milliseconds(*v);
-      // A database across the network: fewer, larger transactions (a round trip and a commit each).
-      else if (is_postgres_url(cfg->ledger.path)) cfg->ledger.flush = std::chrono::milliseconds(20);
       if (auto v = r.integer(l, "max_size_mb", "ledger", 1, 100000000)) cfg->ledger.max_size_mb = *v;
       if (auto v = r.string(l, "capture", "ledger", false)) {
         if (*v == "prompts") cfg->ledger.capture_prompts = true;

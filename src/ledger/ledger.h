@@ -33,7 +33,8 @@ namespace fulcrum {
 struct LedgerOptions {
   LedgerLocation where;
   std::size_t queue_capacity = 100000;
-  std::chrono::milliseconds flush_interval{2};  // a burst gathers this long, then commits
+  // A burst gathers this long (or until kGatherLimit records), then commits.
+  std::chrono::milliseconds flush_interval{20};
   std::int64_t max_bytes = 0;  // SQLite, > 0: the file stops growing here; records past it fail (and are counted)
   std::int64_t prompt_retention_ms = 30LL * 86400000;  // captured prompts older than this are deleted
   std::chrono::milliseconds retry_max{5000};   // database unreachable: the longest wait between tries
@@ -77,6 +78,8 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   // Under mutex_, after a record was queued: true when the writer must be woken.
   bool queued_locked();
   bool enqueue_feedback_locked(const FeedbackRecord& feedback);  // admit, queue; true: wake the writer
+  // Under mutex_: the writer is to write what is queued without gathering more.
+  void make_urgent_locked();
   void writer_loop();
   // Writes the batch, waiting out an unreachable database (until stop_grace after shutdown began).
   void write_batch(const LedgerBatch& batch);
@@ -99,6 +102,12 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   static constexpr std::size_t kGatherLimit = 256;
   std::atomic<std::uint32_t> work_{kWorkNone};
   std::condition_variable wake_;  // ends a retry's back-off at shutdown (write_batch)
+  // Ends a gathering burst early once it is urgent. Request threads never take
+  // gather_mutex_ (the writer holds it at idle priority), so a notice can come
+  // between the writer's check and its wait: then the burst gathers for the
+  // whole interval, as if no notice had come.
+  std::mutex gather_mutex_;
+  std::condition_variable gather_cv_;
   std::condition_variable committed_cv_;
   LedgerBatch queue_;
   std::size_t held_ = 0;         // items the writer took and has not finished with

@@ -233,6 +233,24 @@ TEST_F(LedgerTest, TheWriterWaitsForRecordsAtIdlePriority) {
   EXPECT_EQ(written, 3);
 }
 
+TEST_F(LedgerTest, ABurstGathersForTheFlushIntervalUnlessItReachesTheGatherLimit) {
+  // A minute's interval: a lone record waits in the queue; 256 records end the
+  // gathering at once, so a batch's work stays bounded however long the interval.
+  auto ledger = Ledger::open(LedgerOptions{path, 100000, std::chrono::minutes(1)});
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  (*ledger)->on_request_done(record("lone", "flash", 200, 1, 1000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ((*ledger)->queue_depth(), 1u) << "the record did not wait for its burst";
+  for (int i = 1; i < 256; ++i) (*ledger)->on_request_done(record(std::to_string(i), "flash", 200, 1, 1000 + i));
+  for (int i = 0; i < 1000 && (*ledger)->queue_depth() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ((*ledger)->queue_depth(), 0u) << "256 records did not end the gathering";
+  auto reader = open_sql_reader(LedgerLocation(path));
+  ASSERT_TRUE(reader) << reader.error().message;
+  std::int64_t written = -1;
+  ASSERT_TRUE((*reader)->query("SELECT COUNT(*) FROM requests", {}, [&](const SqlRow& row) { written = row.integer(0); }));
+  EXPECT_EQ(written, 256);
+}
+
 TEST_P(LedgerOnBothTest, CapturedPromptsJoinTheirLatestFeedbackAndExpire) {
   const auto now = unix_ms_now();
   {
