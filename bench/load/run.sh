@@ -65,7 +65,10 @@ for port in "$fake_port" "$nginx_port" "$fulcrum_port"; do
 done
 for kind in small stream; do
   for ((r = 1; r <= rounds; r++)); do
-    for target in direct nginx fulcrum; do
+    # nginx and fulcrum take turns going second, so that a machine getting
+    # slower or faster during a round does not favour one of them.
+    order="direct nginx fulcrum"; ((r % 2 == 0)) && order="direct fulcrum nginx"
+    for target in $order; do
       case $target in direct) port=$fake_port ;; nginx) port=$nginx_port ;; fulcrum) port=$fulcrum_port ;; esac
       read -r a b c <<< "$(measure "$target-$r" "$port" "$kind")"
       rps[$kind-$target]+="$a "; p50[$kind-$target]+="$b "; p99[$kind-$target]+="$c "
@@ -80,6 +83,7 @@ for kind in small stream; do
   done
 done
 
+declare -A added_p50 added_p99
 echo "| workload | target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms |"
 echo "|---|---|---|---|---|---|---|"
 for kind in small stream; do
@@ -91,8 +95,9 @@ for kind in small stream; do
     if [ "$target" = direct ]; then
       printf "| %s | %s | %.0f | %.3f | %.3f | - | - |\n" "$kind" "$label" "$m_rps" "$m_p50" "$m_p99"
     else
+      added_p50[$kind-$target]=$(echo "$m_p50 - $d_p50" | bc -l); added_p99[$kind-$target]=$(echo "$m_p99 - $d_p99" | bc -l)
       printf "| %s | %s | %.0f | %.3f | %.3f | %.3f | %.3f |\n" "$kind" "$label" "$m_rps" "$m_p50" "$m_p99" \
-        "$(echo "$m_p50 - $d_p50" | bc -l)" "$(echo "$m_p99 - $d_p99" | bc -l)"
+        "${added_p50[$kind-$target]}" "${added_p99[$kind-$target]}"
     fi
   done
 done
@@ -103,6 +108,11 @@ for kind in small stream; do
        "(rounds: $(echo "${tput_ratio[$kind]}" | range)); added p50 fulcrum/nginx" \
        "$(echo "${p50_ratio[$kind]}" | median | xargs printf "%.2f")x (rounds: $(echo "${p50_ratio[$kind]}" | range)); added p99 fulcrum/nginx" \
        "$(echo "${p99_ratio[$kind]}" | median | xargs printf "%.2f")x (rounds: $(echo "${p99_ratio[$kind]}" | range))"
+  # A round's p99 ratio swings when nginx's added p99 is a few microseconds;
+  # the ratio of the table's medians (over every round) moves less.
+  echo "  - of the medians above: added p50 fulcrum/nginx" \
+       "$(echo "${added_p50[$kind-fulcrum]} / ${added_p50[$kind-nginx]}" | bc -l 2>/dev/null | xargs printf "%.2f")x, added p99" \
+       "$(echo "${added_p99[$kind-fulcrum]} / ${added_p99[$kind-nginx]}" | bc -l 2>/dev/null | xargs printf "%.2f")x"
 done
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
