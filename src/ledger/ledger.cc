@@ -48,6 +48,7 @@ void Ledger::close() {
     stopping_ = true;
     make_urgent_locked();
   }
+  end_gathering_surely();
   work_.notify_all();
   wake_.notify_all();  // a retry's back-off (write_batch)
   if (writer_.joinable()) writer_.join();
@@ -66,6 +67,13 @@ bool Ledger::admit_locked() {
 
 void Ledger::make_urgent_locked() {
   if (work_.exchange(kWorkUrgent, std::memory_order_relaxed) != kWorkUrgent) gather_cv_.notify_one();
+}
+
+void Ledger::end_gathering_surely() {
+  // The writer checks work_ under gather_mutex_ and releases it only by waiting:
+  // once we have held it, the writer has either seen the urgency or is waiting.
+  { std::lock_guard pass(gather_mutex_); }
+  gather_cv_.notify_one();
 }
 
 bool Ledger::queued_locked() {
@@ -164,7 +172,10 @@ void Ledger::flush() {
   behind_ = true;  // whoever flushes waits for it
   const auto target = enqueued_;
   make_urgent_locked();
+  lock.unlock();
+  end_gathering_surely();
   work_.notify_one();
+  lock.lock();
   committed_cv_.wait(lock, [&] { return committed_ >= target; });
 }
 

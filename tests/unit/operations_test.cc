@@ -244,11 +244,17 @@ TEST_F(LedgerTest, ABurstGathersForTheFlushIntervalUnlessItReachesTheGatherLimit
   for (int i = 1; i < 256; ++i) (*ledger)->on_request_done(record(std::to_string(i), "flash", 200, 1, 1000 + i));
   for (int i = 0; i < 1000 && (*ledger)->queue_depth() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ((*ledger)->queue_depth(), 0u) << "256 records did not end the gathering";
+  // A flush ends it too, rather than waiting out the minute.
+  (*ledger)->on_request_done(record("last", "flash", 200, 1, 2000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer is gathering again
+  const auto asked = std::chrono::steady_clock::now();
+  (*ledger)->flush();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(30)) << "the flush waited out the interval";
   auto reader = open_sql_reader(LedgerLocation(path));
   ASSERT_TRUE(reader) << reader.error().message;
   std::int64_t written = -1;
   ASSERT_TRUE((*reader)->query("SELECT COUNT(*) FROM requests", {}, [&](const SqlRow& row) { written = row.integer(0); }));
-  EXPECT_EQ(written, 256);
+  EXPECT_EQ(written, 257);
 }
 
 TEST_P(LedgerOnBothTest, CapturedPromptsJoinTheirLatestFeedbackAndExpire) {
