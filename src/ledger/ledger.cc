@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
+#include "core/timed_wait.h"
 
 namespace fulcrum {
 namespace {
@@ -48,7 +49,6 @@ void Ledger::close() {
     stopping_ = true;
     make_urgent_locked();
   }
-  end_gathering_surely();
   work_.notify_all();
   wake_.notify_all();  // a retry's back-off (write_batch)
   if (writer_.joinable()) writer_.join();
@@ -66,14 +66,8 @@ bool Ledger::admit_locked() {
 }
 
 void Ledger::make_urgent_locked() {
-  if (work_.exchange(kWorkUrgent, std::memory_order_relaxed) != kWorkUrgent) gather_cv_.notify_one();
-}
-
-void Ledger::end_gathering_surely() {
-  // The writer checks work_ under gather_mutex_ and releases it only by waiting:
-  // once we have held it, the writer has either seen the urgency or is waiting.
-  { std::lock_guard pass(gather_mutex_); }
-  gather_cv_.notify_one();
+  // Once per kGatherLimit records at most, or a flush or stop: a syscall is cheap here.
+  if (work_.exchange(kWorkUrgent, std::memory_order_release) != kWorkUrgent) wake_waiters(work_);
 }
 
 bool Ledger::queued_locked() {
@@ -172,10 +166,7 @@ void Ledger::flush() {
   behind_ = true;  // whoever flushes waits for it
   const auto target = enqueued_;
   make_urgent_locked();
-  lock.unlock();
-  end_gathering_surely();
   work_.notify_one();
-  lock.lock();
   committed_cv_.wait(lock, [&] { return committed_ >= target; });
 }
 
@@ -205,11 +196,11 @@ void Ledger::writer_loop() {
     // and larger ones cost less (at one connection, a 2 ms interval took
     // 15-20 us of writer CPU a request, 20 ms 6-7 us); kGatherLimit records
     // end the gathering early, which bounds a batch's work at any load.
-    if (work_.load(std::memory_order_acquire) != kWorkUrgent) {
-      std::unique_lock gather(gather_mutex_);
-      gather_cv_.wait_for(gather, options_.flush_interval,
-                          [&] { return work_.load(std::memory_order_acquire) == kWorkUrgent; });
-    }
+    // (work_ is kWorkQueued or kWorkUrgent here: only this thread clears it.)
+    const auto gathered = std::chrono::steady_clock::now() + options_.flush_interval;
+    for (auto now = std::chrono::steady_clock::now();
+         work_.load(std::memory_order_acquire) != kWorkUrgent && now < gathered; now = std::chrono::steady_clock::now())
+      wait_while_equal(work_, kWorkQueued, gathered - now);
     // mutex_ is taken at normal priority only: a SCHED_IDLE thread preempted
     // while holding it would keep every request thread that records a request
     // waiting until a core went idle, which under full load can be long.

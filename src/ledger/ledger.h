@@ -80,9 +80,6 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   bool enqueue_feedback_locked(const FeedbackRecord& feedback);  // admit, queue; true: wake the writer
   // Under mutex_: the writer is to write what is queued without gathering more.
   void make_urgent_locked();
-  // Off the request path (a flush, shutdown): ends the gathering with no
-  // notice lost, by passing through gather_mutex_ before notifying.
-  void end_gathering_surely();
   void writer_loop();
   // Writes the batch, waiting out an unreachable database (until stop_grace after shutdown began).
   void write_batch(const LedgerBatch& batch);
@@ -100,17 +97,12 @@ class Ledger final : public RequestObserver, public FeedbackStore {
   // What the writer has to do: set under mutex_ (so a record queued after the
   // writer took the queue always leaves it set), waited on and cleared by the
   // writer, which never waits on mutex_ to sleep (writer_loop).
-  // Urgent: a flush, a stop, or a burst of kGatherLimit records: written without gathering more.
+  // Urgent: a flush, a stop, or a burst of kGatherLimit records: written without gathering more
+  // (the writer gathers in a timed wait on work_ itself, core/timed_wait.h, which this ends).
   static constexpr std::uint32_t kWorkNone = 0, kWorkQueued = 1, kWorkUrgent = 2;
   static constexpr std::size_t kGatherLimit = 256;
   std::atomic<std::uint32_t> work_{kWorkNone};
   std::condition_variable wake_;  // ends a retry's back-off at shutdown (write_batch)
-  // Ends a gathering burst early once it is urgent. Request threads never take
-  // gather_mutex_ (the writer holds it at idle priority), so their notice can
-  // come between the writer's check and its wait: then the burst gathers for
-  // the whole interval, as if no notice had come.
-  std::mutex gather_mutex_;
-  std::condition_variable gather_cv_;
   std::condition_variable committed_cv_;
   LedgerBatch queue_;
   std::size_t held_ = 0;         // items the writer took and has not finished with
