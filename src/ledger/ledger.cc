@@ -194,13 +194,15 @@ void Ledger::writer_loop() {
     // longest a record waits before its commit starts. Each batch costs the
     // writer a wake-up, two priority changes each way and a commit, so fewer
     // and larger ones cost less (at one connection, a 2 ms interval took
-    // 15-20 us of writer CPU a request, 20 ms 6-7 us); kGatherLimit records
+    // 15-20 us of writer CPU a request, 20 ms 5-7 us); kGatherLimit records
     // end the gathering early, which bounds a batch's work at any load.
     // (work_ is kWorkQueued or kWorkUrgent here: only this thread clears it.)
-    const auto gathered = std::chrono::steady_clock::now() + options_.flush_interval;
-    for (auto now = std::chrono::steady_clock::now();
-         work_.load(std::memory_order_acquire) != kWorkUrgent && now < gathered; now = std::chrono::steady_clock::now())
+    auto now = std::chrono::steady_clock::now();
+    const auto gathered = now + options_.flush_interval;
+    while (work_.load(std::memory_order_acquire) != kWorkUrgent && now < gathered) {
       wait_while_equal(work_, kWorkQueued, gathered - now);
+      now = std::chrono::steady_clock::now();
+    }
     // mutex_ is taken at normal priority only: a SCHED_IDLE thread preempted
     // while holding it would keep every request thread that records a request
     // waiting until a core went idle, which under full load can be long.
