@@ -229,7 +229,7 @@ int run_train_domains(const TrainDomainsCommand& cmd) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (fold[i] != f) continue;
       const auto truth = domain_of_category(rows[i].category);
-      const bool ok = model.predict(rows[i].prompt, scratch).domain == truth;
+      const bool ok = model.predict(rows[i].routed_text(), scratch).domain == truth;
       correct += ok;
       per_domain[truth].first += ok;
       per_domain[truth].second += 1;
@@ -324,7 +324,7 @@ int report_eval(const EvalCommand& cmd, const ModelPair& pair, const ScoredRows&
   for (std::size_t i = 0; i < n; ++i) {
     weak[i] = std::clamp(s.rows[i]->scores.at(pair.weak), 0.0, 1.0);
     strong[i] = std::clamp(s.rows[i]->scores.at(pair.strong), 0.0, 1.0);
-    length[i] = static_cast<double>(s.rows[i]->prompt.size());
+    length[i] = static_cast<double>(s.rows[i]->routed_text().size());
     learned[i] = s.predicted[i].gain;
     p_weak[i] = s.predicted[i].weak;
     p_strong[i] = s.predicted[i].strong;
@@ -450,9 +450,9 @@ int run_eval_transfer(const EvalCommand& cmd) {
   std::vector<Feature> scratch;
   for (const auto& r : test->rows) {
     s.rows.push_back(&r);
-    s.predicted.push_back(model.probabilities(r.prompt, scratch));
+    s.predicted.push_back(model.probabilities(r.routed_text(), scratch));
     s.fold.push_back(-1);
-    if (!cmd.dump_scores_path.empty()) s.parts.push_back(model.parts(r.prompt, scratch));
+    if (!cmd.dump_scores_path.empty()) s.parts.push_back(model.parts(r.routed_text(), scratch));
   }
   s.description += "\n" + familiarity_note(model);
   if (model.blend().reads_familiarity() && model.familiarity().in_use() && !s.predicted.empty()) {
@@ -502,7 +502,7 @@ int run_eval_ledger(const EvalCommand& cmd) {
     for (const auto& r : completed->rows) train.push_back(&r);
     const auto model = OutcomeModel::train(train, loaded->pair, train_options(cmd));
     for (std::size_t i = 0; i < ledger_rows.size(); ++i)
-      if (fold[i] == f) score[i] = model.probabilities(ledger_rows[i].prompt, scratch).gain;
+      if (fold[i] == f) score[i] = model.probabilities(ledger_rows[i].routed_text(), scratch).gain;
   }
   // The top 30% by held-out score would go to the strong tier.
   std::vector<double> sorted = score;
@@ -578,7 +578,7 @@ int run_eval(const EvalCommand& cmd) {
   if (!cmd.dump_scores_path.empty()) {
     std::vector<Feature> scratch;
     for (std::size_t i = 0; i < s.rows.size(); ++i)
-      s.parts.push_back(held_out.models[static_cast<std::size_t>(s.fold[i])].parts(s.rows[i]->prompt, scratch));
+      s.parts.push_back(held_out.models[static_cast<std::size_t>(s.fold[i])].parts(s.rows[i]->routed_text(), scratch));
   }
   return report_eval(cmd, loaded->pair, s);
 }

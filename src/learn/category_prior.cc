@@ -53,7 +53,7 @@ std::optional<CategoryPrior> CategoryPrior::train(const std::vector<const Labele
     rows_in[lane] += 1;
     gain_sum[lane] += g;
     total_gain += g;
-    const PromptWords words = prompt_words(r->prompt, scratch);
+    const PromptWords words = prompt_words(r->routed_text(), scratch);
     for (std::size_t i = 0; i < words.count; ++i) ++counts[(words.hash[i] & kMask) * lanes + lane];
     words_in[lane] += static_cast<double>(words.count);
   }

@@ -12,7 +12,8 @@
 
 namespace fulcrum {
 
-// fold[i] in [0, folds) for rows[i].
+// fold[i] in [0, folds) for rows[i]; rows with one prompt, or turns of one
+// conversation, share a fold.
 std::vector<int> assign_folds(const std::vector<LabeledPrompt>& rows, int folds, std::uint64_t seed);
 
 struct HeldOut {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -14,6 +15,24 @@ namespace {
 
 Error line_error(const std::string& source, std::size_t line, const std::string& field, const std::string& why) {
   return make_error(Errc::invalid_request, source + ":" + std::to_string(line) + ": " + field + ": " + why, field);
+}
+
+// Sets each later turn's conversation_text: the turns of a conversation in
+// order of `turn` (file order on a tie, as the simulator replays them).
+void join_conversation_turns(std::vector<LabeledPrompt>& rows) {
+  std::map<std::string_view, std::vector<std::size_t>> conversations;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (!rows[i].conversation.empty()) conversations[rows[i].conversation].push_back(i);
+  for (auto& [name, turns] : conversations) {
+    std::stable_sort(turns.begin(), turns.end(), [&](std::size_t a, std::size_t b) { return rows[a].turn < rows[b].turn; });
+    std::string so_far = rows[turns.front()].prompt;
+    for (std::size_t k = 1; k < turns.size(); ++k) {
+      auto& row = rows[turns[k]];
+      so_far += '\n';
+      so_far += row.prompt;
+      row.conversation_text = so_far;
+    }
+  }
 }
 
 // Brings every score to 0..1 (see load_dataset); an error for a range no known scale explains.
@@ -130,9 +149,13 @@ Result<Dataset> parse_dataset(std::string_view text, const std::string& source, 
       if (!m->value().is_object()) return line_error(source, line_no, "metadata", "must be an object");
       row.metadata_json = boost::json::serialize(m->value());
     }
-    if (row.contaminated && options.drop_contaminated) continue;
     out.rows.push_back(std::move(row));
   }
+  // Turns are joined before contaminated rows go: the gateway would still
+  // have been sent a dropped turn as part of the next one.
+  join_conversation_turns(out.rows);
+  if (options.drop_contaminated)
+    std::erase_if(out.rows, [](const LabeledPrompt& r) { return r.contaminated; });
   if (out.rows.empty()) return make_error(Errc::invalid_request, source + ": the workload has no usable rows");
   out.models.assign(models.begin(), models.end());
   if (auto e = normalize_scores(out, source)) return *e;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -35,6 +36,15 @@ struct LabeledPrompt {
   // place in it (`fulcrum simulate` resends earlier turns as the prefix).
   std::string conversation;
   std::int64_t turn = 0;
+  // A later turn's conversation so far as the gateway's router reads it
+  // (router.prompt's default roles: system and user; a row holds user turns
+  // only): the earlier turns' prompts and this one, joined by newlines. Empty
+  // for a first turn and a lone prompt.
+  std::string conversation_text;
+
+  // What the router reads for this row: training, eval and calibration score
+  // a turn on the text it would be routed on, not on its last message alone.
+  std::string_view routed_text() const { return conversation_text.empty() ? std::string_view(prompt) : conversation_text; }
 };
 
 struct Dataset {

@@ -50,7 +50,7 @@ DomainClassifier DomainClassifier::train(const std::vector<const LabeledPrompt*>
   x.reserve(rows.size());
   for (const auto* r : rows) {
     x.emplace_back();
-    extract_text_features(r->prompt, features, x.back());
+    extract_text_features(r->routed_text(), features, x.back());
   }
   std::vector<LogisticModel> models;
   for (const auto domain : kDomains) {

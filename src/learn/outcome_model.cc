@@ -73,7 +73,7 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
   for (std::size_t k = 0; k < order.size(); ++k) {
     const auto& r = *rows[order[k]];
     std::vector<Feature> f;
-    extract_text_features(r.prompt, o.features, f);
+    extract_text_features(r.routed_text(), o.features, f);
     const bool cal = k < n_cal;
     (cal ? cal_x : fit_x).push_back(std::move(f));
     (cal ? cal_w : fit_w).push_back(std::clamp(r.scores.at(pair.weak), 0.0, 1.0));
@@ -143,8 +143,8 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
     std::vector<Feature> scratch;
     PromptWords words;
     for (const auto* r : gain_rows) {
-      extract_text_features(r->prompt, o.features, scratch, false, &words);
-      shapes.push_back(prompt_shape(r->prompt, words));
+      extract_text_features(r->routed_text(), o.features, scratch, false, &words);
+      shapes.push_back(prompt_shape(r->routed_text(), words));
       wins.push_back(strong_gain(*r, pair) > 0 ? 1.0 : 0.0);
     }
   }
@@ -155,7 +155,7 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
     std::vector<PromptWords> words;
     words.reserve(rows.size());
     std::vector<Feature> scratch;
-    for (const auto* r : rows) words.push_back(prompt_words(r->prompt, scratch));
+    for (const auto* r : rows) words.push_back(prompt_words(r->routed_text(), scratch));
     model.familiarity_ = PhraseFamiliarity::train(words);
   }
   struct Moments {
@@ -170,7 +170,7 @@ OutcomeModel OutcomeModel::train(const std::vector<const LabeledPrompt*>& rows, 
     std::vector<Feature> scratch;
     for (std::size_t i = 0; i < gain_rows.size(); ++i) {
       PromptWords words;
-      const double inv_norm = extract_text_features(gain_rows[i]->prompt, o.features, scratch, false, &words);
+      const double inv_norm = extract_text_features(gain_rows[i]->routed_text(), o.features, scratch, false, &words);
       const auto p = model.lexical(scratch, inv_norm, words);
       g.add(p.gain);
       h.add(1 - p.weak);

@@ -17,7 +17,7 @@ Result<CompletedRows> complete_outcomes(std::vector<LabeledPrompt> rows, const M
     return none;
   });
   std::vector<std::vector<Feature>> x(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) extract_text_features(rows[i].prompt, options.features, x[i]);
+  for (std::size_t i = 0; i < rows.size(); ++i) extract_text_features(rows[i].routed_text(), options.features, x[i]);
   const auto fold = assign_folds(rows, folds, options.sgd.seed);
   for (const auto* tier : {&pair.weak, &pair.strong}) {
     std::size_t observed = 0;

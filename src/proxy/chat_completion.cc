@@ -18,6 +18,7 @@
 #include "proxy/attempt_plan.h"
 #include "proxy/stream_relay.h"
 #include "proxy/whole_answer.h"
+#include "routing/features.h"
 #include "routing/policy.h"
 
 namespace fulcrum {
@@ -340,9 +341,13 @@ Task<std::optional<Error>> ChatCompletion::cover(std::size_t tier) {
 
 void ChatCompletion::finish(int status) {
   const auto now = Clock::now();
-  // Routed requests only: a prompt refused before routing teaches the router nothing.
+  // Routed requests only: a prompt refused before routing teaches the router
+  // nothing. What is kept is what the router read (router.prompt's roles, a
+  // long prompt's head and tail), so that `fulcrum train --ledger` learns
+  // from the text it will be routing on, not from answers and tool output.
   if (config_.ledger.capture_prompts && request_ && !record_.tier.empty())
-    record_.prompt = clip_utf8(request_->prompt_text(), config_.ledger.capture_max_chars);
+    record_.prompt = clip_utf8(FeatureExtractor::prompt_sample(*request_, config_.router.prompt).text,
+                               config_.ledger.capture_max_chars);
   record_.status = status;
   record_.total_ms = ms_between(t0_, now);
   for (auto& span : record_.upstream_attempts)  // the attempt that answered ends with the request

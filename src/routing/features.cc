@@ -103,7 +103,8 @@ FeatureExtractor::FeatureExtractor(const RouterConfig& config, const OutcomeMode
   }
 }
 
-FeatureExtractor::PromptSample FeatureExtractor::prompt_sample(const ChatRequest& request) const {
+FeatureExtractor::PromptSample FeatureExtractor::prompt_sample(const ChatRequest& request,
+                                                              const PromptSelection& selection) {
   std::vector<const boost::json::value*> picked;
   if (auto it = request.body.find("messages"); it != request.body.end())
     for (const auto& m : it->value().as_array()) {
@@ -111,12 +112,12 @@ FeatureExtractor::PromptSample FeatureExtractor::prompt_sample(const ChatRequest
       auto role = mo.find("role");
       if (role == mo.end() || !role->value().is_string()) continue;
       const std::string_view r = role->value().get_string();
-      if (std::find(config_.prompt.roles.begin(), config_.prompt.roles.end(), r) == config_.prompt.roles.end()) continue;
+      if (std::find(selection.roles.begin(), selection.roles.end(), r) == selection.roles.end()) continue;
       if (auto c = mo.find("content"); c != mo.end()) picked.push_back(&c->value());
     }
   std::size_t first = 0;
-  if (config_.prompt.last_n > 0 && picked.size() > static_cast<std::size_t>(config_.prompt.last_n))
-    first = picked.size() - static_cast<std::size_t>(config_.prompt.last_n);
+  if (selection.last_n > 0 && picked.size() > static_cast<std::size_t>(selection.last_n))
+    first = picked.size() - static_cast<std::size_t>(selection.last_n);
   // The text is every piece followed by a newline, less the last newline; its
   // pieces are views into the body, so the whole need never be copied.
   std::vector<std::string_view> pieces;
@@ -157,7 +158,7 @@ Result<RequestFeatures> FeatureExtractor::extract(const ChatRequest& request, co
                                                   bool every_feature) const {
   RequestFeatures f;
   if (auto it = request.body.find("messages"); it != request.body.end()) f.message_count = it->value().as_array().size();
-  const auto sample = prompt_sample(request);
+  const auto sample = prompt_sample(request, config_.prompt);
   const std::string_view text = sample.text;
   f.prompt_chars = static_cast<std::int64_t>(sample.total_chars);
   f.prompt_tokens_estimate = estimate_tokens(text);

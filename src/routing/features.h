@@ -85,7 +85,7 @@ class FeatureExtractor {
     std::size_t total_chars = 0;
     bool cut() const { return total_chars > text.size(); }
   };
-  PromptSample prompt_sample(const ChatRequest& request) const;
+  static PromptSample prompt_sample(const ChatRequest& request, const PromptSelection& selection);
 
  private:
   const RouterConfig& config_;

@@ -10,6 +10,28 @@
 #include "routing/router.h"
 
 namespace fulcrum {
+namespace {
+
+// The messages the gateway would have been sent for row i: a later turn
+// resends its conversation so far, each earlier answer as the model of the
+// tier that gave it wrote it (empty where the data has no response).
+boost::json::array conversation_messages(const Workload& w, const std::vector<Route>& routes, std::size_t i) {
+  std::vector<std::size_t> earlier;
+  for (auto at = w.rows[i].previous; at; at = w.rows[*at].previous) earlier.push_back(*at);
+  boost::json::array messages;
+  for (auto k = earlier.rbegin(); k != earlier.rend(); ++k) {
+    const auto& row = *w.rows[*k].source;
+    const auto& model = w.tiers[routes[*k].escalated_to.value_or(routes[*k].tier)].model;
+    const auto answer = row.responses.find(model);
+    messages.push_back(boost::json::object{{"role", "user"}, {"content", row.prompt}});
+    messages.push_back(boost::json::object{
+        {"role", "assistant"}, {"content", answer == row.responses.end() ? std::string() : answer->second}});
+  }
+  messages.push_back(boost::json::object{{"role", "user"}, {"content", w.rows[i].source->prompt}});
+  return messages;
+}
+
+}  // namespace
 
 Result<PolicyReplay> replay_policy(const Workload& w, const ConfigPtr& config,
                                    const std::vector<OutcomeModel>& fold_models, const std::vector<int>& fold) {
@@ -52,7 +74,7 @@ Result<PolicyReplay> replay_policy(const Workload& w, const ConfigPtr& config,
     }
     boost::json::object body;
     body["model"] = "auto";
-    body["messages"] = boost::json::array{boost::json::object{{"role", "user"}, {"content", row.prompt}}};
+    body["messages"] = conversation_messages(w, out.routes, i);
     if (!row.metadata_json.empty()) body["metadata"] = boost::json::parse(row.metadata_json);
     auto request = parse_chat_request(boost::json::serialize(body));
     if (!request) return make_error(Errc::invalid_request, "row " + row.id + ": " + request.error().message);

@@ -10,7 +10,7 @@ route() {  # expected-tier expected-reason-prefix prompt [headers...]
   for h in "$@"; do args+=(-H "$h"); done
   local out
   out=$(printf '%s' "$prompt" | "$bin" route --config "$cfg" "${args[@]}")
-  if ! echo "$out" | grep -q "\"tier\":\"$tier\"" || ! echo "$out" | grep -qF "\"reason\":\"$reason"; then
+  if ! grep -q "\"tier\":\"$tier\"" <<< "$out" || ! grep -qF "\"reason\":\"$reason" <<< "$out"; then
     echo "FAIL: expected $tier / $reason... for [$prompt $*], got $out"; fails=$((fails + 1))
   fi
 }

@@ -69,14 +69,14 @@ sed -i 's#      rules: \[{name: hard_tasks, when: {task: \[hard\]}, tier: strong
 "$bin" validate -c "$tmp/threshold.yaml" > /dev/null || fail "threshold config invalid"
 out="$("$bin" calibrate -c "$tmp/threshold.yaml" --data "$data/gsm8k.jsonl" --strong-share 0.3 --requests-per-day 500000 --write)"
 echo "$out"
-echo "$out" | grep -q "strong share      30.0%" || fail "calibrate share"
+grep -q "strong share      30.0%" <<< "$out" || fail "calibrate share"
 written="$(echo "$out" | sed -n 's/^written to .*levels\[0\].at = //p')"
 [ -n "$written" ] || fail "calibrate did not write"
 grep -q "levels: \[{at: $written, tier: strong}\]" "$tmp/threshold.yaml" || fail "value not in the file: $(cat "$tmp/threshold.yaml")"
 grep -q "# calibrated" "$tmp/threshold.yaml" || fail "comment lost"
 "$bin" validate -c "$tmp/threshold.yaml" > /dev/null || fail "written config invalid"
 out="$("$bin" calibrate -c "$examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --quality 0.9)"
-echo "$out" | grep -q "(90.[0-9]% of all-pro 85.77%" || fail "calibrate quality: $out"
+grep -q "(90.[0-9]% of all-pro 85.77%" <<< "$out" || fail "calibrate quality: $out"
 if "$bin" calibrate -c "$tmp/config.yaml" --data "$data/gsm8k.jsonl" --quality 0.9 --write 2>/dev/null; then
   fail "--write without a threshold policy accepted"; fi
 # The shipped example routes with a threshold policy: --write re-picks it (on a copy beside the
@@ -85,8 +85,8 @@ mkdir -p "$tmp/shipped/examples"
 ln -s "$examples/../models" "$tmp/shipped/models"
 cp "$examples/deepseek-v4.yaml" "$tmp/shipped/examples/"
 out="$("$bin" calibrate -c "$tmp/shipped/examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --strong-share 0.5 --write)"
-echo "$out" | grep -q "written to .*levels\[0\].at = " || fail "calibrate --write on the shipped example: $out"
-echo "$out" | grep -q "Note: token sizes: " || fail "calibrate does not say which token sizes it used: $out"
+grep -q "written to .*levels\[0\].at = " <<< "$out" || fail "calibrate --write on the shipped example: $out"
+grep -q "Note: token sizes: " <<< "$out" || fail "calibrate does not say which token sizes it used: $out"
 "$bin" validate -c "$tmp/shipped/examples/deepseek-v4.yaml" > /dev/null || fail "re-calibrated example invalid"
 # Out of the box, model: auto routes: a short greeting to flash, a demanding request to pro.
 route() { echo "$1" | "$bin" route -c "$examples/deepseek-v4.yaml"; }
@@ -94,16 +94,16 @@ route "hi, how are you?" | grep -q '"tier":"flash"' || fail "greeting not on fla
 hard='Alice is older than Bob, Bob is older than Carol, and Dan is younger than Carol but older than Eve. Who is the second youngest?'
 route "$hard" | grep -q '"tier":"pro"' || fail "reasoning puzzle not on pro: $(route "$hard")"
 msg="$("$bin" calibrate -c "$examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --daily-budget 1 --requests-per-day 500000 2>&1 || true)"
-echo "$msg" | grep -q "below the cheapest cut" || fail "budget below all-flash: $msg"
+grep -q "below the cheapest cut" <<< "$msg" || fail "budget below all-flash: $msg"
 
 # breakeven: the article's example.
 out="$("$bin" breakeven --cheap-cost 0.00028 --strong-cost 0.005 --error-cost 10 --error-cost 100)"
 echo "$out"
-echo "$out" | grep -q 'error cost $10: .* every 2,119 requests' || fail "breakeven \$10"
-echo "$out" | grep -q 'error cost $100: .* every 21,186 requests' || fail "breakeven \$100"
+grep -q 'error cost $10: .* every 2,119 requests' <<< "$out" || fail "breakeven \$10"
+grep -q 'error cost $100: .* every 21,186 requests' <<< "$out" || fail "breakeven \$100"
 out="$("$bin" breakeven -c "$examples/deepseek-v4.yaml" --tokens 2000:500 --error-cost 10 --cheap-error-rate 0.023 --strong-error-rate 0.011)"
-echo "$out" | grep -q 'flash $0.00042, pro $0.001305' || fail "breakeven from config prices: $out"
-echo "$out" | grep -q 'upgrade to pro' || fail "breakeven verdict: $out"
+grep -q 'flash $0.00042, pro $0.001305' <<< "$out" || fail "breakeven from config prices: $out"
+grep -q 'upgrade to pro' <<< "$out" || fail "breakeven verdict: $out"
 if "$bin" breakeven --cheap-cost 0.005 --strong-cost 0.001 --error-cost 10 2>/dev/null; then fail "inverted costs accepted"; fi
 
 # simulate and recommend on the real sets.
@@ -126,26 +126,26 @@ grep -Eq '^all pro +\$653 +80\.6%' "$tmp/mmlu.txt" || fail "mmlu all pro: 500K x
 grep -Eq '^all flash +\$210 +68\.1%' "$tmp/mmlu.txt" || fail "mmlu all flash: 500K x (2000 x 0.14 + 500 x 0.28) / 1M = \$210"
 out="$("$bin" recommend -c "$examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --requests-per-day 500000)"
 echo "$out"
-echo "$out" | grep -q "^situation: *mixed workload (20-40% complex)" || fail "recommend gsm8k"
+grep -q "^situation: *mixed workload (20-40% complex)" <<< "$out" || fail "recommend gsm8k"
 out="$("$bin" recommend -c "$examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --latency-budget-ms 200)"
-echo "$out" | grep -q "^recommendation: flash only" || fail "recommend latency-critical: $out"
+grep -q "^recommendation: flash only" <<< "$out" || fail "recommend latency-critical: $out"
 "$bin" eval --data "$data/gsm8k.jsonl" --svg "$tmp/eval.svg" > /dev/null
 grep -q "learned (APGR" "$tmp/eval.svg" || fail "eval chart"
 
 # Errors: a malformed line names its line and field; an empty workload, an unknown tier, a bad flag exit non-zero.
 printf '{"prompt":"a","outcomes":{"w":{"score":1},"s":{"score":0}}}\n{"prompt":"b","outcomes":{"w":{"score":"high"}}}\n' > "$tmp/bad.jsonl"
 msg="$("$bin" simulate -c "$tmp/config.yaml" --data "$tmp/bad.jsonl" --requests-per-day 10 2>&1 || true)"
-echo "$msg" | grep -q "bad.jsonl:2: outcomes.w.score: is required and must be a number" || fail "bad line: $msg"
+grep -q "bad.jsonl:2: outcomes.w.score: is required and must be a number" <<< "$msg" || fail "bad line: $msg"
 : > "$tmp/empty.jsonl"
 msg="$("$bin" simulate -c "$tmp/config.yaml" --data "$tmp/empty.jsonl" --requests-per-day 10 2>&1 || true)"
-echo "$msg" | grep -q "the workload has no usable rows" || fail "empty: $msg"
+grep -q "the workload has no usable rows" <<< "$msg" || fail "empty: $msg"
 msg="$("$bin" simulate -c "$tmp/config.yaml" --data "$tmp/rows.jsonl" --requests-per-day 10 --outcome turbo=w 2>&1 || true)"
-echo "$msg" | grep -q "the config has no tier turbo" || fail "unknown tier: $msg"
+grep -q "the config has no tier turbo" <<< "$msg" || fail "unknown tier: $msg"
 msg="$("$bin" simulate -c "$tmp/config.yaml" --data "$tmp/rows.jsonl" --requests-per-day 10 --tokens 12 2>&1 || true)"
-echo "$msg" | grep -q -- "--tokens expects IN:OUT" || fail "bad --tokens: $msg"
+grep -q -- "--tokens expects IN:OUT" <<< "$msg" || fail "bad --tokens: $msg"
 sed 's/price: {input: 1, cached_input: 0.5, output: 2}/price: {input: 0, output: 0}/' "$tmp/config.yaml" > "$tmp/free.yaml"
 msg="$("$bin" simulate -c "$tmp/free.yaml" --data "$tmp/rows.jsonl" --requests-per-day 10 2>&1 || true)"
-echo "$msg" | grep -q "tier cheap has no price" || fail "no price: $msg"
+grep -q "tier cheap has no price" <<< "$msg" || fail "no price: $msg"
 for cmd in "simulate -c $tmp/config.yaml --data $tmp/bad.jsonl --requests-per-day 10" \
            "simulate -c $tmp/config.yaml --data $tmp/rows.jsonl --requests-per-day 0" \
            "calibrate -c $tmp/config.yaml --data $tmp/rows.jsonl" \

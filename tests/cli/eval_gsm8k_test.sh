@@ -13,14 +13,14 @@ awk -v r="$random" 'BEGIN { exit !(r > 0.4 && r < 0.6) }' || { echo "FAIL: rando
 if "$bin" eval --data /nonexistent.jsonl 2>/dev/null; then echo "FAIL: missing file accepted"; exit 1; fi
 bad="$(mktemp)"; printf '{"prompt":"x","outcomes":{"a":{"score":1},"b":{"score":0}}}\n{oops\n' > "$bad"
 msg="$("$bin" eval --data "$bad" 2>&1 || true)"; rm -f "$bad"
-echo "$msg" | grep -q ":2: (line): not valid JSON" || { echo "FAIL: bad line not reported: $msg"; exit 1; }
+grep -q ":2: (line): not valid JSON" <<< "$msg" || { echo "FAIL: bad line not reported: $msg"; exit 1; }
 # Trained on one set, scored on another: chat prompts scored by a GSM8K model.
 arena="$(dirname "$data")/../chat/arena_bench_v1.jsonl"
 transfer="$("$bin" eval --train "$data" --test "$arena" --seed 1)"
 echo "$transfer"
-echo "$transfer" | grep -q "trained on .*gsm8k.jsonl (1307 prompts), scored on .*arena_bench_v1.jsonl (293 prompts)" \
+grep -q "trained on .*gsm8k.jsonl (1307 prompts), scored on .*arena_bench_v1.jsonl (293 prompts)" <<< "$transfer" \
   || { echo "FAIL: transfer header"; exit 1; }
-echo "$transfer" | grep -qE "^\| P\(gpt-4-1106-preview good\) +\| +0\.[0-9]{3} \| +0\.[0-9]{3} \|" || { echo "FAIL: no calibration table"; exit 1; }
+grep -qE "^\| P\(gpt-4-1106-preview good\) +\| +0\.[0-9]{3} \| +0\.[0-9]{3} \|" <<< "$transfer" || { echo "FAIL: no calibration table"; exit 1; }
 if "$bin" eval --data "$data" --test "$arena" 2>/dev/null; then echo "FAIL: --data with --test accepted"; exit 1; fi
 # Scores on a 1-10 scale are normalised (not clamped to a constant router); an unknown range is refused.
 scale="$(mktemp)"
@@ -28,9 +28,9 @@ for i in $(seq 1 80); do
   printf '{"prompt":"item %d %s","outcomes":{"a":{"score":%d},"b":{"score":%d}}}\n' "$i" "$(head -c $((i % 13 + 1)) /dev/zero | tr '\0' 'q')" $(( (i * 7) % 10 + 1 )) $(( (i * 3) % 10 + 1 ))
 done > "$scale"
 msg="$("$bin" eval --data "$scale" --folds 2 2>&1)"
-echo "$msg" | grep -q "scores on a 1-10, as (score - 1) / 9 scale, normalised to 0-1" || { echo "FAIL: no scale note: $msg"; exit 1; }
-if echo "$msg" | grep -q "the same score"; then echo "FAIL: a 1-10 file gave a constant router"; exit 1; fi
+grep -q "scores on a 1-10, as (score - 1) / 9 scale, normalised to 0-1" <<< "$msg" || { echo "FAIL: no scale note: $msg"; exit 1; }
+if grep -q "the same score" <<< "$msg"; then echo "FAIL: a 1-10 file gave a constant router"; exit 1; fi
 sed -i 's/"score":10}/"score":1000}/' "$scale"
 msg="$("$bin" eval --data "$scale" --folds 2 2>&1 || true)"; rm -f "$scale"
-echo "$msg" | grep -q "scores range from 1 to 1000; expected 0/1, 0-1, 1-10 or 0-100" || { echo "FAIL: range not refused: $msg"; exit 1; }
+grep -q "scores range from 1 to 1000; expected 0/1, 0-1, 1-10 or 0-100" <<< "$msg" || { echo "FAIL: range not refused: $msg"; exit 1; }
 echo "eval_gsm8k: ok"

@@ -443,6 +443,31 @@ TEST(GatewayRouting, PoliciesDecideAndExplainAutoRequests) {
   EXPECT_EQ(error_of(bad).at("param").as_string(), "x-fulcrum-budget-usd");
 }
 
+// ledger.capture keeps what the router read, so that `fulcrum train --ledger`
+// learns from the text it will route on: router.prompt's roles (system and
+// user by default), not the earlier answers or tool output the request resends.
+TEST(GatewayCapture, KeepsThePromptTheRouterReadNotTheWholeConversation) {
+  const std::string body = R"({"model":"auto","messages":[
+    {"role":"system","content":"Be brief."},
+    {"role":"user","content":"What is a monad?"},
+    {"role":"assistant","content":"A long answer about monads."},
+    {"role":"tool","tool_call_id":"x","content":"tool output"},
+    {"role":"user","content":[{"type":"text","text":"Shorter,"},{"type":"text","text":"please."}]}]})";
+  for (const auto& [router, expected] :
+       {std::pair<std::string, std::string>{"", "Be brief.\nWhat is a monad?\nShorter,\nplease."},
+        {"  prompt: {roles: [user], last_n: 1}\n", "Shorter,\nplease."}}) {
+    HarnessOptions o;
+    o.top_extra = "ledger: {path: null, capture: prompts}\n";
+    o.router_extra = router;
+    Harness h(o);
+    auto r = h.chat(body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto records = h.observer().wait_for(1);
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].prompt, expected) << router;
+  }
+}
+
 class CascadeTest : public ::testing::TestWithParam<bool> {};  // param: stream
 
 TEST_P(CascadeTest, EscalatesLowConfidenceAnswersAndAccountsBothCalls) {

@@ -292,6 +292,51 @@ TEST(PolicyReplay, RoutesEachRowWithItsMetadataAndGroupsReasons) {
   EXPECT_EQ(r->reasons[0].second, 2u);
 }
 
+TEST(PolicyReplay, ALaterTurnIsRoutedOnItsConversationSoFar) {
+  // Turn 2 alone holds no code; the gateway would be sent turn 1 with it, and
+  // turn 1's answer from the tier that gave it (read here: roles user and assistant).
+  const std::string rows =
+      R"({"id":"t2","prompt":"and shorter?","conversation":"c","turn":2,"outcomes":{"w":{"score":1},"s":{"score":1}}}
+{"id":"t1","prompt":"hello","conversation":"c","turn":1,"outcomes":{"w":{"score":1,"response":"```python\nprint(1)\n```"},"s":{"score":1,"response":"hi"}}}
+{"id":"lone","prompt":"and shorter?","outcomes":{"w":{"score":1},"s":{"score":1}}}
+)";
+  auto c = load_config_text(kConfig + R"(  prompt: {roles: [user, assistant]}
+  policies:
+    - type: rules
+      rules:
+        - {name: code, when: {has_code: true}, tier: strong}
+        - {name: follow_up, when: {message_count: {gte: 3}}, tier: strong}
+)", "test.yaml");
+  ASSERT_TRUE(c.config) << (c.errors.empty() ? "" : c.errors.front());
+  WorkloadOptions o;
+  o.tokens = TokenSizes{10, 10};
+  auto d = parse_dataset(rows, "rows.jsonl");
+  ASSERT_TRUE(d) << d.error().message;
+  auto w = build_workload(*d, ModelPair{"w", "s"}, *c.config, o);
+  ASSERT_TRUE(w) << w.error().message;
+  auto r = replay_policy(*w, c.config, {}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->routes[1].tier, 0u) << "turn 1: one message, no code";
+  EXPECT_EQ(r->routes[2].tier, 0u) << "the same words alone";
+  EXPECT_EQ(r->routes[0].tier, 1u) << "turn 2 reads turn 1's answer from the cheap tier";
+  bool code = false;
+  for (const auto& [reason, n] : r->reasons) code = code || reason.find("code") != std::string::npos;
+  EXPECT_TRUE(code) << "the code rule, not the message count, decided turn 2";
+
+  // Without the answer's code, the message count still sees three messages.
+  auto plain = load_config_text(kConfig + R"(  policies:
+    - type: rules
+      rules: [{name: follow_up, when: {message_count: {gte: 3}}, tier: strong}]
+)", "test.yaml");
+  ASSERT_TRUE(plain.config);
+  w = build_workload(*d, ModelPair{"w", "s"}, *plain.config, o);
+  ASSERT_TRUE(w);
+  r = replay_policy(*w, plain.config, {}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->routes[0].tier, 1u);
+  EXPECT_EQ(r->routes[1].tier, 0u);
+}
+
 TEST(Calibrate, EachTargetPicksTheCutWorkedOutByHand) {
   auto f = make();
   // Scores by row: r1 0.9, r2 0.8, r3 0.1, r4 0.2. Sending the top k to

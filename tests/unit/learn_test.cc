@@ -3,10 +3,13 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "core/text_search.h"
 #include "core/token_estimate.h"
+#include "learn/cross_validation.h"
 #include "learn/dataset.h"
 #include "learn/logistic_model.h"
 #include "learn/outcome_model.h"
@@ -148,6 +151,46 @@ TEST(Dataset, DropsContaminatedRowsAndPicksThePairByMeanScore) {
   DatasetOptions keep;
   keep.drop_contaminated = false;
   EXPECT_EQ(parse_dataset(text, "t.jsonl", keep)->rows.size(), 3u);
+}
+
+TEST(Dataset, ALaterTurnReadsItsConversationSoFarAndItsTurnsShareAFold) {
+  // Listed out of order, with turn 1 contaminated: it is dropped, yet the
+  // gateway would have been sent it with turn 2.
+  const std::string text =
+      R"({"id":"b2","prompt":"b two","conversation":"b","turn":2,"outcomes":{"w":{"score":1}}})" "\n"
+      R"({"id":"a3","prompt":"a three","conversation":"a","turn":3,"outcomes":{"w":{"score":1}}})" "\n"
+      R"({"id":"a1","prompt":"a one","conversation":"a","turn":1,"contaminated":true,"outcomes":{"w":{"score":1}}})" "\n"
+      R"({"id":"lone","prompt":"a one","outcomes":{"w":{"score":1}}})" "\n"
+      R"({"id":"a2","prompt":"a two","conversation":"a","turn":2,"outcomes":{"w":{"score":1}}})" "\n"
+      R"({"id":"b1","prompt":"b one","conversation":"b","turn":1,"outcomes":{"w":{"score":1}}})" "\n";
+  auto d = parse_dataset(text, "t.jsonl");
+  ASSERT_TRUE(d) << d.error().message;
+  std::map<std::string, std::string> read;
+  for (const auto& r : d->rows) read[r.id] = std::string(r.routed_text());
+  EXPECT_EQ(read.count("a1"), 0u);
+  EXPECT_EQ(read["a2"], "a one\na two");
+  EXPECT_EQ(read["a3"], "a one\na two\na three");
+  EXPECT_EQ(read["b1"], "b one");
+  EXPECT_EQ(read["b2"], "b one\nb two");
+  EXPECT_EQ(read["lone"], "a one");
+
+  // Many conversations of three turns: every fold holds whole conversations.
+  std::string many;
+  for (int c = 0; c < 40; ++c)
+    for (int t = 1; t <= 3; ++t)
+      many += R"({"prompt":"turn )" + std::to_string(t) + R"(","conversation":"c)" + std::to_string(c) +
+              R"(","turn":)" + std::to_string(t) + R"(,"outcomes":{"w":{"score":1}}})" "\n";
+  auto m = parse_dataset(many, "m.jsonl");
+  ASSERT_TRUE(m) << m.error().message;
+  const auto fold = assign_folds(m->rows, 5, 7);
+  std::map<std::string, std::set<int>> folds_of;
+  std::set<int> used;
+  for (std::size_t i = 0; i < fold.size(); ++i) {
+    folds_of[m->rows[i].conversation].insert(fold[i]);
+    used.insert(fold[i]);
+  }
+  for (const auto& [c, f] : folds_of) EXPECT_EQ(f.size(), 1u) << c;
+  EXPECT_EQ(used.size(), 5u);
 }
 
 
