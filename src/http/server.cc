@@ -368,9 +368,17 @@ Task<void> HttpServer::session(tcp::socket socket) {
       }
       break;
     }
+    auto& req = parser.get();
+    // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host is refused,
+    // as nginx does; HTTP/1.0 has no Host requirement.
+    if (req.version() >= 11 && req.count(http::field::host) != 1) {
+      std::string why = "malformed HTTP request: an HTTP/1.1 request needs exactly one Host header";
+      co_await reject_and_close(socket, deadline, 400, std::move(why));
+      co_await linger_and_close(socket, deadline, buffer);
+      co_return;
+    }
     deadline.expires_never();
 
-    auto& req = parser.get();
     HttpRequest view;
     view.method = req.method_string();
     view.target = req.target();

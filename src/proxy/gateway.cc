@@ -260,7 +260,7 @@ Task<void> Gateway::dispatch(const GatewayState& state, const HttpRequest& reque
     std::string text = state.metrics->prometheus_text();
     co_await sink.send(200, HeaderList{}, std::move(text), kPrometheus);
   } else {
-    const auto e = make_error(Errc::not_found, "no route for " + std::string(request.method) + " " + path);
+    const auto e = make_error(Errc::not_found, "no route for " + clip_client_text(request.method) + " " + clip_client_text(path));
     co_await send_error(sink, e);
   }
 }

@@ -470,6 +470,9 @@ TEST(HostileClient, AmbiguousOrForeignFramingGetsA400WithItsReason) {
       {"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\nContent-Length: 5\r\n\r\n" + body,
        "multiple Content-Length"},
       {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "bad version"},
+      // RFC 9112 3.2: an HTTP/1.1 request names its one Host.
+      {"GET /healthz HTTP/1.1\r\n\r\n", "an HTTP/1.1 request needs exactly one Host header"},
+      {"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "an HTTP/1.1 request needs exactly one Host header"},
       {std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11) + std::string(40, 'x'), "bad method"},
   };
   for (const auto& [request, reason] : cases) {
@@ -480,6 +483,21 @@ TEST(HostileClient, AmbiguousOrForeignFramingGetsA400WithItsReason) {
     EXPECT_NE(answer.find("malformed HTTP request: " + reason), std::string::npos) << answer;
   }
   EXPECT_TRUE(h.fake().requests().empty()) << "nothing reached the upstream";
+}
+
+TEST(HostileClient, AnHttp10RequestNeedsNoHostAndAnUnknownPathIsNotEchoedWhole) {
+  Harness h;
+  RawClient old(h.port());
+  ASSERT_TRUE(old.send_all("GET /healthz HTTP/1.0\r\n\r\n"));
+  const auto answered = old.read_all(2000);
+  EXPECT_EQ(answered.rfind("HTTP/1.0 200", 0), 0u) << answered.substr(0, 200);
+  // A 20 KB path: the 404 names its start and its size, not all of it.
+  RawClient lost(h.port());
+  ASSERT_TRUE(lost.send_all("GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  const auto missing = lost.read_all(2000);
+  EXPECT_EQ(missing.rfind("HTTP/1.1 404", 0), 0u) << missing.substr(0, 200);
+  EXPECT_LT(missing.size(), 1024u);
+  EXPECT_NE(missing.find("(20001 bytes)"), std::string::npos) << missing;
 }
 
 TEST(HostileClient, ACompressedBodyGetsA415NamingTheEncoding) {
