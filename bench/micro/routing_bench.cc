@@ -15,6 +15,7 @@
 #include "config/load.h"
 #include "learn/category_prior.h"
 #include "learn/dataset.h"
+#include "learn/number_counts.h"
 #include "learn/task_kind.h"
 #include "learn/text_features.h"
 #include "openai/chat_request.h"
@@ -166,6 +167,28 @@ void BM_RouteDecisionRealPrompts(benchmark::State& state) {
   state.counters["prompts"] = static_cast<double>(requests.size());
 }
 BENCHMARK(BM_RouteDecisionRealPrompts);
+
+// The number counts' share of a decision (learn/number_counts.h): the
+// windows the shape reads of the 256 real prompts and of the 2,000-token one.
+void BM_NumberCounts(benchmark::State& state) {
+  auto bodies = real_bodies(256);
+  bodies.push_back(body_tokens(2000));
+  std::vector<std::string> texts;
+  for (const auto& body : bodies) {
+    auto req = parse_chat_request(body);
+    if (!req) std::abort();
+    texts.push_back(req->prompt_text());
+  }
+  std::size_t next = 0;
+  for (auto _ : state) {
+    const auto window = PromptWindow::of(texts[next++ % texts.size()]);
+    NumberCounter counter;
+    counter.add(window.head);
+    counter.add(window.tail);
+    benchmark::DoNotOptimize(counter.counts());
+  }
+}
+BENCHMARK(BM_NumberCounts);
 
 // The words the text features hash of each body's prompt (the shipped model's options).
 std::vector<PromptWords> words_of(const std::vector<std::string>& bodies) {

@@ -275,7 +275,7 @@ TierProbabilities OutcomeModel::lexical(const std::vector<Feature>& features, do
 Status OutcomeModel::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return make_error(Errc::invalid_request, path + ": cannot write the model file");
-  out << "fulcrum-outcome-model 6\n" << pair_.weak << '\n' << pair_.strong << '\n'
+  out << "fulcrum-outcome-model 7\n" << pair_.weak << '\n' << pair_.strong << '\n'
       << features_.hash_bits << ' ' << features_.bigrams << ' ' << features_.char_ngrams << '\n';
   weak_.save(out);
   strong_.save(out);
@@ -287,7 +287,7 @@ Status OutcomeModel::save(const std::string& path) const {
   } else {
     out << "category-prior none\n";
   }
-  // Version 3 adds the shape model and the score blend.
+  // Version 3 adds the shape model and the score blend; version 7 its number counts.
   out.precision(17);
   out << "blend " << blend_.shape_weight << ' ' << blend_.hardness_weight << ' ' << blend_.gain_sd << ' '
       << blend_.hardness_mean << ' ' << blend_.hardness_sd << ' ' << blend_.shape_mean << ' ' << blend_.shape_sd
@@ -310,8 +310,8 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
   if (!in) return make_error(Errc::invalid_request, path + ": cannot open the model file");
   std::string magic, weak, strong, shape;
   if (!std::getline(in, magic) || !magic.starts_with("fulcrum-outcome-model ") ||
-      magic.size() != std::string_view("fulcrum-outcome-model 1").size() || magic.back() < '1' || magic.back() > '6')
-    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 to 6)");
+      magic.size() != std::string_view("fulcrum-outcome-model 1").size() || magic.back() < '1' || magic.back() > '7')
+    return make_error(Errc::invalid_request, path + ": not a fulcrum outcome model (version 1 to 7)");
   const int version = magic.back() - '0';
   FeatureOptions f;
   if (!std::getline(in, weak) || !std::getline(in, strong) || !std::getline(in, shape))
@@ -363,7 +363,7 @@ Result<OutcomeModel> OutcomeModel::load(const std::string& path) {
       if (!std::isfinite(x)) return make_error(Errc::invalid_request, path + ": bad blend line (not a number)");
     if (b.shape_weight < 0 || b.hardness_weight < 0 || b.gain_sd < 0 || !(b.hardness_sd > 0) || !(b.shape_sd > 0))
       return make_error(Errc::invalid_request, path + ": bad blend line (negative weight or spread)");
-    auto shape_model = ShapeModel::load(in);
+    auto shape_model = ShapeModel::load(in, version >= 7 ? kShapeFeatures : kShapeFeaturesBeforeNumbers);
     if (!shape_model) return make_error(Errc::invalid_request, path + ": " + shape_model.error().message);
     model.shape_ = std::move(shape_model.value());
   }

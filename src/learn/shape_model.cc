@@ -1,5 +1,6 @@
 #include "learn/shape_model.h"
 
+#include "learn/number_counts.h"
 #include "learn/text_features.h"
 
 #include <array>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <istream>
 #include <ostream>
+#include <string>
 
 #if defined(__SSE2__) && defined(__x86_64__)
 #include <emmintrin.h>
@@ -175,9 +177,12 @@ ShapeVector prompt_shape(const PromptWindow& text, const PromptWords& words) {
   // (learn/text_features.h), and its counts scaled up to its whole length:
   // the cost stays bounded whatever the prompt's size.
   count_shape(text.head, n);
+  NumberCounter numbers;
+  numbers.add(text.head);
   double scale = 1;
   if (!text.tail.empty()) {
     count_shape(text.tail, n);
+    numbers.add(text.tail);
     scale = static_cast<double>(text.total_chars) / static_cast<double>(text.head.size() + text.tail.size());
   }
   // Distinct words among the first PromptWords::kMax the text features read
@@ -197,6 +202,7 @@ ShapeVector prompt_shape(const PromptWindow& text, const PromptWords& words) {
   // training range on a prompt far shorter than any training row ("hi, how
   // are you?"), where correlated log counts extrapolated the wrong way.
   const double per_word = n.words > 0 ? 1 / n.words : 0;
+  const NumberCounts& num = numbers.counts();
   return {std::log1p(static_cast<double>(text.total_chars)),
           std::log1p(scale * n.words),
           words.count > 0 ? n.distinct / static_cast<double>(words.count) : 0.0,
@@ -205,7 +211,14 @@ ShapeVector prompt_shape(const PromptWindow& text, const PromptWords& words) {
           n.sentences * per_word,
           n.commas * per_word,
           std::log1p(scale * n.lines),
-          n.letters * per_word};
+          n.letters * per_word,
+          std::log1p(num.distinct),
+          std::log1p(num.longest),
+          num.decimal ? 1.0 : 0.0,
+          num.percent ? 1.0 : 0.0,
+          num.fraction ? 1.0 : 0.0,
+          std::log1p(num.largest),
+          std::log1p(scale * num.characters)};
 }
 
 ShapeModel ShapeModel::train(const std::vector<ShapeVector>& x, const std::vector<double>& y) {
@@ -219,7 +232,7 @@ ShapeModel ShapeModel::train(const std::vector<ShapeVector>& x, const std::vecto
     for (std::size_t j = 0; j < kShapeFeatures; ++j) var[j] += (v[j] - m.mean_[j]) * (v[j] - m.mean_[j]) / n;
   for (std::size_t j = 0; j < kShapeFeatures; ++j) m.inv_sd_[j] = var[j] > 1e-12 ? 1 / std::sqrt(var[j]) : 0;
 
-  // Nine weights: plain full-batch descent converges in a few hundred steps.
+  // Sixteen weights: plain full-batch descent converges in a few hundred steps.
   constexpr int kSteps = 300;
   constexpr double kRate = 1.0, kL2 = 1e-3;
   for (int step = 0; step < kSteps; ++step) {
@@ -250,14 +263,14 @@ void ShapeModel::save(std::ostream& out) const {
   out << '\n';
 }
 
-Result<ShapeModel> ShapeModel::load(std::istream& in) {
+Result<ShapeModel> ShapeModel::load(std::istream& in, std::size_t features) {
   std::string word;
   std::size_t count = 0;
   ShapeModel m;
-  if (!(in >> word >> count) || word != "shape" || count != kShapeFeatures)
-    return make_error(Errc::invalid_request, "shape model: expected 'shape 9'");
+  if (!(in >> word >> count) || word != "shape" || count != features)
+    return make_error(Errc::invalid_request, "shape model: expected 'shape " + std::to_string(features) + "'");
   if (!(in >> m.bias_)) return make_error(Errc::invalid_request, "shape model: bad bias");
-  for (std::size_t j = 0; j < kShapeFeatures; ++j)
+  for (std::size_t j = 0; j < features; ++j)
     if (!(in >> m.mean_[j] >> m.inv_sd_[j] >> m.weight_[j]) || !std::isfinite(m.mean_[j]) ||
         !std::isfinite(m.inv_sd_[j]) || !std::isfinite(m.weight_[j]))
       return make_error(Errc::invalid_request, "shape model: bad weights");

@@ -1,9 +1,9 @@
 #pragma once
-// A prompt's shape: nine counts that say how much a prompt asks for (its
+// A prompt's shape: sixteen counts that say how much a prompt asks for (its
 // length in characters and words, numbers and lines; the shares of its words
-// that are distinct or capitalised, sentences and commas per word, and the
-// mean word length) and nothing about which benchmark or subject it came
-// from. A logistic model over them, trained on
+// that are distinct or capitalised, sentences and commas per word, the mean
+// word length; and how much arithmetic it carries, learn/number_counts.h)
+// and nothing about which benchmark or subject it came from. A logistic model over them, trained on
 // "the strong tier wins", carries from one kind of traffic to another where
 // the lexical models do not (MMLU -> GSM8K, GSM8K -> MMLU, MMLU + GSM8K ->
 // chat: bench/RESULTS.md); the outcome model blends it into the routing score.
@@ -18,7 +18,9 @@
 
 namespace fulcrum {
 
-inline constexpr std::size_t kShapeFeatures = 9;
+inline constexpr std::size_t kShapeFeatures = 16;
+// Model files before version 7 hold the first nine (no number counts).
+inline constexpr std::size_t kShapeFeaturesBeforeNumbers = 9;
 using ShapeVector = std::array<double, kShapeFeatures>;
 
 // One branch-free pass over the text (its head and tail when long, as the text
@@ -38,7 +40,9 @@ class ShapeModel {
   double margin(const ShapeVector& x) const;
 
   void save(std::ostream& out) const;
-  static Result<ShapeModel> load(std::istream& in);
+  // `features`: how many the file holds (kShapeFeatures, or
+  // kShapeFeaturesBeforeNumbers in an older file: the rest then weigh nothing).
+  static Result<ShapeModel> load(std::istream& in, std::size_t features = kShapeFeatures);
 
  private:
   ShapeVector mean_{}, inv_sd_{}, weight_{};

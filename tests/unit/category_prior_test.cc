@@ -42,6 +42,23 @@ std::string file_text(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+// A model file's shape line as files before version 7 wrote it: nine
+// features, without the number counts.
+std::string with_nine_shape_features(const std::string& file) {
+  const auto at = file.find("\nshape ") + 1;
+  const auto end = file.find('\n', at);
+  std::istringstream fields(file.substr(at, end - at));
+  std::string word;
+  std::size_t count = 0;
+  double v = 0;
+  fields >> word >> count >> v;
+  std::ostringstream nine;
+  nine.precision(17);
+  nine << "shape " << kShapeFeaturesBeforeNumbers << ' ' << v;
+  for (std::size_t j = 0; j < 3 * kShapeFeaturesBeforeNumbers && fields >> v; ++j) nine << ' ' << v;
+  return file.substr(0, at) + nine.str() + file.substr(end);
+}
+
 std::vector<const LabeledPrompt*> pointers(const std::vector<LabeledPrompt>& rows) {
   std::vector<const LabeledPrompt*> out;
   for (const auto& r : rows) out.push_back(&r);
@@ -210,14 +227,14 @@ TEST(OutcomeModel, KeepsEachTiersIsotonicCorrectionWhenSaved) {
 
   // The same file as version 4 (no familiarity) and as version 3 (no isotonic
   // lines either) loads, the latter with Platt's probability alone.
-  const std::string v6 = file_text(path);
+  const std::string nine = with_nine_shape_features(file_text(path));
   const auto with_version = [](std::string file, char version) {
     file[file.find('\n') - 1] = version;
     return file;
   };
-  const auto familiarity_at = v6.find("\nfamiliarity ");
+  const auto familiarity_at = nine.find("\nfamiliarity ");
   ASSERT_NE(familiarity_at, std::string::npos);
-  const std::string v4 = with_version(v6.substr(0, familiarity_at + 1), '4');
+  const std::string v4 = with_version(nine.substr(0, familiarity_at + 1), '4');
   std::ofstream(path, std::ios::binary | std::ios::trunc) << v4;
   auto without_familiarity = OutcomeModel::load(path);
   ASSERT_TRUE(without_familiarity) << without_familiarity.error().message;
@@ -320,7 +337,14 @@ TEST(OutcomeModel, LeansOnTheTaskKindWhereThePromptIsUnfamiliar) {
   const std::string file = file_text(path);
   const auto kind_at = file.rfind("task-kind ");
   ASSERT_NE(kind_at, std::string::npos);
-  std::string v5 = file.substr(0, kind_at);
+  // A version 6 file: the shape without its number counts, the weight kept.
+  std::string v6 = with_nine_shape_features(file);
+  v6[v6.find('\n') - 1] = '6';
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << v6;
+  auto six = OutcomeModel::load(path);
+  ASSERT_TRUE(six) << six.error().message;
+  EXPECT_DOUBLE_EQ(six->blend().kind_weight, 1.0);
+  std::string v5 = v6.substr(0, v6.rfind("task-kind "));
   v5[v5.find('\n') - 1] = '5';
   std::ofstream(path, std::ios::binary | std::ios::trunc) << v5;
   auto old = OutcomeModel::load(path);

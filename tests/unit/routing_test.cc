@@ -219,9 +219,9 @@ TEST(Router, MeasuresTheCodeAndMathMarkersWhenAConditionReadsThem) {
 }
 
 namespace {
-std::string train_tiny_model() {
+std::string train_tiny_model(OutcomeTrainOptions options = {}) {
   const auto path = ::testing::TempDir() + "/tiny-" + std::to_string(::getpid()) + ".model";
-  EXPECT_TRUE(testing::train_synthetic_model(testing::synthetic_workload(400)).save(path));
+  EXPECT_TRUE(testing::train_synthetic_model(testing::synthetic_workload(400), options).save(path));
   return path;
 }
 
@@ -234,7 +234,11 @@ Result<std::unique_ptr<Router>> threshold_router(const std::string& model_path) 
 }  // namespace
 
 TEST(Router, ThresholdLevelsOnTheLearnedScore) {
-  auto router = threshold_router(train_tiny_model());
+  // Without the task-kind term (its own tests are in category_prior_test.cc),
+  // which would lift this unfamiliar proof prompt to the top of the scale.
+  OutcomeTrainOptions no_kind;
+  no_kind.kind_weight = 0;
+  auto router = threshold_router(train_tiny_model(no_kind));
   ASSERT_TRUE(router) << router.error().message;
   auto hard = parse_chat_request(R"({"messages":[{"role":"user","content":"prove the lemma by induction"}]})");
   auto easy = parse_chat_request(R"({"messages":[{"role":"user","content":"say hello to my friend"}]})");

@@ -25,10 +25,9 @@ inline std::vector<LabeledPrompt> synthetic_workload(int n) {
 }
 
 // Small and fast to train: 2^16 buckets, a high learning rate.
-inline OutcomeModel train_synthetic_model(const std::vector<LabeledPrompt>& rows) {
+inline OutcomeModel train_synthetic_model(const std::vector<LabeledPrompt>& rows, OutcomeTrainOptions opt = {}) {
   std::vector<const LabeledPrompt*> ptrs;
   for (const auto& r : rows) ptrs.push_back(&r);
-  OutcomeTrainOptions opt;
   opt.features.hash_bits = 16;
   opt.sgd.learning_rate = opt.gain_sgd.learning_rate = 0.1;
   return OutcomeModel::train(ptrs, ModelPair{"weak", "strong"}, opt);
