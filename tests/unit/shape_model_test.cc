@@ -153,7 +153,7 @@ NumberCounts numbers_byte_by_byte(const std::string& text) {
 }
 
 TEST(NumberCounts, CountsAsTheRulesSayOnAnyBytes) {
-  const std::string alphabet = std::string("a0193%.,/ x\x80\xff-", 16);
+  const std::string alphabet = "a0193%.,/ x\x80\xff-";  // digits, separators, "%", "/", bytes >= 0x80
   std::mt19937 rng(11);
   for (std::size_t len = 0; len < 400; ++len) {
     std::string text;
