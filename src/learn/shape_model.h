@@ -3,10 +3,11 @@
 // length in characters and words, numbers and lines; the shares of its words
 // that are distinct or capitalised, sentences and commas per word, the mean
 // word length; and how much arithmetic it carries, learn/number_counts.h)
-// and nothing about which benchmark or subject it came from. A logistic model over them, trained on
-// "the strong tier wins", carries from one kind of traffic to another where
-// the lexical models do not (MMLU -> GSM8K, GSM8K -> MMLU, MMLU + GSM8K ->
-// chat: bench/RESULTS.md); the outcome model blends it into the routing score.
+// and nothing about which benchmark or subject it came from. A logistic
+// model over them, trained on "the strong tier wins", carries from one kind
+// of traffic to another where the lexical models do not (MMLU -> GSM8K,
+// GSM8K -> MMLU, MMLU + GSM8K -> chat: bench/RESULTS.md); the outcome model
+// blends it into the routing score.
 // Immutable after training or loading; margin() is const and thread-safe.
 #include <array>
 #include <iosfwd>
