@@ -17,14 +17,10 @@ Error line_error(const std::string& source, std::size_t line, const std::string&
   return make_error(Errc::invalid_request, source + ":" + std::to_string(line) + ": " + field + ": " + why, field);
 }
 
-// Sets each later turn's conversation_text: the turns of a conversation in
-// order of `turn` (file order on a tie, as the simulator replays them).
+// Sets each later turn's conversation_text, in the order the simulator
+// replays the turns.
 void join_conversation_turns(std::vector<LabeledPrompt>& rows) {
-  std::map<std::string_view, std::vector<std::size_t>> conversations;
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    if (!rows[i].conversation.empty()) conversations[rows[i].conversation].push_back(i);
-  for (auto& [name, turns] : conversations) {
-    std::stable_sort(turns.begin(), turns.end(), [&](std::size_t a, std::size_t b) { return rows[a].turn < rows[b].turn; });
+  for (const auto& turns : conversation_turns(rows)) {
     std::string so_far = rows[turns.front()].prompt;
     for (std::size_t k = 1; k < turns.size(); ++k) {
       auto& row = rows[turns[k]];
@@ -159,6 +155,19 @@ Result<Dataset> parse_dataset(std::string_view text, const std::string& source, 
   if (out.rows.empty()) return make_error(Errc::invalid_request, source + ": the workload has no usable rows");
   out.models.assign(models.begin(), models.end());
   if (auto e = normalize_scores(out, source)) return *e;
+  return out;
+}
+
+std::vector<std::vector<std::size_t>> conversation_turns(const std::vector<LabeledPrompt>& rows) {
+  std::map<std::string_view, std::vector<std::size_t>> conversations;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (!rows[i].conversation.empty()) conversations[rows[i].conversation].push_back(i);
+  std::vector<std::vector<std::size_t>> out;
+  out.reserve(conversations.size());
+  for (auto& [name, turns] : conversations) {
+    std::stable_sort(turns.begin(), turns.end(), [&](std::size_t a, std::size_t b) { return rows[a].turn < rows[b].turn; });
+    out.push_back(std::move(turns));
+  }
   return out;
 }
 

@@ -66,6 +66,10 @@ struct DatasetOptions {
 Result<Dataset> load_dataset(const std::string& path, const DatasetOptions& options = {});
 Result<Dataset> parse_dataset(std::string_view text, const std::string& source, const DatasetOptions& options = {});
 
+// Each conversation's rows (indices into `rows`) in order of `turn`, file
+// order on a tie; rows without a conversation are in none.
+std::vector<std::vector<std::size_t>> conversation_turns(const std::vector<LabeledPrompt>& rows);
+
 // The pair to route between: `weak`/`strong` when given, otherwise the two
 // models with the lower and higher mean score. Every row must score both.
 struct ModelPair {

@@ -1,7 +1,6 @@
 #include "sim/workload.h"
 
 #include <algorithm>
-#include <map>
 
 #include <algorithm>
 
@@ -131,13 +130,10 @@ Result<Workload> build_workload(const Dataset& data, const ModelPair& pair, cons
                         "=MODEL): its quality is unknown" +
                         (assumed_strong_sizes ? "; it is billed at " + pair.strong + "'s answer sizes" : std::string()));
   // Turns of one conversation, in order: each one's previous turn.
-  std::map<std::string, std::vector<std::size_t>> conversations;
-  for (std::size_t i = 0; i < w.rows.size(); ++i)
-    if (!w.rows[i].source->conversation.empty()) conversations[w.rows[i].source->conversation].push_back(i);
+  // (w.rows[i] is data.rows[i].)
+  const auto conversations = conversation_turns(data.rows);
   std::size_t turns = 0;
-  for (auto& [name, rows] : conversations) {
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](std::size_t a, std::size_t b) { return w.rows[a].source->turn < w.rows[b].source->turn; });
+  for (const auto& rows : conversations) {
     for (std::size_t k = 1; k < rows.size(); ++k) w.rows[rows[k]].previous = rows[k - 1];
     turns += rows.size();
   }
