@@ -37,6 +37,9 @@ std::optional<Dataset> load_rows(const LearnOptions& o) {
     }
     if (!data->score_scale.empty())
       std::cerr << "note: " << path << ": scores on a " << data->score_scale << " scale, normalised to 0-1\n";
+    if (data->turns_without_conversation)
+      std::cerr << "note: " << path << ": " << data->turns_without_conversation
+                << " rows give a turn but no conversation; each is read as a prompt of its own\n";
     for (auto& r : data->rows) all.rows.push_back(std::move(r));
     for (auto& m : data->models)
       if (std::find(all.models.begin(), all.models.end(), m) == all.models.end()) all.models.push_back(m);

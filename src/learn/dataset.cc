@@ -1,6 +1,7 @@
 #include "learn/dataset.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -15,6 +16,21 @@ namespace {
 
 Error line_error(const std::string& source, std::size_t line, const std::string& field, const std::string& why) {
   return make_error(Errc::invalid_request, source + ":" + std::to_string(line) + ": " + field + ": " + why, field);
+}
+
+// A non-negative whole number, written as an integer or as a number with no
+// fraction (2.0, as a float column exports it); nullopt for anything else.
+std::optional<std::int64_t> whole_number(const boost::json::value& v) {
+  if (v.is_int64()) return v.get_int64() >= 0 ? std::optional(v.get_int64()) : std::nullopt;
+  if (v.is_uint64()) {
+    if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(v.get_uint64());
+  }
+  if (v.is_double()) {
+    const double d = v.get_double();
+    if (d >= 0 && d < 9.0e18 && d == std::floor(d)) return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
 }
 
 // Sets each later turn's conversation_text, in the order the simulator
@@ -77,30 +93,41 @@ Result<Dataset> parse_dataset(std::string_view text, const std::string& source, 
     auto* o = v.if_object();
     if (!o) return line_error(source, line_no, "(line)", "expected a JSON object");
     LabeledPrompt row;
-    auto str = [&](const char* key, std::string& dst, bool required) -> std::optional<Error> {
+    // An optional field written as null is absent: tables exported row by row
+    // (pandas, SQL) write a missing value that way.
+    const auto present = [&](const char* key) -> const boost::json::value* {
       auto it = o->find(key);
-      if (it == o->end()) {
-        if (required) return line_error(source, line_no, key, "is required");
-        return std::nullopt;
-      }
-      if (!it->value().is_string()) return line_error(source, line_no, key, "must be a string");
-      dst = std::string(it->value().get_string());
+      return it == o->end() || it->value().is_null() ? nullptr : &it->value();
+    };
+    const auto* prompt = present("prompt");
+    if (!prompt) return line_error(source, line_no, "prompt", "is required");
+    if (!prompt->is_string()) return line_error(source, line_no, "prompt", "must be a string");
+    row.prompt = std::string(prompt->get_string());
+    // Names may be written as numbers (a question_id): they are read as their digits.
+    const auto name = [&](const char* key, std::string& dst) -> std::optional<Error> {
+      const auto* x = present(key);
+      if (!x) return std::nullopt;
+      if (x->is_string()) dst = std::string(x->get_string());
+      else if (x->is_int64()) dst = std::to_string(x->get_int64());
+      else if (x->is_uint64()) dst = std::to_string(x->get_uint64());
+      else return line_error(source, line_no, key, "must be a string or an integer");
       return std::nullopt;
     };
-    if (auto e = str("prompt", row.prompt, true)) return *e;
-    if (auto e = str("id", row.id, false)) return *e;
-    if (auto e = str("category", row.category, false)) return *e;
+    if (auto e = name("id", row.id)) return *e;
+    if (auto e = name("category", row.category)) return *e;
     if (row.id.empty()) row.id = source + ":" + std::to_string(line_no);
-    if (auto e = str("conversation", row.conversation, false)) return *e;
-    if (auto it = o->find("turn"); it != o->end()) {
-      if (!it->value().is_int64() || it->value().get_int64() < 0)
-        return line_error(source, line_no, "turn", "must be a non-negative integer");
-      if (row.conversation.empty()) return line_error(source, line_no, "turn", "needs a conversation");
-      row.turn = it->value().get_int64();
+    if (auto e = name("conversation", row.conversation)) return *e;
+    if (const auto* t = present("turn")) {
+      const auto turn = whole_number(*t);
+      if (!turn) return line_error(source, line_no, "turn", "must be a non-negative integer");
+      // Without a conversation there is nothing to join the turn to: the row
+      // is read on its own, and the load says how many were.
+      if (row.conversation.empty()) ++out.turns_without_conversation;
+      else row.turn = *turn;
     }
-    if (auto it = o->find("contaminated"); it != o->end()) {
-      if (!it->value().is_bool()) return line_error(source, line_no, "contaminated", "must be true or false");
-      row.contaminated = it->value().get_bool();
+    if (const auto* c = present("contaminated")) {
+      if (!c->is_bool()) return line_error(source, line_no, "contaminated", "must be true or false");
+      row.contaminated = c->get_bool();
     }
     auto outcomes = o->find("outcomes");
     if (outcomes == o->end() || !outcomes->value().is_object() || outcomes->value().get_object().empty())
@@ -141,9 +168,9 @@ Result<Dataset> parse_dataset(std::string_view text, const std::string& source, 
       }
       models.insert(model);
     }
-    if (auto m = o->find("metadata"); m != o->end()) {
-      if (!m->value().is_object()) return line_error(source, line_no, "metadata", "must be an object");
-      row.metadata_json = boost::json::serialize(m->value());
+    if (const auto* m = present("metadata")) {
+      if (!m->is_object()) return line_error(source, line_no, "metadata", "must be an object");
+      row.metadata_json = boost::json::serialize(*m);
     }
     out.rows.push_back(std::move(row));
   }

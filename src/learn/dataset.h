@@ -53,6 +53,8 @@ struct Dataset {
   // How the file's scores were brought to 0..1, for the user to see: empty
   // when they already were (0/1 or 0-1), else e.g. "1-10, as (score - 1) / 9".
   std::string score_scale;
+  // Rows that gave a `turn` but no `conversation`: each is read on its own.
+  std::size_t turns_without_conversation = 0;
 };
 
 struct DatasetOptions {

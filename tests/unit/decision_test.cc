@@ -197,8 +197,11 @@ TEST(Simulate, AConversationResendsItsPrefixCachedOnlyWhenItStaysOnATier) {
   auto moving = evaluate_routes(*w, "alternate", "split", alternate);
   const double prefix = 1500 * 1e-5 + 2750 * 1e-6 + 4250 * 1e-5;  // strong miss, cheap miss, strong miss
   EXPECT_NEAR(moving.cost_per_request_usd * 4, 2 * 0.002 + 2 * 0.015 + prefix, 1e-12);
-  // A turn without a conversation is refused a `turn`.
-  EXPECT_FALSE(parse_dataset(R"({"prompt":"x","turn":2,"outcomes":{"w":{"score":1}}})", "t.jsonl"));
+  // A turn without a conversation has nothing to be replayed after: it is a request of its own.
+  auto lone = parse_dataset(R"({"prompt":"x","turn":2,"outcomes":{"w":{"score":1}}})", "t.jsonl");
+  ASSERT_TRUE(lone);
+  EXPECT_EQ(lone->rows[0].turn, 0);
+  EXPECT_EQ(lone->turns_without_conversation, 1u);
 }
 
 TEST(Simulate, OracleTakesTheCheapestTierWithTheBestScore) {

@@ -126,6 +126,13 @@ TEST(Dataset, ReportsTheLineAndFieldOfBadRows) {
       {R"({"prompt":"p","outcomes":{"w":{"score":"high"}}})", "x.jsonl:1: outcomes.w.score: is required and must be a number"},
       {R"({"prompt":"p","outcomes":{}})", "x.jsonl:1: outcomes: must be an object"},
       {R"({"prompt":"p","contaminated":"no","outcomes":{"w":{"score":1}}})", "x.jsonl:1: contaminated: must be true or false"},
+      {R"({"prompt":7,"outcomes":{"w":{"score":1}}})", "x.jsonl:1: prompt: must be a string"},
+      {R"({"prompt":null,"outcomes":{"w":{"score":1}}})", "x.jsonl:1: prompt: is required"},
+      {R"({"id":{"n":1},"prompt":"p","outcomes":{"w":{"score":1}}})", "x.jsonl:1: id: must be a string or an integer"},
+      {R"({"prompt":"p","conversation":true,"outcomes":{"w":{"score":1}}})", "x.jsonl:1: conversation: must be a string or an integer"},
+      {R"({"prompt":"p","conversation":"c","turn":-1,"outcomes":{"w":{"score":1}}})", "x.jsonl:1: turn: must be a non-negative integer"},
+      {R"({"prompt":"p","conversation":"c","turn":1.5,"outcomes":{"w":{"score":1}}})", "x.jsonl:1: turn: must be a non-negative integer"},
+      {R"({"prompt":"p","conversation":"c","turn":"2","outcomes":{"w":{"score":1}}})", "x.jsonl:1: turn: must be a non-negative integer"},
       {"\n\n", "x.jsonl: the workload has no usable rows"},
   };
   for (const auto& c : cases) {
@@ -133,6 +140,31 @@ TEST(Dataset, ReportsTheLineAndFieldOfBadRows) {
     ASSERT_FALSE(r) << c.text;
     EXPECT_NE(r.error().message.find(c.expected), std::string::npos) << r.error().message;
   }
+}
+
+TEST(Dataset, ReadsNullAsAbsentAndNumbersAsNames) {
+  // What a table exported row by row writes: a missing value as null, a
+  // numeric question id, a turn from a float column. A turn with no
+  // conversation to join is read on its own and counted.
+  const std::string text =
+      R"({"id":81,"category":null,"prompt":"first","conversation":81,"turn":1.0,"contaminated":null,"metadata":null,"outcomes":{"w":{"score":1}}})" "\n"
+      R"({"id":82,"category":"math","prompt":"second","conversation":81,"turn":2,"outcomes":{"w":{"score":0}}})" "\n"
+      R"({"id":null,"prompt":"alone","turn":2,"outcomes":{"w":{"score":1}}})" "\n";
+  auto d = parse_dataset(text, "t.jsonl");
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->rows.size(), 3u);
+  EXPECT_EQ(d->rows[0].id, "81");
+  EXPECT_EQ(d->rows[0].category, "");
+  EXPECT_EQ(d->rows[0].conversation, "81");
+  EXPECT_EQ(d->rows[0].turn, 1);
+  EXPECT_FALSE(d->rows[0].contaminated);
+  EXPECT_EQ(d->rows[0].metadata_json, "");
+  EXPECT_EQ(d->rows[1].routed_text(), "first\nsecond");
+  EXPECT_EQ(d->rows[2].id, "t.jsonl:3");
+  EXPECT_EQ(d->rows[2].conversation, "");
+  EXPECT_EQ(d->rows[2].turn, 0);
+  EXPECT_EQ(d->rows[2].routed_text(), "alone");
+  EXPECT_EQ(d->turns_without_conversation, 1u);
 }
 
 TEST(Dataset, DropsContaminatedRowsAndPicksThePairByMeanScore) {
