@@ -437,8 +437,22 @@ int run_eval_transfer(const EvalCommand& cmd) {
   test_opts.data_paths = cmd.test_paths;
   auto test = load_rows(test_opts);
   if (!test) return 1;
-  if (auto pair = choose_pair(*test, train->pair.weak, train->pair.strong); !pair) {
-    std::cerr << "fulcrum: --test: " << pair.error().message << '\n';
+  // The test data's weak and strong models: the training pair's when it has
+  // them (and none is named), else named or picked by mean score as --data's are.
+  const auto has = [&](const std::string& m) {
+    return std::find(test->models.begin(), test->models.end(), m) != test->models.end();
+  };
+  const bool same_names =
+      cmd.test_weak.empty() && cmd.test_strong.empty() && has(train->pair.weak) && has(train->pair.strong);
+  if (!same_names && (cmd.test_weak.empty() || cmd.test_strong.empty()) && test->models.size() != 2) {
+    std::cerr << "fulcrum: --test: the data has " << test->models.size() << " models and not both of the training pair ("
+              << train->pair.weak << ", " << train->pair.strong << "): name its pair with --test-weak and --test-strong\n";
+    return 1;
+  }
+  auto test_pair = same_names ? choose_pair(*test, train->pair.weak, train->pair.strong)
+                              : choose_pair(*test, cmd.test_weak, cmd.test_strong);
+  if (!test_pair) {
+    std::cerr << "fulcrum: --test: " << test_pair.error().message << '\n';
     return 1;
   }
   std::vector<const LabeledPrompt*> train_rows;
@@ -448,6 +462,9 @@ int run_eval_transfer(const EvalCommand& cmd) {
   s.description = "trained on " + joined(cmd.train_paths) + " (" + std::to_string(train_rows.size()) +
                   " prompts), scored on " + joined(cmd.test_paths) + " (" + std::to_string(test->rows.size()) +
                   " prompts); seed " + std::to_string(cmd.seed);
+  if (!same_names)
+    s.description += "\nthe test data's " + test_pair->weak + " and " + test_pair->strong + " stand for " + train->pair.weak +
+                     " and " + train->pair.strong;
   if (const auto note = set_aside_note(model.set_aside(), train->pair, train_options(cmd)); !note.empty())
     s.description += "\n" + note;
   std::vector<Feature> scratch;
@@ -465,7 +482,7 @@ int run_eval_transfer(const EvalCommand& cmd) {
     std::snprintf(line, sizeof line, "; the test prompts' mean familiarity %.2f", sum / static_cast<double>(s.predicted.size()));
     s.description += line;
   }
-  return report_eval(cmd, train->pair, s);
+  return report_eval(cmd, *test_pair, s);
 }
 
 }  // namespace

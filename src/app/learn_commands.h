@@ -34,6 +34,9 @@ struct TrainCommand : LearnOptions {
 struct EvalCommand : LearnOptions {
   int folds = 5;
   std::vector<std::string> train_paths, test_paths;
+  // The --test data's pair, when it names its models otherwise (a router
+  // trained on one pair, scored on the operator's own cheap and strong tiers).
+  std::string test_weak, test_strong;
   std::string dump_scores_path;
   std::string svg_path;              // quality vs % strong calls chart
   std::string reliability_svg_path;  // predicted vs observed, per tier

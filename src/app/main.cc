@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--seed", eval.seed, "seed for folds, training and the random baseline");
   eval_cmd->add_option("--weak", eval.weak, "weak model name in the data");
   eval_cmd->add_option("--strong", eval.strong, "strong model name in the data");
+  eval_cmd->add_option("--test-weak", eval.test_weak,
+                       "weak model name in the --test data (default: --weak's when it is there, else the lower mean score)");
+  eval_cmd->add_option("--test-strong", eval.test_strong,
+                       "strong model name in the --test data (default: --strong's when it is there, else the higher mean score)");
   eval_cmd->add_option("--dump-scores", eval.dump_scores_path, "write each prompt's id and held-out score as JSONL");
   eval_cmd->add_option("--svg", eval.svg_path, "write the quality vs % strong calls chart (SVG) here");
   eval_cmd->add_option("--reliability-svg", eval.reliability_svg_path,

@@ -22,6 +22,22 @@ grep -q "trained on .*gsm8k.jsonl (1307 prompts), scored on .*arena_bench_v1.jso
   || { echo "FAIL: transfer header"; exit 1; }
 grep -qE "^\| P\(gpt-4-1106-preview good\) +\| +0\.[0-9]{3} \| +0\.[0-9]{3} \|" <<< "$transfer" || { echo "FAIL: no calibration table"; exit 1; }
 if "$bin" eval --data "$data" --test "$arena" 2>/dev/null; then echo "FAIL: --data with --test accepted"; exit 1; fi
+# The test data may name its pair otherwise (the operator's own tiers): two models are taken by
+# mean score and score exactly as under the training names; three must be named.
+renamed="$(mktemp)"
+sed 's/"mixtral-8x7b-instruct"/"flash"/; s/"gpt-4-1106-preview"/"pro"/' "$arena" > "$renamed"
+as_tiers="$("$bin" eval --train "$data" --test "$renamed" --seed 1)"
+grep -q "the test data's flash and pro stand for mixtral-8x7b-instruct and gpt-4-1106-preview" <<< "$as_tiers" \
+  || { echo "FAIL: renamed pair not said: $as_tiers"; exit 1; }
+learned_row() { grep -E '^\| learned' <<< "$1"; }
+[ "$(learned_row "$as_tiers")" = "$(learned_row "$transfer")" ] || { echo "FAIL: renamed pair scored otherwise"; exit 1; }
+sed -i 's/"outcomes": {/"outcomes": {"other": {"score": 0.5}, /' "$renamed"
+msg="$("$bin" eval --train "$data" --test "$renamed" 2>&1 || true)"
+grep -q "the data has 3 models and not both of the training pair (mixtral-8x7b-instruct, gpt-4-1106-preview): name its pair with --test-weak and --test-strong" <<< "$msg" \
+  || { echo "FAIL: three unnamed models: $msg"; exit 1; }
+named="$("$bin" eval --train "$data" --test "$renamed" --test-weak flash --test-strong pro --seed 1)"
+[ "$(learned_row "$named")" = "$(learned_row "$transfer")" ] || { echo "FAIL: named pair scored otherwise"; exit 1; }
+rm -f "$renamed"
 # Scores on a 1-10 scale are normalised (not clamped to a constant router); an unknown range is refused.
 scale="$(mktemp)"
 for i in $(seq 1 80); do
