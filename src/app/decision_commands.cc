@@ -162,6 +162,20 @@ int run_simulate(const SimulateCommand& cmd) {
   if (!replay) return fail("configured policy: " + replay.error().message);
   add("configured policy", "policy", replay->routes);
   report.policy_reasons = replay->reasons;
+  if (!config->router.model_path.empty()) {
+    // The held-out replay above answers "a model like router.model, never
+    // scored on its own training rows"; the operator deploying this config on
+    // traffic the model never saw also needs what the file itself does. Its
+    // thresholds were set for its own scores, which a model retrained on this
+    // data need not share.
+    auto as_is = replay_policy(w, config, {}, {});
+    if (!as_is) return fail("configured policy: " + as_is.error().message);
+    add("configured policy, router.model as is", "policy", as_is->routes);
+    report.notes.push_back(
+        "configured policy: each row is scored by a model trained on this data's other folds, with the config's "
+        "thresholds; \"router.model as is\" scores it with the configured file, which is in-sample for any row that "
+        "file was trained on");
+  }
 
   const auto scores = gains(held_out);
   for (double percent : cmd.operating_points) {

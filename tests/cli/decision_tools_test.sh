@@ -124,6 +124,20 @@ grep -q "Pareto frontier" "$tmp/gsm8k.svg" && grep -q "oracle (ceiling)" "$tmp/g
 cat "$tmp/mmlu.txt"
 grep -Eq '^all pro +\$653 +80\.6%' "$tmp/mmlu.txt" || fail "mmlu all pro: 500K x (2000 x 0.435 + 500 x 0.87) / 1M = \$652.50"
 grep -Eq '^all flash +\$210 +68\.1%' "$tmp/mmlu.txt" || fail "mmlu all flash: 500K x (2000 x 0.14 + 500 x 0.28) / 1M = \$210"
+# With router.model set, the configured policy is also replayed with that file as is: the same
+# decisions `fulcrum route` makes, prompt by prompt (here 30 chat prompts the model never saw).
+head -30 "$data/../chat/arena_bench_v1.jsonl" > "$tmp/chat30.jsonl"
+"$bin" simulate -c "$examples/deepseek-v4.yaml" --data "$tmp/chat30.jsonl" --requests-per-day 1000 --folds 2 \
+  --format json > "$tmp/chat30.json"
+js "j.notes.some(n => n.includes('router.model as is'))" "$tmp/chat30.json" || fail "no note on the two configured rows"
+node -e "for (const l of require('fs').readFileSync('$tmp/chat30.jsonl', 'utf8').trim().split('\n'))
+  console.log(JSON.stringify({model: 'auto', messages: [{role: 'user', content: JSON.parse(l).prompt}]}))" > "$tmp/bodies"
+to_pro=0
+while IFS= read -r body; do
+  if grep -q '"tier":"pro"' <<< "$("$bin" route -c "$examples/deepseek-v4.yaml" <<< "$body")"; then to_pro=$((to_pro + 1)); fi
+done < "$tmp/bodies"
+js "Math.round(j.strategies.find(s => s.name === 'configured policy, router.model as is').share.pro * 30) === $to_pro" \
+  "$tmp/chat30.json" || fail "as-is replay differs from fulcrum route ($to_pro of 30 to pro)"
 out="$("$bin" recommend -c "$examples/deepseek-v4.yaml" --data "$data/gsm8k.jsonl" --requests-per-day 500000)"
 echo "$out"
 grep -q "^situation: *mixed workload (20-40% complex)" <<< "$out" || fail "recommend gsm8k"
