@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <algorithm>
-
 #include "core/token_estimate.h"
 
 namespace fulcrum {
